@@ -1,0 +1,528 @@
+package dev.riprap;
+
+import dev.riprap.event.CallCompleted;
+import dev.riprap.event.FallbackApplied;
+import dev.riprap.event.RetryAbandoned;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+
+/**
+ * One async call through a {@link Policy}: the same decisions as the sync loop, driven by stage
+ * completions and timer tasks instead of a blocked thread.
+ *
+ * <p>State changes happen under this object's monitor; permits are released and the caller's
+ * future is completed outside it. Each attempt is settled exactly once (by its stage, its timeout,
+ * the total timeout or a cancel), and the call ends exactly once ({@link #done}).
+ */
+final class AsyncExecution<T> implements AttemptContext {
+  private static final long NONE = Long.MAX_VALUE;
+
+  private final Policy p;
+  private final Function<AttemptContext, ? extends CompletionStage<? extends T>> work;
+  private final Fallback<T> fallback;
+  private final CompletableFuture<T> result = new CompletableFuture<>();
+  private long start;
+  private long deadline = NONE;
+  private boolean entered;
+
+  // Guarded by this.
+  private int attempt;
+  private boolean done;
+  private boolean breakerPending;
+  private boolean attemptOpen;
+  private long attemptStart;
+  private long attemptDeadline = NONE;
+  private CompletableFuture<?> inFlight;
+  private Cancellable attemptTimer;
+  private Cancellable totalTimer;
+  private Cancellable waitTimer;
+  private int waitingAfter;
+  private Runnable drainWake;
+
+  AsyncExecution(
+      Policy policy,
+      Function<AttemptContext, ? extends CompletionStage<? extends T>> work,
+      Fallback<T> fallback) {
+    this.p = policy;
+    this.work = work;
+    this.fallback = fallback;
+  }
+
+  CompletableFuture<T> start() {
+    start = p.time.nanoTime();
+    if (p.gate != null && !p.gate.tryEnter()) {
+      finish(null, p.rejection(RejectionReason.SHUTTING_DOWN, null, null));
+      return result;
+    }
+    entered = true;
+    if (p.totalTimeoutNanos != NONE) {
+      deadline = start + p.totalTimeoutNanos;
+    }
+    if (p.budget != null) {
+      p.budget.recordCall();
+    }
+    result.whenComplete(
+        (v, t) -> {
+          if (t instanceof CancellationException) {
+            onCancelled();
+          }
+        });
+    if (deadline != NONE) {
+      Cancellable timer = p.time.schedule(this::onTotalTimeout, p.totalTimeoutNanos);
+      synchronized (this) {
+        if (done) {
+          timer.cancel();
+        } else {
+          totalTimer = timer;
+        }
+      }
+    }
+    nextAttempt();
+    return result;
+  }
+
+  // ---------------------------------------------------------------- AttemptContext
+
+  @Override
+  public synchronized int attempt() {
+    return attempt;
+  }
+
+  @Override
+  public long remainingNanos() {
+    long d;
+    synchronized (this) {
+      d = attemptDeadline;
+    }
+    return d == NONE ? NONE : Math.max(0, d - p.time.nanoTime());
+  }
+
+  @Override
+  public boolean retryPossible() {
+    return p.retryPossible(attempt(), deadline);
+  }
+
+  // ---------------------------------------------------------------- one attempt
+
+  private void nextAttempt() {
+    int n;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      n = ++attempt;
+      waitTimer = null;
+      waitingAfter = 0;
+    }
+    if (p.breaker != null && !p.breaker.tryAcquirePermission()) {
+      onOutcome(
+          n,
+          null,
+          p.rejection(
+              RejectionReason.CIRCUIT_OPEN,
+              null,
+              CallNotPermittedException.createCallNotPermittedException(p.breaker)));
+      return;
+    }
+    synchronized (this) {
+      breakerPending = true;
+    }
+    if (p.limiter != null) {
+      long wait = p.limiter.reservePermission();
+      if (wait < 0) {
+        synchronized (this) {
+          breakerPending = false;
+        }
+        p.releaseBreaker();
+        onOutcome(
+            n,
+            null,
+            p.rejection(
+                RejectionReason.RATE_LIMITED,
+                null,
+                RequestNotPermitted.createRequestNotPermitted(p.limiter)));
+        return;
+      }
+      if (wait > 0) {
+        Cancellable timer =
+            p.time.schedule(() -> p.asyncExecutor.execute(() -> runAttempt(n)), wait);
+        synchronized (this) {
+          if (!done) {
+            waitTimer = timer;
+            return;
+          }
+        }
+        timer.cancel();
+        return;
+      }
+    }
+    runAttempt(n);
+  }
+
+  private void runAttempt(int n) {
+    synchronized (this) {
+      if (done || n != attempt || !breakerPending) {
+        // Ended while waiting for the limiter; whoever ended it released the breaker permit.
+        return;
+      }
+    }
+    if (p.bulkhead != null && !p.bulkhead.tryAcquirePermission()) {
+      synchronized (this) {
+        breakerPending = false;
+      }
+      p.releaseBreaker();
+      onOutcome(
+          n,
+          null,
+          p.rejection(
+              RejectionReason.BULKHEAD_FULL,
+              null,
+              BulkheadFullException.createBulkheadFullException(p.bulkhead)));
+      return;
+    }
+    long now = p.time.nanoTime();
+    long timeout = Math.min(p.attemptTimeoutNanos, deadline == NONE ? NONE : deadline - now);
+    synchronized (this) {
+      breakerPending = false;
+      if (done) {
+        releaseAttemptPermits();
+        p.releaseBreaker();
+        return;
+      }
+      attemptOpen = true;
+      attemptStart = now;
+      attemptDeadline = timeout == NONE ? NONE : now + timeout;
+    }
+    if (timeout <= 0) {
+      settleByTimeout(n, 0, true);
+      return;
+    }
+    CompletableFuture<? extends T> stage;
+    try {
+      CompletionStage<? extends T> cs = work.apply(this);
+      stage = cs == null
+          ? CompletableFuture.failedFuture(new NullPointerException("the work returned a null stage"))
+          : toFuture(cs);
+    } catch (Throwable t) {
+      stage = CompletableFuture.failedFuture(t);
+    }
+    if (timeout != NONE) {
+      boolean total = deadline != NONE && now + timeout >= deadline;
+      Cancellable timer = p.time.schedule(() -> settleByTimeout(n, timeout, total), timeout);
+      synchronized (this) {
+        if (attemptOpen && attempt == n) {
+          attemptTimer = timer;
+          inFlight = stage;
+        } else {
+          timer.cancel();
+        }
+      }
+    } else {
+      synchronized (this) {
+        inFlight = stage;
+      }
+    }
+    stage.whenComplete((v, t) -> settleByStage(n, v, t));
+  }
+
+  private static <X> CompletableFuture<? extends X> toFuture(CompletionStage<? extends X> cs) {
+    try {
+      return cs.toCompletableFuture();
+    } catch (UnsupportedOperationException e) {
+      CompletableFuture<X> f = new CompletableFuture<>();
+      cs.whenComplete(
+          (v, t) -> {
+            if (t != null) {
+              f.completeExceptionally(t);
+            } else {
+              f.complete(v);
+            }
+          });
+      return f;
+    }
+  }
+
+  /** Under the monitor: claims attempt n's settlement. */
+  private boolean claim(int n) {
+    if (n != attempt || !attemptOpen) {
+      return false;
+    }
+    attemptOpen = false;
+    if (attemptTimer != null) {
+      attemptTimer.cancel();
+      attemptTimer = null;
+    }
+    return true;
+  }
+
+  private void releaseAttemptPermits() {
+    if (p.bulkhead != null) {
+      p.bulkhead.onComplete();
+    }
+  }
+
+  private void settleByStage(int n, Object v, Throwable t) {
+    long began;
+    synchronized (this) {
+      if (!claim(n)) {
+        return;
+      }
+      began = attemptStart;
+      inFlight = null;
+    }
+    releaseAttemptPermits();
+    Throwable failure = unwrap(t);
+    if (p.breaker != null) {
+      long took = p.time.nanoTime() - began;
+      if (failure == null) {
+        p.breaker.onResult(took, TimeUnit.NANOSECONDS, v);
+      } else {
+        p.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
+      }
+    }
+    onOutcome(n, v, failure);
+  }
+
+  private void settleByTimeout(int n, long timeout, boolean total) {
+    long began;
+    CompletableFuture<?> f;
+    synchronized (this) {
+      if (!claim(n)) {
+        return;
+      }
+      began = attemptStart;
+      f = inFlight;
+      inFlight = null;
+    }
+    releaseAttemptPermits();
+    RejectedException e = p.timedOut(n, timeout, total);
+    if (p.breaker != null) {
+      if (timeout == 0) {
+        p.releaseBreaker();
+      } else {
+        p.breaker.onError(p.time.nanoTime() - began, TimeUnit.NANOSECONDS, e.getCause());
+      }
+    }
+    if (f != null) {
+      f.cancel(true);
+    }
+    onOutcome(n, null, e);
+  }
+
+  private static Throwable unwrap(Throwable t) {
+    return t instanceof CompletionException && t.getCause() != null ? t.getCause() : t;
+  }
+
+  // ---------------------------------------------------------------- between attempts
+
+  private void onOutcome(int n, Object v, Throwable t) {
+    long delay = p.retryDelay(n, v, t, deadline, false);
+    if (delay < 0) {
+      finish(v, t);
+      return;
+    }
+    Cancellable timer =
+        p.time.schedule(
+            () -> {
+              if (claimWait(n)) {
+                p.asyncExecutor.execute(this::nextAttempt);
+              }
+            },
+            delay);
+    Runnable wake = null;
+    if (p.gate != null) {
+      wake =
+          () -> {
+            if (claimWait(n)) {
+              p.gate.recordCutShort();
+              p.abandoned(n, RetryAbandoned.Reason.DRAINING, v, t);
+              finish(v, t);
+            }
+          };
+    }
+    synchronized (this) {
+      if (done) {
+        timer.cancel();
+        return;
+      }
+      waitTimer = timer;
+      waitingAfter = n;
+      drainWake = wake;
+    }
+    if (wake != null) {
+      p.gate.registerWait(wake);
+    }
+  }
+
+  /** Claims the wait after attempt n for whichever ends it first: its timer or a drain. */
+  private boolean claimWait(int n) {
+    Runnable wake;
+    synchronized (this) {
+      if (done || waitingAfter != n) {
+        return false;
+      }
+      waitingAfter = 0;
+      if (waitTimer != null) {
+        waitTimer.cancel();
+        waitTimer = null;
+      }
+      wake = drainWake;
+      drainWake = null;
+    }
+    if (wake != null) {
+      p.gate.unregisterWait(wake);
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- the end
+
+  private void onTotalTimeout() {
+    int n;
+    boolean open;
+    boolean pending;
+    long began;
+    CompletableFuture<?> f;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      n = attempt;
+      open = attemptOpen;
+      pending = breakerPending;
+      began = attemptStart;
+      f = inFlight;
+      if (open) {
+        claim(n);
+        inFlight = null;
+      }
+      breakerPending = false;
+    }
+    if (open) {
+      settleByTimeoutAfterClaim(n, began, f);
+      return;
+    }
+    if (pending) {
+      p.releaseBreaker();
+    }
+    finish(null, p.timedOut(n, p.totalTimeoutNanos, true));
+  }
+
+  private void settleByTimeoutAfterClaim(int n, long began, CompletableFuture<?> f) {
+    releaseAttemptPermits();
+    RejectedException e = p.timedOut(n, p.totalTimeoutNanos, true);
+    if (p.breaker != null) {
+      p.breaker.onError(p.time.nanoTime() - began, TimeUnit.NANOSECONDS, e.getCause());
+    }
+    if (f != null) {
+      f.cancel(true);
+    }
+    finish(null, e);
+  }
+
+  private void onCancelled() {
+    boolean open;
+    boolean pending;
+    CompletableFuture<?> f;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      done = true;
+      open = attemptOpen;
+      attemptOpen = false;
+      pending = breakerPending;
+      breakerPending = false;
+      f = inFlight;
+      inFlight = null;
+      cancelTimers();
+    }
+    if (open) {
+      // The caller gave up: the attempt says nothing about the downstream, so it is not recorded.
+      releaseAttemptPermits();
+      p.releaseBreaker();
+      if (f != null) {
+        f.cancel(true);
+      }
+    } else if (pending) {
+      p.releaseBreaker();
+    }
+    exitGate();
+    p.completed(CallCompleted.Outcome.FAILURE, null, attemptCount(), start);
+  }
+
+  private synchronized int attemptCount() {
+    return attempt;
+  }
+
+  /** Under the monitor. */
+  private void cancelTimers() {
+    if (totalTimer != null) {
+      totalTimer.cancel();
+      totalTimer = null;
+    }
+    if (waitTimer != null) {
+      waitTimer.cancel();
+      waitTimer = null;
+    }
+    if (attemptTimer != null) {
+      attemptTimer.cancel();
+      attemptTimer = null;
+    }
+    if (drainWake != null) {
+      p.gate.unregisterWait(drainWake);
+      drainWake = null;
+    }
+    waitingAfter = 0;
+  }
+
+  private void exitGate() {
+    if (entered) {
+      p.gate.exit();
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private void finish(Object v, Throwable t) {
+    int attempts;
+    synchronized (this) {
+      if (done) {
+        return;
+      }
+      done = true;
+      cancelTimers();
+      attempts = attempt;
+    }
+    exitGate();
+    if (t == null) {
+      p.completed(CallCompleted.Outcome.SUCCESS, null, attempts, start);
+      result.complete((T) v);
+      return;
+    }
+    if (fallback != null && fallback.handles(t)) {
+      T value;
+      try {
+        value = fallback.apply(t);
+      } catch (Throwable e) {
+        p.completed(CallCompleted.Outcome.FAILURE, null, attempts, start);
+        result.completeExceptionally(e);
+        return;
+      }
+      if (p.events.hasListeners()) {
+        p.events.publish(new FallbackApplied(p.name, p.tags, p.time.instant(), t));
+      }
+      p.completed(CallCompleted.Outcome.FALLBACK, null, attempts, start);
+      result.complete(value);
+      return;
+    }
+    p.completedWithFailure(t, attempts, start);
+    result.completeExceptionally(t);
+  }
+}

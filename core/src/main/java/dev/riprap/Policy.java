@@ -1,0 +1,1338 @@
+package dev.riprap;
+
+import dev.riprap.event.AttemptTimedOut;
+import dev.riprap.event.CallCompleted;
+import dev.riprap.event.CallRejected;
+import dev.riprap.event.CircuitStateChanged;
+import dev.riprap.event.EventStream;
+import dev.riprap.event.FallbackApplied;
+import dev.riprap.event.RetryAbandoned;
+import dev.riprap.event.RetryScheduled;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.bulkhead.BulkheadFullException;
+import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.IntervalFunction;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import io.github.resilience4j.ratelimiter.RequestNotPermitted;
+import io.github.resilience4j.retry.RetryConfig;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import java.util.function.Predicate;
+import java.util.function.Supplier;
+
+/**
+ * An immutable, thread-safe composition of resilience strategies around a call, sync or async.
+ * Every strategy is optional; those present always nest in this one order, outermost first:
+ *
+ * <pre>
+ * Fallback( TotalTimeout( Retry( CircuitBreaker( RateLimiter( Bulkhead( AttemptTimeout( call )))))))
+ * </pre>
+ *
+ * <ul>
+ *   <li>The fallback is outermost, so it sees every failure, rejections and timeouts included.
+ *   <li>The total timeout bounds the whole call, backoff waits included; a backoff that would end
+ *       past it is not waited for: the call ends at once with its last outcome.
+ *   <li>Each retry attempt passes the breaker, the limiter and the bulkhead again, so the breaker
+ *       records every attempt once and every attempt takes one permit.
+ *   <li>The breaker does not count Riprap's own rejections (rate limited, bulkhead full): they say
+ *       nothing about the downstream's health. A call rejected by an open breaker is not retried
+ *       (it would only spin) unless {@link Builder#retryWhenCircuitOpen(boolean)} says so.
+ * </ul>
+ *
+ * <p>Sync ({@link #call}, {@link #run}) and async ({@link #callAsync}) calls go through the same
+ * decisions with the same semantics. A checked exception thrown by the work comes back as itself.
+ * Refusals and timeouts are {@link RejectedException}s naming the policy and the reason.
+ *
+ * <pre>{@code
+ * Policy policy = Policy.builder("inventory")
+ *     .retry(3, Duration.ofMillis(100), Duration.ofSeconds(2))
+ *     .circuitBreaker(CircuitBreakerConfig.ofDefaults())
+ *     .bulkhead(20)
+ *     .attemptTimeout(Duration.ofSeconds(2))
+ *     .totalTimeout(Duration.ofSeconds(5))
+ *     .build();
+ * Stock stock = policy.call(() -> inventory.stock(sku)); // throws IOException as itself
+ * }</pre>
+ *
+ * <p>The resilience4j primitives are driven directly (acquire permission, record the outcome) from
+ * one execution loop, not stacked as decorators: a call allocates nothing on the success path when
+ * no one listens to the events and no timeout is set.
+ */
+public final class Policy {
+  private static final long NONE = Long.MAX_VALUE;
+  private static final CountDownLatch NEVER = new CountDownLatch(1);
+
+  final String name;
+  final Map<String, String> tags;
+  final TimeSource time;
+  final EventStream events;
+  final ShutdownGate gate;
+  final CircuitBreaker breaker;
+  final RateLimiter limiter;
+  final Bulkhead bulkhead;
+  final RetryConfig retry;
+  final int maxAttempts;
+  final Predicate<Throwable> retryOnException;
+  final Predicate<Object> retryOnResult;
+  final IntervalBiFunction<Object> interval;
+  final boolean retryWhenCircuitOpen;
+  final RetryBudget budget;
+  final long attemptTimeoutNanos;
+  final long totalTimeoutNanos;
+  final Executor asyncExecutor;
+  private final Builder source;
+
+  private Policy(Builder b, CircuitBreaker breaker, RateLimiter limiter, Bulkhead bulkhead) {
+    this.name = b.name;
+    this.tags = Collections.unmodifiableMap(new LinkedHashMap<>(b.tags));
+    this.time = b.timeSource;
+    this.events = new EventStream(b.parentEvents);
+    this.gate = b.gate;
+    this.breaker = breaker;
+    this.limiter = limiter;
+    this.bulkhead = bulkhead;
+    this.retry = b.retryConfig;
+    this.maxAttempts = retry == null ? 1 : retry.getMaxAttempts();
+    this.retryOnException = retry == null ? null : retry.getExceptionPredicate();
+    this.retryOnResult = retry == null ? null : retry.getResultPredicate();
+    this.interval = retry == null ? null : retry.getIntervalBiFunction();
+    this.retryWhenCircuitOpen = b.retryWhenCircuitOpen;
+    this.budget = b.budget;
+    this.attemptTimeoutNanos = b.attemptTimeout == null ? NONE : b.attemptTimeout.toNanos();
+    this.totalTimeoutNanos = b.totalTimeout == null ? NONE : b.totalTimeout.toNanos();
+    this.asyncExecutor = b.asyncExecutor;
+    this.source = b.copy();
+    if (breaker != null) {
+      breaker
+          .getEventPublisher()
+          .onStateTransition(
+              e -> {
+                if (events.hasListeners()) {
+                  events.publish(
+                      new CircuitStateChanged(
+                          name,
+                          tags,
+                          time.instant(),
+                          breaker.getName(),
+                          e.getStateTransition().getFromState(),
+                          e.getStateTransition().getToState()));
+                }
+              });
+    }
+  }
+
+  /**
+   * Starts a builder for a policy called {@code name}. The name appears in every rejection message,
+   * event and metric.
+   *
+   * @param name the policy name, not blank
+   * @return a new builder with no strategy set
+   * @throws IllegalArgumentException if {@code name} is blank
+   * @throws NullPointerException if {@code name} is null
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /**
+   * A builder holding this policy's settings under a new name: strategies configured from
+   * resilience4j configs get fresh instances when it builds; instances given to the original builder
+   * (a shared breaker, say) stay shared. The HTTP client uses it to make per-host policies from one
+   * template.
+   *
+   * @param newName the name of the policy to build
+   * @return a new builder
+   */
+  public Builder toBuilder(String newName) {
+    Builder b = source.copy();
+    b.name = Builder.checkName(newName);
+    return b;
+  }
+
+  // ---------------------------------------------------------------- sync API
+
+  /**
+   * Calls {@code work} through the pipeline and returns its result.
+   *
+   * @param work the work; it may throw its own checked exception
+   * @param <T> the result type
+   * @param <E> the work's checked exception
+   * @return the work's result
+   * @throws E the work's own exception, as itself, when the last attempt failed with it
+   * @throws RejectedException when the policy refused the call or it timed out
+   */
+  public <T, E extends Throwable> T call(ThrowingSupplier<? extends T, E> work) throws E {
+    return execSync(work, null);
+  }
+
+  /**
+   * Calls {@code work} through the pipeline with a per-call fallback as the outermost layer.
+   *
+   * @param work the work
+   * @param fallback produces the result for the failures it handles
+   * @param <T> the result type
+   * @param <E> the work's checked exception
+   * @return the work's result, or the fallback's
+   * @throws E the work's own exception when the fallback does not handle it
+   * @throws RejectedException when the fallback does not handle the rejection
+   */
+  public <T, E extends Throwable> T call(ThrowingSupplier<? extends T, E> work, Fallback<T> fallback)
+      throws E {
+    return execSync(work, Objects.requireNonNull(fallback, "fallback"));
+  }
+
+  /**
+   * Runs void {@code work} through the pipeline.
+   *
+   * @param work the work
+   * @param <E> the work's checked exception
+   * @throws E the work's own exception, as itself
+   * @throws RejectedException when the policy refused the call or it timed out
+   */
+  public <E extends Throwable> void run(ThrowingRunnable<E> work) throws E {
+    Objects.requireNonNull(work, "work");
+    execSync(
+        (ThrowingSupplier<Object, E>)
+            () -> {
+              work.run();
+              return null;
+            },
+        null);
+  }
+
+  /**
+   * Calls attempt-aware {@code work} through the pipeline. The work gets an {@link AttemptContext}
+   * with the attempt number and the time left; adapters use it to pass deadlines down.
+   *
+   * @param work the work
+   * @param <T> the result type
+   * @param <E> the work's checked exception
+   * @return the work's result
+   * @throws E the work's own exception
+   * @throws RejectedException when the policy refused the call or it timed out
+   */
+  public <T, E extends Throwable> T execute(AttemptFunction<? extends T, E> work) throws E {
+    return execSync(work, null);
+  }
+
+  /**
+   * {@link #execute(AttemptFunction)} with a per-call fallback.
+   *
+   * @param work the work
+   * @param fallback the fallback
+   * @param <T> the result type
+   * @param <E> the work's checked exception
+   * @return the work's or the fallback's result
+   * @throws E the work's own exception when the fallback does not handle it
+   */
+  public <T, E extends Throwable> T execute(AttemptFunction<? extends T, E> work, Fallback<T> fallback)
+      throws E {
+    return execSync(work, Objects.requireNonNull(fallback, "fallback"));
+  }
+
+  // ---------------------------------------------------------------- async API
+
+  /**
+   * Calls async {@code work} through the pipeline without blocking: retries wait on a timer, not a
+   * sleeping thread, and timeouts complete the returned future from the timer. The next attempt
+   * after a backoff runs on the policy's async executor ({@link Builder#asyncExecutor}).
+   *
+   * <p>Cancelling the returned future stops the retries and cancels the attempt in flight. The
+   * future completes exceptionally with the work's own exception or a {@link RejectedException}.
+   * A bulkhead with a non-zero wait blocks the calling thread while it waits for a permit.
+   *
+   * @param work supplies one attempt's stage
+   * @param <T> the result type
+   * @return a future of the result
+   */
+  public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<? extends T>> work) {
+    Objects.requireNonNull(work, "work");
+    return new AsyncExecution<T>(this, ctx -> work.get(), null).start();
+  }
+
+  /**
+   * {@link #callAsync(Supplier)} with a per-call fallback.
+   *
+   * @param work supplies one attempt's stage
+   * @param fallback the fallback
+   * @param <T> the result type
+   * @return a future of the work's or the fallback's result
+   */
+  public <T> CompletableFuture<T> callAsync(
+      Supplier<? extends CompletionStage<? extends T>> work, Fallback<T> fallback) {
+    Objects.requireNonNull(work, "work");
+    return new AsyncExecution<T>(this, ctx -> work.get(), Objects.requireNonNull(fallback))
+        .start();
+  }
+
+  /**
+   * Async, attempt-aware form of {@link #execute(AttemptFunction)}.
+   *
+   * @param work supplies one attempt's stage from its context
+   * @param <T> the result type
+   * @return a future of the result
+   */
+  public <T> CompletableFuture<T> executeAsync(
+      Function<AttemptContext, ? extends CompletionStage<? extends T>> work) {
+    return new AsyncExecution<T>(this, Objects.requireNonNull(work, "work"), null).start();
+  }
+
+  /**
+   * {@link #executeAsync(Function)} with a per-call fallback.
+   *
+   * @param work supplies one attempt's stage from its context
+   * @param fallback the fallback
+   * @param <T> the result type
+   * @return a future of the work's or the fallback's result
+   */
+  public <T> CompletableFuture<T> executeAsync(
+      Function<AttemptContext, ? extends CompletionStage<? extends T>> work, Fallback<T> fallback) {
+    return new AsyncExecution<T>(
+            this, Objects.requireNonNull(work, "work"), Objects.requireNonNull(fallback))
+        .start();
+  }
+
+  // ---------------------------------------------------------------- decorators
+
+  /**
+   * A supplier that calls {@code supplier} through this policy on every {@code get()}.
+   *
+   * @param supplier the supplier
+   * @param <T> the result type
+   * @return the resilient supplier
+   */
+  public <T> Supplier<T> decorateSupplier(Supplier<? extends T> supplier) {
+    Objects.requireNonNull(supplier, "supplier");
+    return () -> call(supplier::get);
+  }
+
+  /**
+   * A callable that calls {@code callable} through this policy; its checked exception passes
+   * through as itself.
+   *
+   * @param callable the callable
+   * @param <T> the result type
+   * @return the resilient callable
+   */
+  public <T> Callable<T> decorateCallable(Callable<? extends T> callable) {
+    Objects.requireNonNull(callable, "callable");
+    return () -> call(callable::call);
+  }
+
+  /**
+   * A function that applies {@code function} through this policy.
+   *
+   * @param function the function
+   * @param <A> the argument type
+   * @param <R> the result type
+   * @return the resilient function
+   */
+  public <A, R> Function<A, R> decorateFunction(Function<? super A, ? extends R> function) {
+    Objects.requireNonNull(function, "function");
+    return a -> call(() -> function.apply(a));
+  }
+
+  /**
+   * A stage supplier that runs {@code supplier} through this policy on every {@code get()}.
+   *
+   * @param supplier the async supplier
+   * @param <T> the result type
+   * @return the resilient async supplier
+   */
+  public <T> Supplier<CompletableFuture<T>> decorateAsync(
+      Supplier<? extends CompletionStage<? extends T>> supplier) {
+    Objects.requireNonNull(supplier, "supplier");
+    return () -> callAsync(supplier);
+  }
+
+  /**
+   * This policy with {@code fallback} as its outermost layer, typed for results of {@code T}.
+   *
+   * @param fallback the fallback
+   * @param <T> the result type
+   * @return a reusable policy with the fallback
+   */
+  public <T> FallbackPolicy<T> withFallback(Fallback<T> fallback) {
+    return new FallbackPolicy<>(this, Objects.requireNonNull(fallback, "fallback"));
+  }
+
+  // ---------------------------------------------------------------- accessors
+
+  /**
+   * The policy's name.
+   *
+   * @return the name
+   */
+  public String name() {
+    return name;
+  }
+
+  /**
+   * The policy's tags, copied into every event.
+   *
+   * @return an unmodifiable map
+   */
+  public Map<String, String> tags() {
+    return tags;
+  }
+
+  /**
+   * The policy's event stream: subscribe to see its breaker transitions, retries, rejections,
+   * timeouts, fallbacks and completed calls.
+   *
+   * @return the stream
+   */
+  public EventStream events() {
+    return events;
+  }
+
+  /**
+   * The circuit breaker, if the policy has one.
+   *
+   * @return the breaker
+   */
+  public Optional<CircuitBreaker> circuitBreaker() {
+    return Optional.ofNullable(breaker);
+  }
+
+  /**
+   * The rate limiter, if the policy has one.
+   *
+   * @return the limiter
+   */
+  public Optional<RateLimiter> rateLimiter() {
+    return Optional.ofNullable(limiter);
+  }
+
+  /**
+   * The bulkhead, if the policy has one.
+   *
+   * @return the bulkhead
+   */
+  public Optional<Bulkhead> bulkhead() {
+    return Optional.ofNullable(bulkhead);
+  }
+
+  /**
+   * The retry settings, if the policy retries.
+   *
+   * @return the resilience4j retry config
+   */
+  public Optional<RetryConfig> retryConfig() {
+    return Optional.ofNullable(retry);
+  }
+
+  /**
+   * The retry budget, if the policy has one.
+   *
+   * @return the budget
+   */
+  public Optional<RetryBudget> retryBudget() {
+    return Optional.ofNullable(budget);
+  }
+
+  /**
+   * The attempt timeout, if set.
+   *
+   * @return the attempt timeout
+   */
+  public Optional<Duration> attemptTimeout() {
+    return attemptTimeoutNanos == NONE
+        ? Optional.empty()
+        : Optional.of(Duration.ofNanos(attemptTimeoutNanos));
+  }
+
+  /**
+   * The total timeout, if set.
+   *
+   * @return the total timeout
+   */
+  public Optional<Duration> totalTimeout() {
+    return totalTimeoutNanos == NONE
+        ? Optional.empty()
+        : Optional.of(Duration.ofNanos(totalTimeoutNanos));
+  }
+
+  /**
+   * The shutdown gate that counts this policy's calls, if it has one.
+   *
+   * @return the gate
+   */
+  public Optional<ShutdownGate> shutdownGate() {
+    return Optional.ofNullable(gate);
+  }
+
+  /**
+   * The time source the policy measures time with.
+   *
+   * @return the time source
+   */
+  public TimeSource timeSource() {
+    return time;
+  }
+
+  @Override
+  public String toString() {
+    return "Policy{" + name + (tags.isEmpty() ? "" : ", tags=" + tags) + '}';
+  }
+
+  // ---------------------------------------------------------------- the sync loop
+
+  @SuppressWarnings("unchecked")
+  private <T, E extends Throwable> T execSync(Object work, Fallback<T> fallback) throws E {
+    Objects.requireNonNull(work, "work");
+    long start = time.nanoTime();
+    if (gate != null && !gate.tryEnter()) {
+      return (T) finishSync(null, rejection(RejectionReason.SHUTTING_DOWN, null, null), fallback,
+          0, start);
+    }
+    try {
+      long deadline = totalTimeoutNanos == NONE ? NONE : start + totalTimeoutNanos;
+      if (budget != null) {
+        budget.recordCall();
+      }
+      SyncContext ctx = work instanceof AttemptFunction ? new SyncContext(this, deadline) : null;
+      int attempt = 0;
+      Object result;
+      Throwable failure;
+      while (true) {
+        attempt++;
+        result = null;
+        failure = null;
+        try {
+          result = attemptSync(work, ctx, attempt, deadline);
+        } catch (Throwable t) {
+          failure = t;
+        }
+        boolean interrupted =
+            failure instanceof InterruptedException || Thread.currentThread().isInterrupted();
+        long delay = retryDelay(attempt, result, failure, deadline, interrupted);
+        if (delay < 0) {
+          break;
+        }
+        try {
+          boolean cut = time.await(gate == null ? NEVER : gate.drainSignal(), delay);
+          if (cut) {
+            gate.recordCutShort();
+            abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
+            break;
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          abandoned(attempt, RetryAbandoned.Reason.INTERRUPTED, result, failure);
+          break;
+        }
+      }
+      return (T) finishSync(result, failure, fallback, attempt, start);
+    } finally {
+      if (gate != null) {
+        gate.exit();
+      }
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private <E extends Throwable> Object finishSync(
+      Object result, Throwable failure, Fallback<?> fallback, int attempts, long start) throws E {
+    if (failure == null) {
+      completed(CallCompleted.Outcome.SUCCESS, null, attempts, start);
+      return result;
+    }
+    if (fallback != null && fallback.handles(failure)) {
+      Object value;
+      try {
+        value = fallback.apply(failure);
+      } catch (RuntimeException | Error e) {
+        completed(CallCompleted.Outcome.FAILURE, null, attempts, start);
+        throw e;
+      }
+      if (events.hasListeners()) {
+        events.publish(new FallbackApplied(name, tags, time.instant(), failure));
+      }
+      completed(CallCompleted.Outcome.FALLBACK, null, attempts, start);
+      return value;
+    }
+    completedWithFailure(failure, attempts, start);
+    throw (E) failure;
+  }
+
+  /** One attempt: breaker, limiter, bulkhead, timeout, call. Returns the result or throws. */
+  private Object attemptSync(Object work, SyncContext ctx, int attempt, long deadline)
+      throws Throwable {
+    if (breaker != null && !breaker.tryAcquirePermission()) {
+      throw rejection(
+          RejectionReason.CIRCUIT_OPEN,
+          null,
+          CallNotPermittedException.createCallNotPermittedException(breaker));
+    }
+    if (limiter != null) {
+      long wait = limiter.reservePermission();
+      if (wait < 0) {
+        releaseBreaker();
+        throw rejection(
+            RejectionReason.RATE_LIMITED,
+            null,
+            RequestNotPermitted.createRequestNotPermitted(limiter));
+      }
+      if (wait > 0) {
+        try {
+          time.await(NEVER, wait);
+        } catch (InterruptedException e) {
+          releaseBreaker();
+          throw e;
+        }
+      }
+    }
+    if (bulkhead != null && !bulkhead.tryAcquirePermission()) {
+      releaseBreaker();
+      throw rejection(
+          RejectionReason.BULKHEAD_FULL,
+          null,
+          BulkheadFullException.createBulkheadFullException(bulkhead));
+    }
+    long t0 = time.nanoTime();
+    long timeout = Math.min(attemptTimeoutNanos, deadline == NONE ? NONE : deadline - t0);
+    if (timeout <= 0) {
+      // The limiter's wait used up the total budget: the attempt never ran, so nothing is recorded.
+      if (bulkhead != null) {
+        bulkhead.onComplete();
+      }
+      releaseBreaker();
+      throw timedOut(attempt, 0, true);
+    }
+    Object result;
+    try {
+      if (ctx != null) {
+        ctx.attempt = attempt;
+        ctx.attemptDeadline = timeout == NONE ? NONE : t0 + timeout;
+      }
+      result = timeout == NONE ? invoke(work, ctx) : invokeWithTimeout(work, ctx, timeout, t0,
+          deadline, attempt);
+    } catch (Throwable t) {
+      if (bulkhead != null) {
+        bulkhead.onComplete();
+      }
+      if (breaker != null) {
+        Throwable recorded =
+            t instanceof RejectedException && ((RejectedException) t).reason()
+                == RejectionReason.TIMED_OUT ? t.getCause() : t;
+        breaker.onError(time.nanoTime() - t0, TimeUnit.NANOSECONDS, recorded);
+      }
+      throw t;
+    }
+    if (bulkhead != null) {
+      bulkhead.onComplete();
+    }
+    if (breaker != null) {
+      breaker.onResult(time.nanoTime() - t0, TimeUnit.NANOSECONDS, result);
+    }
+    return result;
+  }
+
+  @SuppressWarnings("unchecked")
+  private static Object invoke(Object work, SyncContext ctx) throws Throwable {
+    if (ctx != null) {
+      return ((AttemptFunction<Object, Throwable>) work).apply(ctx);
+    }
+    return ((ThrowingSupplier<Object, Throwable>) work).get();
+  }
+
+  /**
+   * Runs the work on the calling thread and interrupts it from the timer at the deadline: no thread
+   * hop, one timer task per attempt. The interrupt never leaks into the caller's later code: when
+   * the timer fired, the flag it set is cleared before returning.
+   */
+  private Object invokeWithTimeout(
+      Object work, SyncContext ctx, long timeout, long t0, long deadline, int attempt)
+      throws Throwable {
+    Interrupter interrupter = new Interrupter(Thread.currentThread());
+    Cancellable timer = time.schedule(interrupter, timeout);
+    Object result;
+    Throwable failure = null;
+    try {
+      result = invoke(work, ctx);
+    } catch (Throwable t) {
+      result = null;
+      failure = t;
+    }
+    timer.cancel();
+    if (interrupter.finish()) {
+      boolean total = deadline != NONE && t0 + timeout >= deadline;
+      RejectedException e = timedOut(attempt, timeout, total);
+      if (failure != null && !(failure instanceof InterruptedException)) {
+        e.addSuppressed(failure);
+      }
+      throw e;
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return result;
+  }
+
+  RejectedException timedOut(int attempt, long timeoutNanos, boolean total) {
+    String what = (total ? "total timeout " : "attempt timeout ")
+        + Durations.format(Duration.ofNanos(timeoutNanos));
+    if (events.hasListeners()) {
+      events.publish(
+          new AttemptTimedOut(
+              name, tags, time.instant(), attempt, Duration.ofNanos(timeoutNanos), total));
+    }
+    return new TimedOut(name, what, total);
+  }
+
+  /** A timeout rejection that remembers whether the total timeout (which ends the call) fired. */
+  static final class TimedOut extends RejectedException {
+    private static final long serialVersionUID = 1L;
+    final boolean total;
+
+    TimedOut(String policy, String what, boolean total) {
+      super(policy, RejectionReason.TIMED_OUT, what,
+          new TimeoutException(what + " expired"));
+      this.total = total;
+    }
+  }
+
+  /** Interrupts the attempt's thread once at the deadline, and lets the thread undo it. */
+  private static final class Interrupter extends AtomicInteger implements Runnable {
+    private static final long serialVersionUID = 1L;
+    private static final int RUNNING = 0;
+    private static final int FIRING = 1;
+    private static final int FIRED = 2;
+    private static final int DONE = 3;
+    private final transient Thread thread;
+
+    Interrupter(Thread thread) {
+      this.thread = thread;
+    }
+
+    @Override
+    public void run() {
+      if (compareAndSet(RUNNING, FIRING)) {
+        thread.interrupt();
+        set(FIRED);
+      }
+    }
+
+    /** Called by the attempt's thread when the work returned; true if the timer fired. */
+    boolean finish() {
+      if (compareAndSet(RUNNING, DONE)) {
+        return false;
+      }
+      while (get() != FIRED) {
+        Thread.onSpinWait();
+      }
+      Thread.interrupted();
+      return true;
+    }
+  }
+
+  private static final class SyncContext implements AttemptContext {
+    private final Policy policy;
+    private final long deadline;
+    int attempt;
+    long attemptDeadline;
+
+    SyncContext(Policy policy, long deadline) {
+      this.policy = policy;
+      this.deadline = deadline;
+    }
+
+    @Override
+    public int attempt() {
+      return attempt;
+    }
+
+    @Override
+    public long remainingNanos() {
+      return attemptDeadline == NONE
+          ? NONE
+          : Math.max(0, attemptDeadline - policy.time.nanoTime());
+    }
+
+    @Override
+    public boolean retryPossible() {
+      return policy.retryPossible(attempt, deadline);
+    }
+  }
+
+  // ---------------------------------------------------------------- shared decisions
+
+  boolean retryPossible(int attempt, long deadline) {
+    return retry != null
+        && attempt < maxAttempts
+        && (gate == null || !gate.isDraining())
+        && (deadline == NONE || time.nanoTime() < deadline)
+        && (budget == null || budget.hasRetryToken());
+  }
+
+  void releaseBreaker() {
+    if (breaker != null) {
+      breaker.releasePermission();
+    }
+  }
+
+  RejectedException rejection(RejectionReason reason, String detail, Throwable cause) {
+    if (events.hasListeners()) {
+      events.publish(new CallRejected(name, tags, time.instant(), reason));
+    }
+    return new RejectedException(name, reason, detail, cause);
+  }
+
+  /**
+   * The retry decision, one ladder for sync and async. Returns the wait in nanoseconds before the
+   * next attempt, or -1 to end the call with this attempt's outcome.
+   */
+  long retryDelay(int attempt, Object result, Throwable failure, long deadline, boolean interrupted) {
+    // No retry strategy: every outcome is final.
+    if (retry == null) {
+      return -1;
+    }
+    if (failure != null) {
+      // An interrupt means "stop now": never retry through it.
+      if (interrupted) {
+        return -1;
+      }
+      if (failure instanceof RejectedException) {
+        RejectedException r = (RejectedException) failure;
+        // Shutting down and the total timeout end the call; an open breaker would only reject
+        // again, so it is not retried unless asked for.
+        if (r.reason() == RejectionReason.SHUTTING_DOWN
+            || (failure instanceof TimedOut && ((TimedOut) failure).total)
+            || (r.reason() == RejectionReason.CIRCUIT_OPEN && !retryWhenCircuitOpen)) {
+          return -1;
+        }
+      }
+      // The retry config decides which exceptions are worth another attempt.
+      if (!retryOnException.test(failure)) {
+        return -1;
+      }
+    } else if (!retryOnResult.test(result)) {
+      // A result the retry does not flag is a success.
+      return -1;
+    }
+    // The outcome is retryable; from here on, a limit that stops the retry is reported.
+    if (attempt >= maxAttempts) {
+      abandoned(attempt, RetryAbandoned.Reason.MAX_ATTEMPTS, result, failure);
+      return -1;
+    }
+    if (gate != null && gate.isDraining()) {
+      gate.recordCutShort();
+      abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
+      return -1;
+    }
+    Either<Throwable, Object> outcome = failure != null ? Either.left(failure) : Either.right(result);
+    Long millis = interval.apply(attempt, outcome);
+    long delay = millis == null ? 0 : TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
+    // A wait that would end past the total timeout is not worth starting.
+    if (deadline != NONE && time.nanoTime() + delay >= deadline) {
+      abandoned(attempt, RetryAbandoned.Reason.DEADLINE, result, failure);
+      return -1;
+    }
+    // The budget keeps retries from multiplying the load on a failing downstream.
+    if (budget != null && !budget.tryAcquireRetry()) {
+      abandoned(attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
+      return -1;
+    }
+    if (events.hasListeners()) {
+      events.publish(
+          new RetryScheduled(
+              name, tags, time.instant(), attempt, Duration.ofNanos(delay), failure,
+              failure == null ? result : null));
+    }
+    return delay;
+  }
+
+  void abandoned(int attempt, RetryAbandoned.Reason reason, Object result, Throwable failure) {
+    if (events.hasListeners()) {
+      events.publish(
+          new RetryAbandoned(name, tags, time.instant(), attempt, reason, failure,
+              failure == null ? result : null));
+    }
+  }
+
+  void completed(CallCompleted.Outcome outcome, RejectionReason reason, int attempts, long start) {
+    if (events.hasListeners()) {
+      events.publish(
+          new CallCompleted(
+              name, tags, time.instant(), outcome, reason, attempts,
+              Duration.ofNanos(time.nanoTime() - start)));
+    }
+  }
+
+  void completedWithFailure(Throwable failure, int attempts, long start) {
+    if (!events.hasListeners()) {
+      return;
+    }
+    if (failure instanceof RejectedException) {
+      RejectionReason reason = ((RejectedException) failure).reason();
+      completed(
+          reason == RejectionReason.TIMED_OUT
+              ? CallCompleted.Outcome.TIMED_OUT
+              : CallCompleted.Outcome.REJECTED,
+          reason, attempts, start);
+    } else {
+      completed(CallCompleted.Outcome.FAILURE, null, attempts, start);
+    }
+  }
+
+  // ---------------------------------------------------------------- builder
+
+  /**
+   * Builds a {@link Policy}. Every setter validates its argument at once and throws {@link
+   * IllegalArgumentException} naming the bad value; setting a strategy twice throws {@link
+   * IllegalStateException}; settings that conflict with each other fail in {@link #build()}.
+   * Strategies not set are absent from the pipeline. Not thread-safe; the policy it builds is
+   * immutable and thread-safe.
+   */
+  public static final class Builder {
+    private String name;
+    private final Map<String, String> tags = new LinkedHashMap<>();
+    private TimeSource timeSource = TimeSource.system();
+    private EventStream parentEvents;
+    private ShutdownGate gate;
+    private CircuitBreakerConfig breakerConfig;
+    private CircuitBreaker breakerInstance;
+    private RateLimiterConfig limiterConfig;
+    private RateLimiter limiterInstance;
+    private BulkheadConfig bulkheadConfig;
+    private Bulkhead bulkheadInstance;
+    private RetryConfig retryConfig;
+    private boolean retryWhenCircuitOpen;
+    private RetryBudget budget;
+    private Duration attemptTimeout;
+    private Duration totalTimeout;
+    private Executor asyncExecutor = ForkJoinPool.commonPool();
+
+    private Builder(String name) {
+      this.name = checkName(name);
+    }
+
+    static String checkName(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("policy name must not be blank, was '" + name + "'");
+      }
+      return name;
+    }
+
+    Builder copy() {
+      Builder b = new Builder(name);
+      b.tags.putAll(tags);
+      b.timeSource = timeSource;
+      b.parentEvents = parentEvents;
+      b.gate = gate;
+      b.breakerConfig = breakerConfig;
+      b.breakerInstance = breakerInstance;
+      b.limiterConfig = limiterConfig;
+      b.limiterInstance = limiterInstance;
+      b.bulkheadConfig = bulkheadConfig;
+      b.bulkheadInstance = bulkheadInstance;
+      b.retryConfig = retryConfig;
+      b.retryWhenCircuitOpen = retryWhenCircuitOpen;
+      b.budget = budget;
+      b.attemptTimeout = attemptTimeout;
+      b.totalTimeout = totalTimeout;
+      b.asyncExecutor = asyncExecutor;
+      return b;
+    }
+
+    private static void requireUnset(Object current, Object other, String what) {
+      if (current != null || other != null) {
+        throw new IllegalStateException(
+            what + " was already set to " + (current != null ? current : other));
+      }
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(
+            what + " must be positive, was " + Durations.format(d));
+      }
+      return d;
+    }
+
+    /**
+     * Adds a tag copied into every event of the policy (the HTTP client tags per-host policies with
+     * {@code host}). Default: no tags.
+     *
+     * @param key the tag key, not blank
+     * @param value the tag value
+     * @return this builder
+     * @throws IllegalArgumentException if {@code key} is blank
+     */
+    public Builder tag(String key, String value) {
+      Objects.requireNonNull(key, "key");
+      Objects.requireNonNull(value, "value");
+      if (key.isBlank()) {
+        throw new IllegalArgumentException("tag key must not be blank");
+      }
+      tags.put(key, value);
+      return this;
+    }
+
+    /**
+     * The time source for timeouts, backoff waits, event timestamps and the breakers this builder
+     * creates. Default {@link TimeSource#system()}. Tests pass a {@code FakeTimeSource}.
+     *
+     * @param timeSource the time source
+     * @return this builder
+     */
+    public Builder timeSource(TimeSource timeSource) {
+      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      return this;
+    }
+
+    /**
+     * A parent stream that receives every event of this policy too (a registry's stream). Default:
+     * none.
+     *
+     * @param parent the parent stream
+     * @return this builder
+     */
+    public Builder parentEvents(EventStream parent) {
+      this.parentEvents = Objects.requireNonNull(parent, "parent");
+      return this;
+    }
+
+    /**
+     * The gate that counts this policy's calls for drain. Default: none (the policy cannot be
+     * drained on its own). Registries and the HTTP client set their own.
+     *
+     * @param gate the gate
+     * @return this builder
+     */
+    public Builder shutdownGate(ShutdownGate gate) {
+      this.gate = Objects.requireNonNull(gate, "gate");
+      return this;
+    }
+
+    /**
+     * A circuit breaker made from {@code config}, named after the policy and, when the builder's
+     * time source is not the system's, reading that time source.
+     *
+     * @param config the resilience4j breaker config
+     * @return this builder
+     * @throws IllegalStateException if a breaker was already set
+     */
+    public Builder circuitBreaker(CircuitBreakerConfig config) {
+      requireUnset(breakerConfig, breakerInstance, "circuit breaker");
+      this.breakerConfig = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * An existing circuit breaker, shared with whatever else uses it: its state and metrics are one.
+     *
+     * @param breaker the breaker
+     * @return this builder
+     * @throws IllegalStateException if a breaker was already set
+     */
+    public Builder circuitBreaker(CircuitBreaker breaker) {
+      requireUnset(breakerConfig, breakerInstance, "circuit breaker");
+      this.breakerInstance = Objects.requireNonNull(breaker, "breaker");
+      return this;
+    }
+
+    /**
+     * A rate limiter made from {@code config}, named after the policy.
+     *
+     * @param config the resilience4j limiter config
+     * @return this builder
+     * @throws IllegalStateException if a limiter was already set
+     */
+    public Builder rateLimiter(RateLimiterConfig config) {
+      requireUnset(limiterConfig, limiterInstance, "rate limiter");
+      this.limiterConfig = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * An existing rate limiter, shared.
+     *
+     * @param limiter the limiter
+     * @return this builder
+     * @throws IllegalStateException if a limiter was already set
+     */
+    public Builder rateLimiter(RateLimiter limiter) {
+      requireUnset(limiterConfig, limiterInstance, "rate limiter");
+      this.limiterInstance = Objects.requireNonNull(limiter, "limiter");
+      return this;
+    }
+
+    /**
+     * A paced rate: {@code permitsPerSecond} calls a second spread evenly (one every {@code
+     * 1s / permitsPerSecond}, as uber-go/ratelimit paces), so a burst is smoothed rather than let
+     * through. A call waits up to {@code maxWait} for its slot, then is rejected with {@link
+     * RejectionReason#RATE_LIMITED}. Built as a resilience4j limiter of one permit per period.
+     *
+     * @param permitsPerSecond calls per second, 1 to 1,000,000
+     * @param maxWait the longest a call waits for its slot, zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalStateException if a limiter was already set
+     */
+    public Builder pacedRate(int permitsPerSecond, Duration maxWait) {
+      if (permitsPerSecond < 1 || permitsPerSecond > 1_000_000) {
+        throw new IllegalArgumentException(
+            "permitsPerSecond must be in [1, 1000000], was " + permitsPerSecond);
+      }
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (maxWait.isNegative()) {
+        throw new IllegalArgumentException(
+            "maxWait must not be negative, was " + Durations.format(maxWait));
+      }
+      return rateLimiter(
+          RateLimiterConfig.custom()
+              .limitForPeriod(1)
+              .limitRefreshPeriod(Duration.ofNanos(1_000_000_000L / permitsPerSecond))
+              .timeoutDuration(maxWait)
+              .build());
+    }
+
+    /**
+     * A bulkhead made from {@code config}, named after the policy.
+     *
+     * @param config the resilience4j bulkhead config
+     * @return this builder
+     * @throws IllegalStateException if a bulkhead was already set
+     */
+    public Builder bulkhead(BulkheadConfig config) {
+      requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
+      this.bulkheadConfig = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * An existing bulkhead, shared.
+     *
+     * @param bulkhead the bulkhead
+     * @return this builder
+     * @throws IllegalStateException if a bulkhead was already set
+     */
+    public Builder bulkhead(Bulkhead bulkhead) {
+      requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
+      this.bulkheadInstance = Objects.requireNonNull(bulkhead, "bulkhead");
+      return this;
+    }
+
+    /**
+     * A bulkhead of {@code maxConcurrentCalls} that rejects at once when full.
+     *
+     * @param maxConcurrentCalls the limit, at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxConcurrentCalls} is below 1
+     * @throws IllegalStateException if a bulkhead was already set
+     */
+    public Builder bulkhead(int maxConcurrentCalls) {
+      if (maxConcurrentCalls < 1) {
+        throw new IllegalArgumentException(
+            "maxConcurrentCalls must be >= 1, was " + maxConcurrentCalls);
+      }
+      return bulkhead(
+          BulkheadConfig.custom()
+              .maxConcurrentCalls(maxConcurrentCalls)
+              .maxWaitDuration(Duration.ZERO)
+              .build());
+    }
+
+    /**
+     * Retries as {@code config} says: its max attempts, exception and result predicates and its
+     * interval function (which sees the failed outcome, so a delay can come from the response).
+     * resilience4j's {@code Retry} instance and its events are not used; Riprap publishes its own.
+     *
+     * @param config the resilience4j retry config
+     * @return this builder
+     * @throws IllegalStateException if retry was already set
+     */
+    public Builder retry(RetryConfig config) {
+      requireUnset(retryConfig, null, "retry");
+      this.retryConfig = Objects.requireNonNull(config, "config");
+      return this;
+    }
+
+    /**
+     * Retries up to {@code maxAttempts} attempts in all on any exception, waiting an exponential
+     * backoff with jitter between them: {@code initialDelay}, then doubling, each randomized by
+     * ±50% (so retrying clients do not move in step), never above {@code maxDelay}.
+     *
+     * @param maxAttempts attempts in all, including the first, at least 1
+     * @param initialDelay the first wait, positive
+     * @param maxDelay the longest wait, at least {@code initialDelay}
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalStateException if retry was already set
+     */
+    public Builder retry(int maxAttempts, Duration initialDelay, Duration maxDelay) {
+      if (maxAttempts < 1) {
+        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
+      }
+      positive(initialDelay, "initialDelay");
+      positive(maxDelay, "maxDelay");
+      if (maxDelay.compareTo(initialDelay) < 0) {
+        throw new IllegalArgumentException(
+            "maxDelay ("
+                + Durations.format(maxDelay)
+                + ") must be >= initialDelay ("
+                + Durations.format(initialDelay)
+                + ")");
+      }
+      return retry(
+          RetryConfig.custom()
+              .maxAttempts(maxAttempts)
+              .intervalFunction(
+                  IntervalFunction.ofExponentialRandomBackoff(initialDelay, 2.0, 0.5, maxDelay))
+              .build());
+    }
+
+    /**
+     * Whether a call rejected by an open breaker is retried. Default {@code false}: the breaker
+     * would only reject again. Turn it on where a later attempt can reach a different breaker.
+     *
+     * @param retry {@code true} to retry such rejections
+     * @return this builder
+     */
+    public Builder retryWhenCircuitOpen(boolean retry) {
+      this.retryWhenCircuitOpen = retry;
+      return this;
+    }
+
+    /**
+     * A retry budget, possibly shared with other policies. Default: none.
+     *
+     * @param budget the budget
+     * @return this builder
+     */
+    public Builder retryBudget(RetryBudget budget) {
+      this.budget = Objects.requireNonNull(budget, "budget");
+      return this;
+    }
+
+    /**
+     * Bounds each attempt. A sync attempt runs on the calling thread and a timer interrupts it at
+     * the deadline: no thread hop, one timer task per attempt, and the interrupt is cleared before
+     * the call returns, so it never leaks into the caller's later code. Work that ignores interrupts
+     * is not cut short by it (the attempt still counts as timed out when it returns). An async
+     * attempt's stage is cancelled and the attempt fails from the timer. A timed-out attempt is a
+     * failure for the breaker (recorded as a {@code TimeoutException}) and for the retry. Default:
+     * none.
+     *
+     * @param timeout the attempt timeout, positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder attemptTimeout(Duration timeout) {
+      requireUnset(attemptTimeout, null, "attempt timeout");
+      this.attemptTimeout = positive(timeout, "attemptTimeout");
+      return this;
+    }
+
+    /**
+     * Bounds the whole call: every attempt and every backoff wait. An attempt in flight at the
+     * deadline is cut as by the attempt timeout and the call ends with {@link
+     * RejectionReason#TIMED_OUT}; a backoff that would end past the deadline is skipped and the call
+     * ends with its last outcome. Default: none.
+     *
+     * @param timeout the total timeout, positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set
+     */
+    public Builder totalTimeout(Duration timeout) {
+      requireUnset(totalTimeout, null, "total timeout");
+      this.totalTimeout = positive(timeout, "totalTimeout");
+      return this;
+    }
+
+    /**
+     * Where async attempts after a backoff wait run (the first attempt runs on the caller's
+     * thread). Default {@link ForkJoinPool#commonPool()}.
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder asyncExecutor(Executor executor) {
+      this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Builds the policy, checking the settings against each other.
+     *
+     * @return the policy
+     * @throws IllegalStateException when the attempt timeout exceeds the total timeout, or a
+     *     time-based breaker window is shorter than twice the attempt timeout (a window that short
+     *     cannot see two timed-out attempts, so a hanging downstream never trips it); the message
+     *     names both values
+     */
+    public Policy build() {
+      if (attemptTimeout != null && totalTimeout != null
+          && attemptTimeout.compareTo(totalTimeout) > 0) {
+        throw new IllegalStateException(
+            "Policy '"
+                + name
+                + "': attempt timeout ("
+                + Durations.format(attemptTimeout)
+                + ") must not exceed total timeout ("
+                + Durations.format(totalTimeout)
+                + ")");
+      }
+      CircuitBreakerConfig cbConfig =
+          breakerInstance != null ? breakerInstance.getCircuitBreakerConfig() : breakerConfig;
+      if (cbConfig != null
+          && attemptTimeout != null
+          && cbConfig.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.TIME_BASED) {
+        Duration window = Duration.ofSeconds(cbConfig.getSlidingWindowSize());
+        if (window.compareTo(attemptTimeout.multipliedBy(2)) < 0) {
+          throw new IllegalStateException(
+              "Policy '"
+                  + name
+                  + "': the circuit breaker's time-based window ("
+                  + Durations.format(window)
+                  + ") must be at least 2x the attempt timeout ("
+                  + Durations.format(attemptTimeout)
+                  + ")");
+        }
+      }
+      CircuitBreaker cb = breakerInstance;
+      if (cb == null && breakerConfig != null) {
+        CircuitBreakerConfig c = breakerConfig;
+        if (timeSource != TimeSource.system()) {
+          c = CircuitBreakerConfig.from(breakerConfig).clock(timeSource.clock()).build();
+        }
+        cb = CircuitBreaker.of(name, c);
+      }
+      RateLimiter rl = limiterInstance;
+      if (rl == null && limiterConfig != null) {
+        rl = RateLimiter.of(name, limiterConfig);
+      }
+      Bulkhead bh = bulkheadInstance;
+      if (bh == null && bulkheadConfig != null) {
+        bh = Bulkhead.of(name, bulkheadConfig);
+      }
+      return new Policy(this, cb, rl, bh);
+    }
+  }
+}
