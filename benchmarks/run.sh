@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Runs every Riprap benchmark and writes docs/benchmarks.md from the results.
+#
+#   benchmarks/run.sh --quick   # about 8 minutes on 2 cores: short JMH iterations, short scenarios
+#   benchmarks/run.sh --full    # longer, 2 JMH forks, 3x longer scenarios (about 40 minutes)
+#
+# Steps: build with the repo's Maven wrapper; JMH policy overhead at 1 and 2 threads with -prof gc;
+# HTTP on loopback; fault scenarios; the report. Raw results go to docs/benchmarks/ (JMH JSON,
+# http.json, faults.json, run-info.properties); logs to benchmarks/target/.
+set -euo pipefail
+
+mode=quick
+case "${1:---quick}" in
+  --quick) mode=quick ;;
+  --full) mode=full ;;
+  *) echo "usage: $0 [--quick|--full]" >&2; exit 2 ;;
+esac
+
+root=$(cd "$(dirname "$0")/.." && pwd)
+cd "$root"
+out=docs/benchmarks
+logs=benchmarks/target/logs
+jar=benchmarks/target/benchmarks.jar
+
+load() { cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime | sed 's/.*load average[s]*: //'; }
+step() { echo "[$(date -u +%H:%M:%S)] $*"; }
+
+step "building ($mode mode)"
+./mvnw -q -pl benchmarks -am package -DskipTests
+mkdir -p "$out" "$logs"
+
+if [ "$mode" = quick ]; then
+  jmh_opts="-f 1 -wi 1 -w 1s -i 3 -r 1s"
+  # Two threads only where contention can change the picture; every benchmark in full mode.
+  jmh_two_threads='(PipelineBenchmark|FailurePathBenchmark|TimeoutBenchmark)'
+else
+  jmh_opts="-f 2 -wi 3 -w 2s -i 5 -r 2s"
+  jmh_two_threads='dev.riprap.benchmarks.policy'
+fi
+
+{
+  echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
+  echo "mode=$mode"
+  echo "jmhOptions=$jmh_opts"
+  echo "loadStart=$(load)"
+} > "$out/run-info.properties"
+
+step "JMH, 1 thread (load $(load))"
+java -jar "$jar" $jmh_opts -t 1 -prof gc -rf json -rff "$out/jmh-1-thread.json" \
+  'dev.riprap.benchmarks.policy' > "$logs/jmh-1-thread.log"
+step "JMH, 2 threads (load $(load))"
+java -jar "$jar" $jmh_opts -t 2 -prof gc -rf json -rff "$out/jmh-2-threads.json" \
+  "$jmh_two_threads" > "$logs/jmh-2-threads.log"
+echo "loadAfterJmh=$(load)" >> "$out/run-info.properties"
+
+step "HTTP on loopback (load $(load))"
+java -Dsun.net.httpserver.nodelay=true -cp "$jar" dev.riprap.benchmarks.http.LoopbackBenchmark \
+  --mode "$mode" --out "$out/http.json" | tee "$logs/http.log"
+
+step "fault scenarios (load $(load))"
+java -Dsun.net.httpserver.nodelay=true -cp "$jar" dev.riprap.benchmarks.faults.FaultScenarios \
+  --mode "$mode" --out "$out/faults.json" | tee "$logs/faults.log"
+echo "loadEnd=$(load)" >> "$out/run-info.properties"
+
+step "writing docs/benchmarks.md"
+java -cp "$jar" dev.riprap.benchmarks.report.Report --dir "$out" --out docs/benchmarks.md
+step "done"

@@ -1,0 +1,284 @@
+package dev.riprap.benchmarks.faults;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.riprap.benchmarks.faults.FaultyUpstream.Fault;
+import dev.riprap.benchmarks.http.Args;
+import dev.riprap.benchmarks.http.HttpPeers;
+import dev.riprap.benchmarks.http.Latencies;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * Resilience under faults: each {@link HttpPeers} client against a {@link FaultyUpstream}, driven
+ * at a fixed arrival rate (open loop) as user traffic reaches a service, with a bound on the calls
+ * in flight (an arrival that finds every worker busy is shed and counts as a failure: a closed loop
+ * would slow down with the upstream and hide the overload). Every run is bounded in time and
+ * waits at most {@value #DRAIN_SECONDS} s for its last calls.
+ *
+ * <p>Per scenario and client it reports the success rate callers saw, the requests the upstream
+ * received (and their ratio to the calls: the amplification), p50/p99 latency of the calls, and
+ * for the outage what reached the upstream while it was down and how long after it healed traffic
+ * flowed again; for the throttle, how many retries came before their {@code Retry-After}.
+ *
+ * <p>Usage: {@code FaultScenarios --mode quick|full --out faults.json [--clients raw,riprap]}.
+ */
+public final class FaultScenarios {
+  static final int MAX_IN_FLIGHT = 256;
+  static final int DRAIN_SECONDS = 40;
+  static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+  /** The width of the windows the recovery time is read from. */
+  static final long BUCKET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+  /** A window counts as flowing when this share of its calls succeeded. */
+  static final double FLOWING = 0.9;
+
+  private static final int SHED = -2;
+  private static final int FAILED = -1;
+  private static final int UNFINISHED = 0;
+
+  private FaultScenarios() {}
+
+  /**
+   * Runs the four scenarios for every client and writes the results as JSON.
+   *
+   * @param args {@code --mode quick|full --out FILE [--clients a,b] [--scenarios outage,...]}
+   * @throws Exception when the upstream cannot start or the file cannot be written
+   */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts =
+        Args.parse(args, Map.of(
+            "mode", "quick",
+            "clients", String.join(",", HttpPeers.NAMES),
+            "scenarios", "outage,transient,throttle,slow-tail"));
+    boolean full = opts.get("mode").equals("full");
+    List<String> clients = Arrays.asList(opts.get("clients").split(","));
+    List<String> scenarios = Arrays.asList(opts.get("scenarios").split(","));
+    // Quick mode keeps the whole run to a couple of minutes; full mode runs each phase 3x longer.
+    int scale = full ? 3 : 1;
+    List<Map<String, Object>> rows = new ArrayList<>();
+    try (FaultyUpstream upstream = new FaultyUpstream()) {
+      // A healthy run per client first, unrecorded, so no scenario pays for the JIT or for
+      // opening the first connections.
+      for (String name : clients) {
+        run(upstream, name, "warm-up", Fault.OUTAGE, 200,
+            Duration.ofSeconds(2L * scale), Duration.ZERO, Duration.ZERO);
+      }
+      for (String scenario : scenarios) {
+        for (String name : clients) {
+          Map<String, Object> row;
+          switch (scenario) {
+            case "outage":
+              row = run(upstream, name, scenario, Fault.OUTAGE, 200,
+                  Duration.ofSeconds(3L * scale), Duration.ofSeconds(6L * scale),
+                  Duration.ofSeconds(5L * scale));
+              break;
+            case "transient":
+              row = run(upstream, name, scenario, Fault.TRANSIENT, 200,
+                  Duration.ofSeconds(8L * scale), Duration.ZERO, Duration.ZERO);
+              break;
+            case "throttle":
+              row = run(upstream, name, scenario, Fault.THROTTLE, 100,
+                  Duration.ofSeconds(8L * scale), Duration.ZERO, Duration.ZERO);
+              break;
+            case "slow-tail":
+              row = run(upstream, name, scenario, Fault.SLOW_TAIL, 100,
+                  Duration.ofSeconds(8L * scale), Duration.ZERO, Duration.ZERO);
+              break;
+            default:
+              throw new IllegalArgumentException("unknown scenario '" + scenario
+                  + "', expected outage, transient, throttle or slow-tail");
+          }
+          System.out.println(row);
+          rows.add(row);
+        }
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("mode", opts.get("mode"));
+    out.put("maxInFlight", MAX_IN_FLIGHT);
+    out.put("attemptTimeoutSeconds", ATTEMPT_TIMEOUT.toSeconds());
+    out.put("transientRate", FaultyUpstream.TRANSIENT_RATE);
+    out.put("throttleRate", FaultyUpstream.THROTTLE_RATE);
+    out.put("retryAfterSeconds", FaultyUpstream.RETRY_AFTER_SECONDS);
+    out.put("slowRate", FaultyUpstream.SLOW_RATE);
+    out.put("slowMillis", FaultyUpstream.SLOW_MILLIS);
+    out.put("results", rows);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(new File(opts.get("out")), out);
+  }
+
+  /**
+   * One client through one scenario. For {@link Fault#OUTAGE} the run is {@code first} healthy,
+   * {@code outage} down, {@code after} healthy again; for the others it lasts {@code first}.
+   */
+  static Map<String, Object> run(
+      FaultyUpstream upstream, String clientName, String scenario, Fault fault, int perSecond,
+      Duration first, Duration outage, Duration after) throws InterruptedException {
+    long outageFrom = first.toNanos();
+    long outageTo = outageFrom + outage.toNanos();
+    long length = fault == Fault.OUTAGE ? outageTo + after.toNanos() : first.toNanos();
+    int calls = (int) (length / 1_000_000_000L * perSecond);
+    long interval = 1_000_000_000L / perSecond;
+    long[] issued = new long[calls];
+    long[] ended = new long[calls];
+    int[] status = new int[calls];
+    String runId = scenario + "-" + clientName + "-" + System.nanoTime();
+    upstream.prepare(fault, fault == Fault.OUTAGE ? outageFrom : Long.MAX_VALUE,
+        fault == Fault.OUTAGE ? outageTo : Long.MAX_VALUE);
+
+    ThreadPoolExecutor workers =
+        new ThreadPoolExecutor(MAX_IN_FLIGHT, MAX_IN_FLIGHT, 1, TimeUnit.MINUTES,
+            new SynchronousQueue<>(), r -> {
+              Thread t = new Thread(r, "caller");
+              t.setDaemon(true);
+              return t;
+            });
+    workers.prestartAllCoreThreads();
+    try (HttpPeers.Client client = HttpPeers.create(clientName)) {
+      long start = System.nanoTime();
+      upstream.start(start);
+      for (int i = 0; i < calls; i++) {
+        long due = start + i * interval;
+        long wait;
+        while ((wait = due - System.nanoTime()) > 0) {
+          LockSupport.parkNanos(wait);
+        }
+        int index = i;
+        issued[i] = due - start;
+        HttpRequest request =
+            HttpRequest.newBuilder(upstream.uri())
+                .timeout(ATTEMPT_TIMEOUT)
+                .header(FaultyUpstream.CALL_ID, runId + "-" + i)
+                .GET()
+                .build();
+        try {
+          workers.execute(() -> {
+            int code;
+            try {
+              HttpResponse<byte[]> response = client.send(request);
+              code = response.statusCode();
+            } catch (InterruptedException e) {
+              Thread.currentThread().interrupt();
+              code = FAILED;
+            } catch (Exception e) {
+              code = FAILED;
+            }
+            ended[index] = System.nanoTime() - start;
+            status[index] = code;
+          });
+        } catch (RejectedExecutionException e) {
+          status[i] = SHED;
+          ended[i] = issued[i];
+        }
+      }
+      workers.shutdown();
+      workers.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS);
+    } finally {
+      workers.shutdownNow();
+    }
+    return summarize(clientName, scenario, fault, perSecond, issued, ended, status, upstream,
+        outageFrom, outageTo, length);
+  }
+
+  static Map<String, Object> summarize(
+      String client, String scenario, Fault fault, int perSecond, long[] issued, long[] ended,
+      int[] status, FaultyUpstream upstream, long outageFrom, long outageTo, long length) {
+    int calls = status.length;
+    int ok = 0;
+    int shed = 0;
+    int unfinished = 0;
+    int outageCalls = 0;
+    int outageOk = 0;
+    Latencies latency = new Latencies();
+    for (int i = 0; i < calls; i++) {
+      boolean success = status[i] >= 200 && status[i] < 300;
+      if (success) {
+        ok++;
+      }
+      if (status[i] == SHED) {
+        shed++;
+      } else if (status[i] == UNFINISHED) {
+        unfinished++;
+      } else {
+        latency.add(ended[i] - issued[i]);
+      }
+      if (issued[i] >= outageFrom && issued[i] < outageTo) {
+        outageCalls++;
+        if (success) {
+          outageOk++;
+        }
+      }
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("scenario", scenario);
+    row.put("client", client);
+    row.put("callsPerSecond", perSecond);
+    row.put("seconds", length / 1e9);
+    row.put("calls", calls);
+    row.put("succeeded", ok);
+    row.put("successRate", ok / (double) calls);
+    row.put("shed", shed);
+    row.put("unfinished", unfinished);
+    row.put("upstreamReceived", upstream.received());
+    row.put("amplification", upstream.received() / (double) calls);
+    row.put("p50Millis", latency.quantileMicros(0.50) / 1000);
+    row.put("p99Millis", latency.quantileMicros(0.99) / 1000);
+    if (fault == Fault.OUTAGE) {
+      row.put("outageSeconds", (outageTo - outageFrom) / 1e9);
+      row.put("outageCalls", outageCalls);
+      row.put("outageSuccessRate", outageCalls == 0 ? 0 : outageOk / (double) outageCalls);
+      row.put("upstreamReceivedInOutage", upstream.receivedInOutage());
+      row.put("recoveryMillis", recoveryMillis(issued, status, outageTo, length));
+    }
+    if (fault == Fault.THROTTLE) {
+      row.put("earlyRetries", upstream.earlyRetries());
+    }
+    return row;
+  }
+
+  /**
+   * How long after the upstream healed traffic flowed again: the start, from the heal, of the
+   * first 100 ms window (by when calls were issued) from which on every window's calls succeeded
+   * at least {@value #FLOWING} of the time; -1 if the run ended before that.
+   */
+  static double recoveryMillis(long[] issued, int[] status, long healedAt, long length) {
+    int buckets = (int) ((length - healedAt + BUCKET_NANOS - 1) / BUCKET_NANOS);
+    int[] total = new int[buckets];
+    int[] ok = new int[buckets];
+    for (int i = 0; i < issued.length; i++) {
+      if (issued[i] >= healedAt) {
+        int b = (int) ((issued[i] - healedAt) / BUCKET_NANOS);
+        if (b < buckets) {
+          total[b]++;
+          if (status[i] >= 200 && status[i] < 300) {
+            ok[b]++;
+          }
+        }
+      }
+    }
+    int flowingFrom = -1;
+    for (int b = buckets - 1; b >= 0; b--) {
+      if (total[b] == 0) {
+        continue;
+      }
+      if (ok[b] < FLOWING * total[b]) {
+        break;
+      }
+      flowingFrom = b;
+    }
+    return flowingFrom < 0 ? -1 : flowingFrom * BUCKET_NANOS / 1e6;
+  }
+}

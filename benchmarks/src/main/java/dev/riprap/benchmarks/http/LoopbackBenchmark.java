@@ -1,0 +1,165 @@
+package dev.riprap.benchmarks.http;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import java.io.File;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Throughput and latency of each {@link HttpPeers} client against a healthy {@link Upstream} on
+ * loopback: GET of a 64 B and a 16 KiB body, with 1, 8 and 32 requests in flight (that many
+ * threads in a closed loop, each sending its next request when the previous answer is read).
+ * Every run is bounded in time: a warm-up, then a measured window. The clients of one
+ * configuration run back to back, so they see the same machine state as nearly as possible.
+ *
+ * <p>Usage: {@code LoopbackBenchmark --mode quick|full --out http.json [--clients raw,riprap]
+ * [--bodies 64,16384] [--in-flight 1,8,32]}.
+ * Run with {@code -Dsun.net.httpserver.nodelay=true}.
+ */
+public final class LoopbackBenchmark {
+  static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+
+  private LoopbackBenchmark() {}
+
+  /**
+   * Runs every configuration and writes the results as JSON.
+   *
+   * @param args {@code --mode quick|full --out FILE [--clients a,b]}
+   * @throws Exception when the server cannot start or the file cannot be written
+   */
+  public static void main(String[] args) throws Exception {
+    Map<String, String> opts = Args.parse(args, Map.of("mode", "quick", "clients",
+        String.join(",", HttpPeers.NAMES), "bodies", "64,16384", "in-flight", "1,8,32"));
+    boolean full = opts.get("mode").equals("full");
+    Duration warmup = full ? Duration.ofSeconds(4) : Duration.ofSeconds(1);
+    Duration measure = full ? Duration.ofSeconds(10) : Duration.ofSeconds(2);
+    List<String> clients = Arrays.asList(opts.get("clients").split(","));
+    int[] bodySizes =
+        Arrays.stream(opts.get("bodies").split(",")).mapToInt(Integer::parseInt).toArray();
+    int[] inFlights =
+        Arrays.stream(opts.get("in-flight").split(",")).mapToInt(Integer::parseInt).toArray();
+    if (!"true".equals(System.getProperty("sun.net.httpserver.nodelay"))) {
+      throw new IllegalStateException(
+          "run with -Dsun.net.httpserver.nodelay=true, or small answers wait for Nagle's delay");
+    }
+
+    Map<Integer, byte[]> bodies = new LinkedHashMap<>();
+    for (int size : bodySizes) {
+      byte[] b = new byte[size];
+      Arrays.fill(b, (byte) 'x');
+      bodies.put(size, b);
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    try (Upstream upstream =
+        new Upstream(64, exchange -> {
+          String path = exchange.getRequestURI().getPath();
+          Upstream.answer(exchange, 200, bodies.get(Integer.parseInt(path.substring(1))));
+        })) {
+      // Every client's code paths are compiled before anything is measured: the first
+      // configuration would otherwise pay for the JIT.
+      for (String name : clients) {
+        for (int size : bodySizes) {
+          try (HttpPeers.Client client = HttpPeers.create(name)) {
+            run(client, upstream.uri("/" + size), size, 8, Duration.ZERO, warmup.multipliedBy(2));
+          }
+        }
+      }
+      for (int size : bodySizes) {
+        for (int inFlight : inFlights) {
+          for (String name : clients) {
+            try (HttpPeers.Client client = HttpPeers.create(name)) {
+              Map<String, Object> row =
+                  run(client, upstream.uri("/" + size), size, inFlight, warmup, measure);
+              System.out.printf(
+                  "%-13s %6d B %3d in flight: %9.0f req/s  p50 %8.1f us  p99 %8.1f us  p99.9 %8.1f us  errors %d%n",
+                  name, size, inFlight, row.get("requestsPerSecond"), row.get("p50Micros"),
+                  row.get("p99Micros"), row.get("p999Micros"), row.get("errors"));
+              rows.add(row);
+            }
+          }
+        }
+      }
+    }
+    Map<String, Object> out = new LinkedHashMap<>();
+    out.put("mode", opts.get("mode"));
+    out.put("warmupSeconds", warmup.toSeconds());
+    out.put("measureSeconds", measure.toSeconds());
+    out.put("results", rows);
+    new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
+        .writeValue(new File(opts.get("out")), out);
+  }
+
+  static Map<String, Object> run(
+      HttpPeers.Client client, URI uri, int size, int inFlight, Duration warmup, Duration measure)
+      throws InterruptedException {
+    HttpRequest request = HttpRequest.newBuilder(uri).timeout(ATTEMPT_TIMEOUT).GET().build();
+    long start = System.nanoTime();
+    long measureFrom = start + warmup.toNanos();
+    long end = measureFrom + measure.toNanos();
+    AtomicLong errors = new AtomicLong();
+    Latencies[] perThread = new Latencies[inFlight];
+    CountDownLatch done = new CountDownLatch(inFlight);
+    for (int i = 0; i < inFlight; i++) {
+      Latencies mine = new Latencies();
+      perThread[i] = mine;
+      Thread t =
+          new Thread(
+              () -> {
+                try {
+                  long now;
+                  while ((now = System.nanoTime()) < end) {
+                    boolean ok;
+                    try {
+                      HttpResponse<byte[]> r = client.send(request);
+                      ok = r.statusCode() == 200 && r.body().length == size;
+                    } catch (InterruptedException e) {
+                      Thread.currentThread().interrupt();
+                      return;
+                    } catch (Exception e) {
+                      ok = false;
+                    }
+                    long after = System.nanoTime();
+                    if (now >= measureFrom && after <= end) {
+                      if (ok) {
+                        mine.add(after - now);
+                      } else {
+                        errors.incrementAndGet();
+                      }
+                    }
+                  }
+                } finally {
+                  done.countDown();
+                }
+              },
+              "load-" + i);
+      t.setDaemon(true);
+      t.start();
+    }
+    done.await();
+    Latencies all = new Latencies();
+    for (Latencies l : perThread) {
+      all.addAll(l);
+    }
+    Map<String, Object> row = new LinkedHashMap<>();
+    row.put("client", client.name());
+    row.put("bodyBytes", size);
+    row.put("inFlight", inFlight);
+    row.put("requests", all.size());
+    row.put("errors", errors.get());
+    row.put("requestsPerSecond", all.size() / (measure.toNanos() / 1e9));
+    row.put("p50Micros", all.quantileMicros(0.50));
+    row.put("p99Micros", all.quantileMicros(0.99));
+    row.put("p999Micros", all.quantileMicros(0.999));
+    return row;
+  }
+}
