@@ -12,13 +12,14 @@ import java.util.stream.Collectors;
 
 /** A client on a fake clock with every event recorded. */
 final class Harness {
-  final FakeTimeSource fake = new FakeTimeSource();
+  final SteppedTime time = new SteppedTime();
+  final FakeTimeSource fake = time.fake;
   final List<PolicyEvent> events = new CopyOnWriteArrayList<>();
   final ResilientHttpClient client;
   private int driven;
 
   Harness(HttpClient delegate, ResilientHttpClient.Builder builder) {
-    this.client = builder.delegate(delegate).timeSource(fake).build();
+    this.client = builder.delegate(delegate).timeSource(time).build();
     client.events().subscribe(events::add);
   }
 
@@ -42,10 +43,15 @@ final class Harness {
     while (!f.isDone() && System.nanoTime() < end) {
       List<RetryScheduled> retries = events(RetryScheduled.class);
       if (retries.size() > driven && fake.pendingTasks() > 1) {
+        time.awaitSchedulerSettled();
         fake.advance(retries.get(driven++).delay());
       } else {
         Thread.sleep(1);
       }
+    }
+    if (!f.isDone()) {
+      throw new AssertionError("async call still running after 10 s: events=" + events
+          + ", pending timers=" + fake.pendingTasks() + ", fake time=" + fake.nanoTime());
     }
   }
 }
