@@ -3,6 +3,7 @@ package dev.riprap.benchmarks.http;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.FailsafeExecutor;
+import dev.riprap.http.ResilientHttpClient;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -82,7 +83,7 @@ public final class HttpPeers {
       case "raw":
         return raw();
       case "riprap":
-        throw new IllegalStateException("ResilientHttpClient not merged yet");
+        return riprap();
       case "resilience4j":
         return resilience4j();
       case "failsafe":
@@ -113,6 +114,27 @@ public final class HttpPeers {
       @Override
       public HttpResponse<byte[]> send(HttpRequest request) throws Exception {
         return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      }
+    };
+  }
+
+  /** {@code ResilientHttpClient.standard()}: the preset, nothing configured. */
+  static Client riprap() {
+    ResilientHttpClient http = ResilientHttpClient.standard();
+    return new Client() {
+      @Override
+      public String name() {
+        return "riprap";
+      }
+
+      @Override
+      public HttpResponse<byte[]> send(HttpRequest request) throws Exception {
+        return http.send(request, HttpResponse.BodyHandlers.ofByteArray());
+      }
+
+      @Override
+      public void close() {
+        http.close();
       }
     };
   }

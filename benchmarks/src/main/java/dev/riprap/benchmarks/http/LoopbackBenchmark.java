@@ -41,8 +41,11 @@ public final class LoopbackBenchmark {
     Map<String, String> opts = Args.parse(args, Map.of("mode", "quick", "clients",
         String.join(",", HttpPeers.NAMES), "bodies", "64,16384", "in-flight", "1,8,32"));
     boolean full = opts.get("mode").equals("full");
-    Duration warmup = full ? Duration.ofSeconds(4) : Duration.ofSeconds(1);
-    Duration measure = full ? Duration.ofSeconds(10) : Duration.ofSeconds(2);
+    // Short rounds, clients alternating, so that a burst of load from elsewhere on the machine
+    // falls on every client alike rather than on whichever ran at that moment.
+    int rounds = full ? 5 : 2;
+    Duration warmup = full ? Duration.ofSeconds(1) : Duration.ofMillis(500);
+    Duration measure = full ? Duration.ofSeconds(2) : Duration.ofSeconds(1);
     List<String> clients = Arrays.asList(opts.get("clients").split(","));
     int[] bodySizes =
         Arrays.stream(opts.get("bodies").split(",")).mapToInt(Integer::parseInt).toArray();
@@ -70,43 +73,90 @@ public final class LoopbackBenchmark {
       for (String name : clients) {
         for (int size : bodySizes) {
           try (HttpPeers.Client client = HttpPeers.create(name)) {
-            run(client, upstream.uri("/" + size), size, 8, Duration.ZERO, warmup.multipliedBy(2));
+            run(client, upstream.uri("/" + size), size, 8, Duration.ZERO, measure.multipliedBy(2),
+                new Latencies(), new AtomicLong());
           }
         }
       }
       for (int size : bodySizes) {
         for (int inFlight : inFlights) {
-          for (String name : clients) {
-            try (HttpPeers.Client client = HttpPeers.create(name)) {
-              Map<String, Object> row =
-                  run(client, upstream.uri("/" + size), size, inFlight, warmup, measure);
-              System.out.printf(
-                  "%-13s %6d B %3d in flight: %9.0f req/s  p50 %8.1f us  p99 %8.1f us  p99.9 %8.1f us  errors %d%n",
-                  name, size, inFlight, row.get("requestsPerSecond"), row.get("p50Micros"),
-                  row.get("p99Micros"), row.get("p999Micros"), row.get("errors"));
-              rows.add(row);
-            }
-          }
+          rows.addAll(compare(clients, upstream.uri("/" + size), size, inFlight, rounds, warmup,
+              measure));
         }
       }
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("mode", opts.get("mode"));
-    out.put("warmupSeconds", warmup.toSeconds());
-    out.put("measureSeconds", measure.toSeconds());
+    out.put("rounds", rounds);
+    out.put("warmupSeconds", warmup.toMillis() / 1000.0);
+    out.put("measureSeconds", measure.toMillis() / 1000.0);
     out.put("results", rows);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(new File(opts.get("out")), out);
   }
 
-  static Map<String, Object> run(
-      HttpPeers.Client client, URI uri, int size, int inFlight, Duration warmup, Duration measure)
-      throws InterruptedException {
+  /**
+   * One configuration: fresh clients, {@code rounds} rounds in which each client runs a warm-up
+   * and a measured window, in alternating order; a client's row adds up its measured windows.
+   */
+  static List<Map<String, Object>> compare(
+      List<String> names, URI uri, int size, int inFlight, int rounds, Duration warmup,
+      Duration measure) throws InterruptedException {
+    List<HttpPeers.Client> clients = new ArrayList<>();
+    Map<String, Latencies> latencies = new LinkedHashMap<>();
+    Map<String, AtomicLong> errors = new LinkedHashMap<>();
+    try {
+      for (String name : names) {
+        clients.add(HttpPeers.create(name));
+        latencies.put(name, new Latencies());
+        errors.put(name, new AtomicLong());
+      }
+      for (int round = 0; round < rounds; round++) {
+        List<HttpPeers.Client> order = new ArrayList<>(clients);
+        if (round % 2 == 1) {
+          java.util.Collections.reverse(order);
+        }
+        for (HttpPeers.Client client : order) {
+          run(client, uri, size, inFlight, warmup, measure, latencies.get(client.name()),
+              errors.get(client.name()));
+        }
+      }
+    } finally {
+      for (HttpPeers.Client c : clients) {
+        c.close();
+      }
+    }
+    List<Map<String, Object>> rows = new ArrayList<>();
+    double seconds = rounds * measure.toNanos() / 1e9;
+    for (String name : names) {
+      Latencies all = latencies.get(name);
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("client", name);
+      row.put("bodyBytes", size);
+      row.put("inFlight", inFlight);
+      row.put("requests", all.size());
+      row.put("errors", errors.get(name).get());
+      row.put("requestsPerSecond", all.size() / seconds);
+      row.put("p50Micros", all.quantileMicros(0.50));
+      row.put("p99Micros", all.quantileMicros(0.99));
+      row.put("p999Micros", all.quantileMicros(0.999));
+      System.out.printf(
+          "%-13s %6d B %3d in flight: %9.0f req/s  p50 %8.1f us  p99 %8.1f us  p99.9 %8.1f us  errors %d%n",
+          name, size, inFlight, row.get("requestsPerSecond"), row.get("p50Micros"),
+          row.get("p99Micros"), row.get("p999Micros"), row.get("errors"));
+      rows.add(row);
+    }
+    return rows;
+  }
+
+  /** One client, one window: latencies of successful requests measured into {@code into}. */
+  static void run(
+      HttpPeers.Client client, URI uri, int size, int inFlight, Duration warmup, Duration measure,
+      Latencies into, AtomicLong errors) throws InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(ATTEMPT_TIMEOUT).GET().build();
     long start = System.nanoTime();
     long measureFrom = start + warmup.toNanos();
     long end = measureFrom + measure.toNanos();
-    AtomicLong errors = new AtomicLong();
     Latencies[] perThread = new Latencies[inFlight];
     CountDownLatch done = new CountDownLatch(inFlight);
     for (int i = 0; i < inFlight; i++) {
@@ -146,20 +196,8 @@ public final class LoopbackBenchmark {
       t.start();
     }
     done.await();
-    Latencies all = new Latencies();
     for (Latencies l : perThread) {
-      all.addAll(l);
+      into.addAll(l);
     }
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("client", client.name());
-    row.put("bodyBytes", size);
-    row.put("inFlight", inFlight);
-    row.put("requests", all.size());
-    row.put("errors", errors.get());
-    row.put("requestsPerSecond", all.size() / (measure.toNanos() / 1e9));
-    row.put("p50Micros", all.quantileMicros(0.50));
-    row.put("p99Micros", all.quantileMicros(0.99));
-    row.put("p999Micros", all.quantileMicros(0.999));
-    return row;
   }
 }
