@@ -15,6 +15,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
@@ -147,7 +148,8 @@ public final class FaultScenarios {
               return t;
             });
     workers.prestartAllCoreThreads();
-    try (HttpPeers.Client client = HttpPeers.create(clientName)) {
+    List<String> breakerChanges = new ArrayList<>();
+    try (HttpPeers.Client client = HttpPeers.create(clientName, fault == Fault.OUTAGE)) {
       long start = System.nanoTime();
       upstream.start(start);
       for (int i = 0; i < calls; i++) {
@@ -186,11 +188,19 @@ public final class FaultScenarios {
       }
       workers.shutdown();
       workers.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS);
+      for (Map.Entry<Long, String> change : client.breakerChanges()) {
+        breakerChanges.add(String.format(Locale.ROOT, "%.2f s: %s",
+            (change.getKey() - start) / 1e9, change.getValue()));
+      }
     } finally {
       workers.shutdownNow();
     }
-    return summarize(clientName, scenario, fault, perSecond, issued, ended, status, upstream,
-        outageFrom, outageTo, length);
+    Map<String, Object> row = summarize(clientName, scenario, fault, perSecond, issued, ended,
+        status, upstream, outageFrom, outageTo, length);
+    if (!breakerChanges.isEmpty()) {
+      row.put("breakerChanges", breakerChanges);
+    }
+    return row;
   }
 
   static Map<String, Object> summarize(
@@ -237,6 +247,7 @@ public final class FaultScenarios {
     row.put("p50Millis", latency.quantileMicros(0.50) / 1000);
     row.put("p99Millis", latency.quantileMicros(0.99) / 1000);
     if (fault == Fault.OUTAGE) {
+      row.put("outageFromSeconds", outageFrom / 1e9);
       row.put("outageSeconds", (outageTo - outageFrom) / 1e9);
       row.put("outageCalls", outageCalls);
       row.put("outageSuccessRate", outageCalls == 0 ? 0 : outageOk / (double) outageCalls);

@@ -3,6 +3,7 @@ package dev.riprap.benchmarks.http;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.FailsafeExecutor;
+import dev.riprap.event.CircuitStateChanged;
 import dev.riprap.http.ResilientHttpClient;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -18,7 +19,10 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
  * The HTTP clients compared, each a fresh instance with its own connection pool and its own
@@ -63,6 +67,17 @@ public final class HttpPeers {
      */
     HttpResponse<byte[]> send(HttpRequest request) throws Exception;
 
+    /**
+     * The circuit-breaker state changes this client reported since it was created, each with the
+     * {@link System#nanoTime()} it was seen at; empty for clients that do not report them or were
+     * not asked to ({@link #create(String, boolean)}).
+     *
+     * @return the changes, oldest first
+     */
+    default List<Map.Entry<Long, String>> breakerChanges() {
+      return List.of();
+    }
+
     /** Releases the client's threads and connections, if it holds any of its own. */
     @Override
     default void close() {}
@@ -79,11 +94,25 @@ public final class HttpPeers {
    * @throws IllegalArgumentException for an unknown name
    */
   public static Client create(String name) {
+    return create(name, false);
+  }
+
+  /**
+   * A fresh client of the given kind, recording its breaker's state changes if asked. Only Riprap
+   * reports them (through its event stream; listening makes it publish its per-call events too,
+   * a small cost next to an HTTP exchange).
+   *
+   * @param name one of {@link #NAMES}
+   * @param watchBreaker whether to record breaker state changes
+   * @return the client
+   * @throws IllegalArgumentException for an unknown name
+   */
+  public static Client create(String name, boolean watchBreaker) {
     switch (name) {
       case "raw":
         return raw();
       case "riprap":
-        return riprap();
+        return riprap(watchBreaker);
       case "resilience4j":
         return resilience4j();
       case "failsafe":
@@ -119,9 +148,19 @@ public final class HttpPeers {
   }
 
   /** {@code ResilientHttpClient.standard()}: the preset, nothing configured. */
-  static Client riprap() {
+  static Client riprap(boolean watchBreaker) {
     ResilientHttpClient http = ResilientHttpClient.standard();
+    List<Map.Entry<Long, String>> changes = new CopyOnWriteArrayList<>();
+    if (watchBreaker) {
+      http.events().subscribe(CircuitStateChanged.class, e -> changes.add(
+          new AbstractMap.SimpleImmutableEntry<>(System.nanoTime(), e.from() + " -> " + e.to())));
+    }
     return new Client() {
+      @Override
+      public List<Map.Entry<Long, String>> breakerChanges() {
+        return changes;
+      }
+
       @Override
       public String name() {
         return "riprap";

@@ -455,6 +455,26 @@ public final class Report {
         md.append(" |\n");
       }
       md.append('\n');
+      for (JsonNode r : rows) {
+        JsonNode changes = r.get("breakerChanges");
+        if (changes == null || changes.size() == 0) {
+          continue;
+        }
+        double from = r.get("outageFromSeconds").asDouble();
+        md.append("The ").append(r.get("client").asText())
+            .append(" breaker's state changes, from its event stream, in seconds from the start ")
+            .append("(the upstream was down from ").append(fmt(from, 0)).append(" s to ")
+            .append(fmt(from + r.get("outageSeconds").asDouble(), 0)).append(" s): ");
+        List<String> all = new ArrayList<>();
+        changes.forEach(c -> all.add(c.asText()));
+        List<String> shown = all.size() <= 8 ? all
+            : new ArrayList<>(all.subList(0, 5));
+        if (all.size() > 8) {
+          shown.add("… " + (all.size() - 7) + " more …");
+          shown.addAll(all.subList(all.size() - 2, all.size()));
+        }
+        md.append(String.join("; ", shown)).append(".\n\n");
+      }
       if (rip != null) {
         faultTargets(scenario, rip, raw);
       }
