@@ -128,6 +128,11 @@ public final class RiprapProperties {
         String name = key.substring(POLICIES.length(), key.indexOf('.', POLICIES.length()));
         prefix = POLICIES + name + ".";
         scope = policies.computeIfAbsent(name, n -> new EnumMap<>(Setting.class));
+      } else if (key.startsWith(POLICIES + ".")) {
+        throw new IllegalArgumentException(
+            "Unknown key '"
+                + key
+                + "': the policy name is empty (expected riprap.policies.<name>.<setting>)");
       } else {
         throw new IllegalArgumentException(unknownPrefix(key));
       }

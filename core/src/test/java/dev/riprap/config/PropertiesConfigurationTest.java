@@ -149,7 +149,27 @@ class PropertiesConfigurationTest {
     assertThat(bh.getMaxWaitDuration()).isEqualTo(Duration.ZERO);
     CircuitBreakerConfig cb = p.circuitBreaker().orElseThrow().getCircuitBreakerConfig();
     assertThat(cb.getFailureRateThreshold()).isEqualTo(50f);
+    assertThat(cb.getSlowCallRateThreshold()).isEqualTo(100f);
+    assertThat(cb.getSlowCallDurationThreshold()).isEqualTo(Duration.ofSeconds(60));
     assertThat(cb.getSlidingWindowType()).isEqualTo(SlidingWindowType.COUNT_BASED);
+    assertThat(cb.getSlidingWindowSize()).isEqualTo(100);
+    assertThat(cb.getMinimumNumberOfCalls()).isEqualTo(100);
+    assertThat(cb.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(60_000L);
+    assertThat(cb.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(10);
+    assertThat(p.retryBudget()).isEmpty();
+  }
+
+  @Test
+  void aBudgetEnabledAloneHasTheBudgetDefaults() {
+    RetryBudget budget =
+        registry("riprap.policies.inventory.retry-budget.enabled=true")
+            .policy("inventory")
+            .retryBudget()
+            .orElseThrow();
+
+    assertThat(budget.ratio()).isEqualTo(0.2);
+    assertThat(budget.minRetriesPerSecond()).isEqualTo(10);
+    assertThat(budget.window()).isEqualTo(Duration.ofSeconds(10));
   }
 
   @Test

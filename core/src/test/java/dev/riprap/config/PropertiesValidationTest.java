@@ -86,6 +86,25 @@ class PropertiesValidationTest {
   }
 
   @Test
+  void aPolicyKeyWithAnEmptyNameSaysSo() {
+    building("riprap.policies..retry.max-attempts=3")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Unknown key 'riprap.policies..retry.max-attempts': the policy name is empty"
+                + " (expected riprap.policies.<name>.<setting>)");
+  }
+
+  @Test
+  void aPolicyKeyWithoutASettingExplainsTheKeyForms() {
+    building("riprap.policies.inventory=on")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Unknown key 'riprap.policies.inventory': expected riprap.defaults.<setting> or"
+                + " riprap.policies.<name>.<setting> where <setting> is one of "
+                + SETTINGS);
+  }
+
+  @Test
   void aBadDurationNamesTheKeyTheValueAndTheForm() {
     building("riprap.policies.inventory.attempt-timeout=abc")
         .isInstanceOf(IllegalArgumentException.class)
