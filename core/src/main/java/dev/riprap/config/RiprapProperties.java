@@ -1,6 +1,5 @@
 package dev.riprap.config;
 
-import dev.riprap.Durations;
 import dev.riprap.Policy;
 import dev.riprap.RetryBudget;
 import dev.riprap.TimeSource;
@@ -11,6 +10,7 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.EnumMap;
@@ -50,15 +50,15 @@ public final class RiprapProperties {
   /** resilience4j's default; a short first wait makes a transient blip cheap to ride out. */
   static final int DEFAULT_MAX_ATTEMPTS = 3;
 
-  static final java.time.Duration DEFAULT_WAIT = java.time.Duration.ofMillis(500);
-  static final java.time.Duration DEFAULT_MAX_WAIT = java.time.Duration.ofSeconds(30);
+  static final Duration DEFAULT_WAIT = Duration.ofMillis(500);
+  static final Duration DEFAULT_MAX_WAIT = Duration.ofSeconds(30);
   static final double DEFAULT_MULTIPLIER = 2.0;
 
   /** ±50% spreads retrying clients apart, as Policy.Builder#retry(int, Duration, Duration) does. */
   static final double DEFAULT_JITTER = 0.5;
 
   static final int DEFAULT_LIMIT_FOR_PERIOD = 50;
-  static final java.time.Duration DEFAULT_LIMIT_REFRESH_PERIOD = java.time.Duration.ofSeconds(1);
+  static final Duration DEFAULT_LIMIT_REFRESH_PERIOD = Duration.ofSeconds(1);
   static final int DEFAULT_MAX_CONCURRENT_CALLS = 25;
 
   private static final RiprapProperties EMPTY =
