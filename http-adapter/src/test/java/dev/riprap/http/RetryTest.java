@@ -233,6 +233,18 @@ class RetryTest extends WireMockSupport {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
+  void retryAfterZeroWaitsOneMillisecond(Mode mode) throws Exception {
+    sequence("GET", "/items",
+        aResponse().withStatus(503).withHeader("Retry-After", "0"),
+        aResponse().withStatus(200));
+    Harness h = harness(exact().build());
+
+    assertThat(mode.send(h, get("/items"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    assertThat(h.retryDelays()).containsExactly(Duration.ofMillis(1));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
   void anUnparseableRetryAfterFallsBackToTheBackoff(Mode mode) throws Exception {
     sequence("GET", "/items",
         aResponse().withStatus(503).withHeader("Retry-After", "soon-ish"),
