@@ -203,7 +203,6 @@ class RejectionTest extends WireMockSupport {
         h.client.sendAsync(get("/items"), BodyHandlers.ofString());
     Awaitility.await().atMost(Duration.ofSeconds(5)).pollInSameThread()
         .until(() -> h.fake.pendingTasks() > 1);
-    h.time.awaitSchedulerSettled();
 
     DrainReport report = h.client.drain(Duration.ofSeconds(1));
 
