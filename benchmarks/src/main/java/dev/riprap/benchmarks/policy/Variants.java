@@ -97,9 +97,6 @@ final class Variants {
         .maxAttempts(MAX_ATTEMPTS)
         .waitDuration(wait)
         .ignoreExceptions(CallNotPermittedException.class)
-        // Riprap 0.1.0-SNAPSHOT needs a result predicate (it throws NullPointerException on success
-        // without one); the same predicate is given to every library so the settings stay equal.
-        .retryOnResult(result -> false)
         .build();
   }
 
@@ -130,8 +127,7 @@ final class Variants {
     dev.failsafe.RetryPolicyBuilder<Object> builder =
         dev.failsafe.RetryPolicy.builder()
             .withMaxAttempts(MAX_ATTEMPTS)
-            .abortOn(CircuitBreakerOpenException.class)
-            .handleResultIf(result -> false);
+            .abortOn(CircuitBreakerOpenException.class);
     // Failsafe refuses a zero delay; no delay at all is its default.
     return wait.isZero() ? builder.build() : builder.withDelay(wait).build();
   }
