@@ -2,7 +2,7 @@
 # Runs every Riprap benchmark and writes docs/benchmarks.md from the results.
 #
 #   benchmarks/run.sh --quick   # about 8 minutes on 2 cores: short JMH iterations, short scenarios
-#   benchmarks/run.sh --full    # longer, 2 JMH forks, 3x longer scenarios (about 40 minutes)
+#   benchmarks/run.sh --full    # 2 JMH forks, longer iterations and scenarios (about 50 minutes)
 #
 # Steps: build with the repo's Maven wrapper; JMH policy overhead at 1 and 2 threads with -prof gc;
 # HTTP on loopback; fault scenarios; the report. Raw results go to docs/benchmarks/ (JMH JSON,
@@ -42,6 +42,9 @@ fi
   echo "date=$(date -u +%Y-%m-%dT%H:%MZ)"
   echo "mode=$mode"
   echo "jmhOptions=$jmh_opts"
+  for lib in resilience4j failsafe jmh; do
+    echo "${lib}Version=$(sed -n "s:.*<${lib}.version>\(.*\)</${lib}.version>.*:\1:p" pom.xml)"
+  done
   echo "loadStart=$(load)"
 } > "$out/run-info.properties"
 

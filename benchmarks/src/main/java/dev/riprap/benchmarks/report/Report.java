@@ -74,7 +74,9 @@ public final class Report {
 
     StringBuilder head = new StringBuilder();
     head.append("# Benchmarks\n\n");
-    head.append("Riprap side by side with resilience4j ").append("2.4.0, Failsafe 3.3.2 and the raw call, ")
+    head.append("Riprap side by side with resilience4j ")
+        .append(info.getProperty("resilience4jVersion", "")).append(", Failsafe ")
+        .append(info.getProperty("failsafeVersion", "")).append(" and the raw call, ")
         .append("in one run on one machine. This file is written by `benchmarks/run.sh` ")
         .append("from the raw results kept beside it in `docs/benchmarks/` ")
         .append("(JMH JSON, `http.json`, `faults.json`); do not edit it by hand: rerun the script.\n\n");
@@ -317,10 +319,12 @@ public final class Report {
         .append("and read the whole body before sending the next (N requests in flight). Each ")
         .append("client is a fresh instance per run: the raw JDK `HttpClient`, ")
         .append("`ResilientHttpClient.standard()`, resilience4j decorators around `send` and ")
-        .append("Failsafe around `send` (see `HttpPeers`). Per run: ")
-        .append(http.get("warmupSeconds").asText()).append(" s warm-up, ")
+        .append("Failsafe around `send` (see `HttpPeers`). After a first warm-up of every client, ")
+        .append("each configuration runs ").append(http.get("rounds").asText())
+        .append(" rounds in which every client, in alternating order, gets ")
+        .append(http.get("warmupSeconds").asText()).append(" s of warm-up and ")
         .append(http.get("measureSeconds").asText())
-        .append(" s measured, after a first warm-up of every client. *vs raw* is the row's ")
+        .append(" s measured; a row adds up its client's measured windows. *vs raw* is the row's ")
         .append("throughput as a share of the raw client's, and its p99 as a multiple of the raw ")
         .append("client's, in the same configuration.\n\n");
     Map<String, JsonNode> raw = new LinkedHashMap<>();
