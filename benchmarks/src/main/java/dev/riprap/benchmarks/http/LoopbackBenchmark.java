@@ -3,6 +3,7 @@ package dev.riprap.benchmarks.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.File;
+import java.lang.management.ManagementFactory;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -28,6 +29,9 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class LoopbackBenchmark {
   static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
+  /** Counts the bytes each calling thread allocates: the client's cost on the caller's side. */
+  static final com.sun.management.ThreadMXBean THREADS =
+      (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
 
   private LoopbackBenchmark() {}
 
@@ -74,7 +78,7 @@ public final class LoopbackBenchmark {
         for (int size : bodySizes) {
           try (HttpPeers.Client client = HttpPeers.create(name)) {
             run(client, upstream.uri("/" + size), size, 8, Duration.ZERO, measure.multipliedBy(2),
-                new Latencies(), new AtomicLong());
+                new Latencies(), new AtomicLong(), new AtomicLong(), new AtomicLong());
           }
         }
       }
@@ -105,11 +109,15 @@ public final class LoopbackBenchmark {
     List<HttpPeers.Client> clients = new ArrayList<>();
     Map<String, Latencies> latencies = new LinkedHashMap<>();
     Map<String, AtomicLong> errors = new LinkedHashMap<>();
+    Map<String, AtomicLong> callerBytes = new LinkedHashMap<>();
+    Map<String, AtomicLong> started = new LinkedHashMap<>();
     try {
       for (String name : names) {
         clients.add(HttpPeers.create(name));
         latencies.put(name, new Latencies());
         errors.put(name, new AtomicLong());
+        callerBytes.put(name, new AtomicLong());
+        started.put(name, new AtomicLong());
       }
       for (int round = 0; round < rounds; round++) {
         List<HttpPeers.Client> order = new ArrayList<>(clients);
@@ -118,7 +126,8 @@ public final class LoopbackBenchmark {
         }
         for (HttpPeers.Client client : order) {
           run(client, uri, size, inFlight, warmup, measure, latencies.get(client.name()),
-              errors.get(client.name()));
+              errors.get(client.name()), callerBytes.get(client.name()),
+              started.get(client.name()));
         }
       }
     } finally {
@@ -140,10 +149,14 @@ public final class LoopbackBenchmark {
       row.put("p50Micros", all.quantileMicros(0.50));
       row.put("p99Micros", all.quantileMicros(0.99));
       row.put("p999Micros", all.quantileMicros(0.999));
+      row.put("callerBytesPerRequest",
+          callerBytes.get(name).get() / (double) Math.max(1, started.get(name).get()));
       System.out.printf(
-          "%-13s %6d B %3d in flight: %9.0f req/s  p50 %8.1f us  p99 %8.1f us  p99.9 %8.1f us  errors %d%n",
+          "%-13s %6d B %3d in flight: %9.0f req/s  p50 %8.1f us  p99 %8.1f us  p99.9 %8.1f us"
+              + "  caller %6.0f B/req  errors %d%n",
           name, size, inFlight, row.get("requestsPerSecond"), row.get("p50Micros"),
-          row.get("p99Micros"), row.get("p999Micros"), row.get("errors"));
+          row.get("p99Micros"), row.get("p999Micros"), row.get("callerBytesPerRequest"),
+          row.get("errors"));
       rows.add(row);
     }
     return rows;
@@ -152,7 +165,8 @@ public final class LoopbackBenchmark {
   /** One client, one window: latencies of successful requests measured into {@code into}. */
   static void run(
       HttpPeers.Client client, URI uri, int size, int inFlight, Duration warmup, Duration measure,
-      Latencies into, AtomicLong errors) throws InterruptedException {
+      Latencies into, AtomicLong errors, AtomicLong callerBytes, AtomicLong started)
+      throws InterruptedException {
     HttpRequest request = HttpRequest.newBuilder(uri).timeout(ATTEMPT_TIMEOUT).GET().build();
     long start = System.nanoTime();
     long measureFrom = start + warmup.toNanos();
@@ -165,9 +179,17 @@ public final class LoopbackBenchmark {
       Thread t =
           new Thread(
               () -> {
+                long allocatedAtStart = -1;
+                long sent = 0;
                 try {
                   long now;
                   while ((now = System.nanoTime()) < end) {
+                    if (now >= measureFrom) {
+                      if (allocatedAtStart < 0) {
+                        allocatedAtStart = THREADS.getCurrentThreadAllocatedBytes();
+                      }
+                      sent++;
+                    }
                     boolean ok;
                     try {
                       HttpResponse<byte[]> r = client.send(request);
@@ -188,6 +210,11 @@ public final class LoopbackBenchmark {
                     }
                   }
                 } finally {
+                  if (allocatedAtStart >= 0) {
+                    callerBytes.addAndGet(
+                        THREADS.getCurrentThreadAllocatedBytes() - allocatedAtStart);
+                    started.addAndGet(sent);
+                  }
                   done.countDown();
                 }
               },

@@ -326,15 +326,18 @@ public final class Report {
         .append(http.get("measureSeconds").asText())
         .append(" s measured; a row adds up its client's measured windows. *vs raw* is the row's ")
         .append("throughput as a share of the raw client's, and its p99 as a multiple of the raw ")
-        .append("client's, in the same configuration.\n\n");
+        .append("client's, in the same configuration. *caller B/req* is what the calling thread ")
+        .append("allocated per request (the client's own work on the caller's side; the JDK ")
+        .append("client's selector and body-reading threads are not counted): unlike the times, ")
+        .append("it does not depend on the machine's load.\n\n");
     Map<String, JsonNode> raw = new LinkedHashMap<>();
     for (JsonNode r : http.get("results")) {
       if (r.get("client").asText().equals("raw")) {
         raw.put(r.get("bodyBytes").asText() + "/" + r.get("inFlight").asText(), r);
       }
     }
-    md.append("| body | in flight | client | req/s | vs raw | p50 µs | p99 µs | p99 vs raw | p99.9 µs | errors |\n");
-    md.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.append("| body | in flight | client | req/s | vs raw | p50 µs | p99 µs | p99 vs raw | p99.9 µs | caller B/req | errors |\n");
+    md.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int configs = 0;
     int fastEnough = 0;
     int tailOk = 0;
@@ -356,6 +359,8 @@ public final class Report {
           .append(fmt(p99, 0)).append(" | ")
           .append(client.equals("raw") ? "" : fmt(tail, 2) + "x").append(" | ")
           .append(fmt(r.get("p999Micros").asDouble(), 0)).append(" | ")
+          .append(r.has("callerBytesPerRequest")
+              ? fmt(r.get("callerBytesPerRequest").asDouble(), 0) : "n/a").append(" | ")
           .append(r.get("errors").asText()).append(" |\n");
       if (client.equals("riprap") && base != null) {
         configs++;
