@@ -30,11 +30,11 @@ step "building ($mode mode)"
 mkdir -p "$out" "$logs"
 
 if [ "$mode" = quick ]; then
-  jmh_opts="-f 1 -wi 1 -w 1s -i 3 -r 1s"
+  jmh_opts="-f 1 -wi 1 -w 1s -i 3 -r 1s -foe true"
   # Two threads only where contention can change the picture; every benchmark in full mode.
   jmh_two_threads='(PipelineBenchmark|FailurePathBenchmark|TimeoutBenchmark)'
 else
-  jmh_opts="-f 2 -wi 3 -w 2s -i 5 -r 2s"
+  jmh_opts="-f 2 -wi 3 -w 2s -i 5 -r 2s -foe true"
   jmh_two_threads='dev.riprap.benchmarks.policy'
 fi
 
