@@ -1,0 +1,112 @@
+package dev.riprap.annotation;
+
+import dev.riprap.ThrowingSupplier;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Supplier;
+
+/** What the proxy does for one interface method: immutable, made once when the proxy is made. */
+final class MethodPlan {
+  private final String where;
+  private final dev.riprap.Policy policy;
+  private final boolean async;
+  private final Invoker invoker;
+  private final FallbackPlan fallback;
+
+  MethodPlan(
+      String where, dev.riprap.Policy policy, boolean async, Invoker invoker, FallbackPlan fallback) {
+    this.where = where;
+    this.policy = policy;
+    this.async = async;
+    this.invoker = invoker;
+    this.fallback = fallback;
+  }
+
+  /** The policy the method runs through, or null when it calls the target directly. */
+  dev.riprap.Policy policy() {
+    return policy;
+  }
+
+  Object invoke(Object proxy, Object[] args) throws Throwable {
+    if (policy == null) {
+      return invoker.invoke(proxy, args);
+    }
+    if (!async) {
+      ThrowingSupplier<Object, Throwable> work = () -> invoker.invoke(proxy, args);
+      return fallback == null
+          ? policy.call(work)
+          : policy.call(work, fallback.forCall(proxy, args));
+    }
+    Supplier<CompletionStage<Object>> work = () -> stage(proxy, args);
+    if (fallback == null) {
+      return policy.callAsync(work);
+    }
+    CompletableFuture<Object> inner = policy.callAsync(work, fallback.forCall(proxy, args));
+    if (!fallback.returnsStage()) {
+      return inner;
+    }
+    // The fallback's own stage travels out of the policy wrapped in a Deferred, so the policy
+    // still sees (and reports) a fallback, and is flattened here.
+    CompletableFuture<Object> outer =
+        inner.thenCompose(
+            v -> v instanceof FallbackPlan.Deferred
+                ? ((FallbackPlan.Deferred) v).stage()
+                : CompletableFuture.completedFuture(v));
+    outer.whenComplete(
+        (v, t) -> {
+          if (outer.isCancelled()) {
+            inner.cancel(true);
+            Object done = inner.getNow(null);
+            if (done instanceof FallbackPlan.Deferred) {
+              ((FallbackPlan.Deferred) done).stage().toCompletableFuture().cancel(true);
+            }
+          }
+        });
+    return outer;
+  }
+
+  @SuppressWarnings("unchecked")
+  private CompletionStage<Object> stage(Object proxy, Object[] args) {
+    Object s;
+    try {
+      s = invoker.invoke(proxy, args);
+    } catch (Throwable t) {
+      return CompletableFuture.failedFuture(t);
+    }
+    if (s == null) {
+      return CompletableFuture.failedFuture(
+          new NullPointerException(where + " returned null instead of a CompletionStage"));
+    }
+    return (CompletionStage<Object>) s;
+  }
+
+  /** Calls a method's code with the caller's arguments, rethrowing its exception as itself. */
+  abstract static class Invoker {
+    abstract Object invoke(Object proxy, Object[] args) throws Throwable;
+
+    static Invoker onTarget(Method m, Object target) {
+      return new Invoker() {
+        @Override
+        Object invoke(Object proxy, Object[] args) throws Throwable {
+          try {
+            return m.invoke(target, args);
+          } catch (InvocationTargetException e) {
+            throw e.getCause();
+          }
+        }
+      };
+    }
+
+    static Invoker ofDefault(Method m) {
+      return new Invoker() {
+        @Override
+        Object invoke(Object proxy, Object[] args) throws Throwable {
+          return InvocationHandler.invokeDefault(proxy, m, args);
+        }
+      };
+    }
+  }
+}
