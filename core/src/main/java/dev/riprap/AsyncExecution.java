@@ -61,7 +61,7 @@ final class AsyncExecution<T> implements AttemptContext {
       finish(null, p.rejection(RejectionReason.SHUTTING_DOWN, null, null));
       return result;
     }
-    entered = true;
+    entered = p.gate != null;
     if (p.totalTimeoutNanos != NONE) {
       deadline = start + p.totalTimeoutNanos;
     }
