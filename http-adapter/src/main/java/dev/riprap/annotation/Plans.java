@@ -1,6 +1,7 @@
 package dev.riprap.annotation;
 
 import dev.riprap.Durations;
+import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -21,7 +22,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
@@ -46,7 +46,7 @@ final class Plans {
 
   private final Class<?> api;
   private final Object target;
-  private final PolicySource registry;
+  private final PolicyRegistry registry;
   private final TimeSource time;
   private final java.util.concurrent.Executor asyncExecutor;
   private final Predicate<? super Throwable> failures;
@@ -55,7 +55,7 @@ final class Plans {
   Plans(
       Class<?> api,
       Object target,
-      PolicySource registry,
+      PolicyRegistry registry,
       TimeSource time,
       java.util.concurrent.Executor asyncExecutor,
       Predicate<? super Throwable> failures,
@@ -152,7 +152,12 @@ final class Plans {
   }
 
   private dev.riprap.Policy.Builder newPolicy(Method m) {
-    return dev.riprap.Policy.builder(policyName(m)).timeSource(time).asyncExecutor(asyncExecutor);
+    dev.riprap.Policy.Builder b =
+        dev.riprap.Policy.builder(policyName(m)).timeSource(time).asyncExecutor(asyncExecutor);
+    if (registry != null) {
+      b.parentEvents(registry.events()).shutdownGate(registry.shutdownGate());
+    }
+    return b;
   }
 
   private String policyName(Method m) {
@@ -268,15 +273,12 @@ final class Plans {
               + p.value()
               + "\") needs a PolicyRegistry; pass one to Resilient.proxy or Resilient.builder()");
     }
-    if (!registry.names().contains(p.value())) {
+    try {
+      return registry.policy(p.value());
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException(
-          where
-              + ": @Policy(\""
-              + p.value()
-              + "\") names no policy of the registry; known: "
-              + String.join(", ", new TreeSet<>(registry.names())));
+          where + ": @Policy(\"" + p.value() + "\"): " + e.getMessage(), e);
     }
-    return registry.policy(p.value());
   }
 
   private dev.riprap.Policy build(

@@ -7,7 +7,7 @@ import java.lang.annotation.RetentionPolicy;
 import java.lang.annotation.Target;
 
 /**
- * Runs an interface method through a named policy of the {@code PolicyRegistry}
+ * Runs an interface method through a named policy of the {@link dev.riprap.PolicyRegistry}
  * given to {@link Resilient}, instead of one described by annotations. The name is resolved when
  * the proxy is created; an unknown name fails there, listing the known ones.
  *

@@ -1,5 +1,6 @@
 package dev.riprap.annotation;
 
+import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
@@ -53,7 +54,7 @@ import java.util.function.Predicate;
  * call, so their named primitives are shared within the one proxy.
  */
 public final class Resilient {
-  private final PolicySource registry;
+  private final PolicyRegistry registry;
   private final TimeSource time;
   private final Predicate<? super Throwable> failures;
   private final Executor asyncExecutor;
@@ -64,6 +65,24 @@ public final class Resilient {
     this.time = b.time;
     this.failures = b.failures;
     this.asyncExecutor = b.asyncExecutor;
+  }
+
+  /**
+   * A resilient proxy of {@code target} whose {@link Policy @Policy} names resolve in {@code
+   * registry}.
+   *
+   * @param api the interface, carrying the annotations
+   * @param target the implementation called through the proxy
+   * @param registry where {@code @Policy} names are looked up
+   * @param <T> the interface type
+   * @return the proxy
+   * @throws IllegalArgumentException for a bad annotation value, a missing or mismatched fallback,
+   *     an unknown policy name, annotations on the target class's methods, or an {@code api} that
+   *     is not an interface implemented by {@code target}
+   * @throws IllegalStateException for contradictory annotations
+   */
+  public static <T> T proxy(Class<T> api, T target, PolicyRegistry registry) {
+    return builder().registry(registry).build().wrap(api, target);
   }
 
   /**
@@ -154,15 +173,24 @@ public final class Resilient {
    * Builds a {@link Resilient}. Not thread-safe; the {@code Resilient} it builds is.
    */
   public static final class Builder {
-    private PolicySource registry;
+    private PolicyRegistry registry;
     private TimeSource time = TimeSource.system();
     private Predicate<? super Throwable> failures;
     private Executor asyncExecutor = ForkJoinPool.commonPool();
 
     private Builder() {}
 
-    Builder policies(PolicySource source) {
-      this.registry = Objects.requireNonNull(source, "source");
+    /**
+     * The registry that {@link Policy @Policy} names resolve in. Default: none, and a {@code
+     * @Policy} fails at creation. The policies built from annotations also publish their events to
+     * the registry's stream and are counted by its shutdown gate, so a registry drain covers them.
+     *
+     * @param registry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder registry(PolicyRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
       return this;
     }
 

@@ -3,6 +3,7 @@ package dev.riprap.annotation;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.riprap.PolicyRegistry;
 import dev.riprap.RejectedException;
 import dev.riprap.RejectionReason;
 import dev.riprap.event.CallCompleted;
@@ -10,9 +11,7 @@ import dev.riprap.testing.FakeTimeSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collection;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -659,26 +658,25 @@ class ResilientBehaviourTest {
 
   @Test
   void policyUsesTheNamedRegistryPolicySyncAndAsync() throws Throwable {
-    dev.riprap.Policy inventory =
-        dev.riprap.Policy.builder("inventory")
-            .retry(3, Duration.ofMillis(10), Duration.ofMillis(10))
+    PolicyRegistry registry =
+        PolicyRegistry.builder()
             .timeSource(time)
+            .policy(
+                "inventory",
+                p -> p.retry(3, Duration.ofMillis(10), Duration.ofMillis(10))
+                    .asyncExecutor(Runnable::run))
+            .policy(
+                "payments",
+                p -> p.retry(2, Duration.ofMillis(10), Duration.ofMillis(10))
+                    .asyncExecutor(Runnable::run))
             .build();
-    dev.riprap.Policy payments =
-        dev.riprap.Policy.builder("payments")
-            .retry(2, Duration.ofMillis(10), Duration.ofMillis(10))
-            .timeSource(time)
-            .asyncExecutor(Runnable::run)
-            .build();
-    Map<String, dev.riprap.Policy> policies = Map.of("inventory", inventory, "payments", payments);
     List<String> completed = new ArrayList<>();
-    inventory.events().subscribe(CallCompleted.class, e -> completed.add(e.policy()));
-    payments.events().subscribe(CallCompleted.class, e -> completed.add(e.policy()));
+    registry.events().subscribe(CallCompleted.class, e -> completed.add(e.policy()));
     Flaky flaky = new Flaky(2);
     Resilient withRegistry = Resilient.builder()
             .timeSource(time)
             .asyncExecutor(Runnable::run)
-            .policies(source(policies))
+            .registry(registry)
             .build();
     Registered api =
         withRegistry.wrap(
@@ -707,20 +705,6 @@ class ResilientBehaviourTest {
     assertThatThrownBy(() -> await(paid)).hasMessage("failure 2");
     flaky.calls.set(0);
     assertThatThrownBy(api::own).hasMessage("failure 1");
-    assertThat(completed).containsExactly("inventory", "payments");
-  }
-
-  static PolicySource source(Map<String, dev.riprap.Policy> policies) {
-    return new PolicySource() {
-      @Override
-      public dev.riprap.Policy policy(String name) {
-        return policies.get(name);
-      }
-
-      @Override
-      public Collection<String> names() {
-        return policies.keySet();
-      }
-    };
+    assertThat(completed).containsExactly("inventory", "payments", "Registered.own");
   }
 }

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
@@ -182,18 +181,18 @@ class ResilientValidationTest {
   void anUnknownPolicyNameListsTheKnownOnes() {
     Resilient resilient =
         Resilient.builder()
-            .policies(
-                ResilientBehaviourTest.source(
-                    Map.of(
-                        "payments", dev.riprap.Policy.builder("payments").build(),
-                        "inventory", dev.riprap.Policy.builder("inventory").build())))
+            .registry(
+                dev.riprap.PolicyRegistry.builder()
+                    .policy("payments", p -> {})
+                    .policy("inventory", p -> {})
+                    .build())
             .build();
     assertRejected(
         resilient,
         Named.class,
         IllegalArgumentException.class,
-        "Named.stock(): @Policy(\"invntory\") names no policy of the registry; known: inventory,"
-            + " payments");
+        "Named.stock(): @Policy(\"invntory\"): Unknown policy 'invntory': did you mean"
+            + " 'inventory'? Known policies: inventory, payments");
   }
 
   @Test
