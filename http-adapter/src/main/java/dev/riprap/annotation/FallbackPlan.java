@@ -43,7 +43,7 @@ final class FallbackPlan {
     }
     Object result;
     try {
-      result = invoker.invoke(proxy, a);
+      result = invoker.begin(proxy, a).run();
     } catch (Throwable t) {
       throw FallbackPlan.<RuntimeException>sneaky(t);
     }

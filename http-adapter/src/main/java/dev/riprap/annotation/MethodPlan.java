@@ -31,16 +31,17 @@ final class MethodPlan {
   }
 
   Object invoke(Object proxy, Object[] args) throws Throwable {
+    CallTarget.Attempt attempt = invoker.begin(proxy, args);
     if (policy == null) {
-      return invoker.invoke(proxy, args);
+      return attempt.run();
     }
     if (!async) {
-      ThrowingSupplier<Object, Throwable> work = () -> invoker.invoke(proxy, args);
+      ThrowingSupplier<Object, Throwable> work = attempt::run;
       return fallback == null
           ? policy.call(work)
           : policy.call(work, fallback.forCall(proxy, args));
     }
-    Supplier<CompletionStage<Object>> work = () -> stage(proxy, args);
+    Supplier<CompletionStage<Object>> work = () -> stage(attempt);
     if (fallback == null) {
       return policy.callAsync(work);
     }
@@ -69,10 +70,10 @@ final class MethodPlan {
   }
 
   @SuppressWarnings("unchecked")
-  private CompletionStage<Object> stage(Object proxy, Object[] args) {
+  private CompletionStage<Object> stage(CallTarget.Attempt attempt) {
     Object s;
     try {
-      s = invoker.invoke(proxy, args);
+      s = attempt.run();
     } catch (Throwable t) {
       return CompletableFuture.failedFuture(t);
     }
@@ -83,19 +84,21 @@ final class MethodPlan {
     return (CompletionStage<Object>) s;
   }
 
-  /** Calls a method's code with the caller's arguments, rethrowing its exception as itself. */
+  /** Reaches a method's code with the caller's arguments, rethrowing its exception as itself. */
   abstract static class Invoker {
-    abstract Object invoke(Object proxy, Object[] args) throws Throwable;
+    abstract CallTarget.Attempt begin(Object proxy, Object[] args) throws Throwable;
 
     static Invoker onTarget(Method m, Object target) {
       return new Invoker() {
         @Override
-        Object invoke(Object proxy, Object[] args) throws Throwable {
-          try {
-            return m.invoke(target, args);
-          } catch (InvocationTargetException e) {
-            throw e.getCause();
-          }
+        CallTarget.Attempt begin(Object proxy, Object[] args) {
+          return () -> {
+            try {
+              return m.invoke(target, args);
+            } catch (InvocationTargetException e) {
+              throw e.getCause();
+            }
+          };
         }
       };
     }
@@ -103,8 +106,17 @@ final class MethodPlan {
     static Invoker ofDefault(Method m) {
       return new Invoker() {
         @Override
-        Object invoke(Object proxy, Object[] args) throws Throwable {
-          return InvocationHandler.invokeDefault(proxy, m, args);
+        CallTarget.Attempt begin(Object proxy, Object[] args) {
+          return () -> InvocationHandler.invokeDefault(proxy, m, args);
+        }
+      };
+    }
+
+    static Invoker ofCallTarget(Method m, CallTarget target) {
+      return new Invoker() {
+        @Override
+        CallTarget.Attempt begin(Object proxy, Object[] args) throws Throwable {
+          return target.start(proxy, m, args);
         }
       };
     }

@@ -46,6 +46,7 @@ final class Plans {
 
   private final Class<?> api;
   private final Object target;
+  private final boolean codeTarget; // target is a CallTarget, not an implementation of api
   private final PolicyRegistry registry;
   private final TimeSource time;
   private final java.util.concurrent.Executor asyncExecutor;
@@ -55,6 +56,7 @@ final class Plans {
   Plans(
       Class<?> api,
       Object target,
+      boolean codeTarget,
       PolicyRegistry registry,
       TimeSource time,
       java.util.concurrent.Executor asyncExecutor,
@@ -62,6 +64,7 @@ final class Plans {
       Map<String, Resilient.Shared> shared) {
     this.api = api;
     this.target = target;
+    this.codeTarget = codeTarget;
     this.registry = registry;
     this.time = time;
     this.asyncExecutor = asyncExecutor;
@@ -166,8 +169,11 @@ final class Plans {
 
   /** How the proxy reaches {@code m}'s code: on the target, or the interface's default on itself. */
   private MethodPlan.Invoker invoker(Method m) {
-    if (m.isDefault() && !overriddenByTarget(m)) {
+    if (m.isDefault() && (codeTarget || !overriddenByTarget(m))) {
       return MethodPlan.Invoker.ofDefault(m);
+    }
+    if (codeTarget) {
+      return MethodPlan.Invoker.ofCallTarget(m, (CallTarget) target);
     }
     trySetAccessible(m);
     return MethodPlan.Invoker.onTarget(m, target);
@@ -530,11 +536,10 @@ final class Plans {
     List<Method> matching = new ArrayList<>();
     collect(Arrays.asList(api.getMethods()), name, params, sameName, matching);
     boolean onInterface = !matching.isEmpty();
-    if (!onInterface) {
+    boolean searchClass = !codeTarget && !Proxy.isProxyClass(target.getClass());
+    if (!onInterface && searchClass) {
       for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-        if (!Proxy.isProxyClass(c)) {
-          collect(Arrays.asList(c.getDeclaredMethods()), name, params, sameName, matching);
-        }
+        collect(Arrays.asList(c.getDeclaredMethods()), name, params, sameName, matching);
       }
     }
     String expected =
@@ -552,9 +557,7 @@ final class Plans {
               + expected
               + " not found in "
               + api.getSimpleName()
-              + (Proxy.isProxyClass(target.getClass())
-                  ? ""
-                  : " or " + target.getClass().getSimpleName())
+              + (searchClass ? " or " + target.getClass().getSimpleName() : "")
               + "; found "
               + (sameName.isEmpty()
                   ? "none"

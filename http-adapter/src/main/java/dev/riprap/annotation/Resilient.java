@@ -129,23 +129,55 @@ public final class Resilient {
   public <T> T wrap(Class<T> api, T target) {
     Objects.requireNonNull(api, "api");
     Objects.requireNonNull(target, "target");
-    if (!api.isInterface()) {
-      throw new IllegalArgumentException(
-          api.getSimpleName() + " is a class, not an interface: a proxy implements interfaces only");
-    }
+    requireInterface(api);
     if (!api.isInstance(target)) {
       throw new IllegalArgumentException(
           target.getClass().getName() + " does not implement " + api.getName());
     }
     Plans.rejectClassAnnotations(api, target.getClass());
+    return make(api, target, false);
+  }
+
+  /**
+   * Makes a resilient proxy whose abstract methods are carried out by {@code target}: each call is
+   * {@linkplain CallTarget#start started} once, then its {@link CallTarget.Attempt} runs once per
+   * attempt. Default methods run on the proxy; fallback methods must be methods of {@code api}.
+   * {@code equals}, {@code hashCode} and {@code toString} pass through to {@code target}.
+   *
+   * @param api the interface, carrying the annotations
+   * @param target carries out the calls
+   * @param <T> the interface type
+   * @return the proxy
+   * @throws IllegalArgumentException for a bad annotation value, a missing or mismatched fallback,
+   *     an unknown policy name, or an {@code api} that is not an interface
+   * @throws IllegalStateException for contradictory annotations, or a {@code @Policy} when this
+   *     {@code Resilient} has no registry
+   * @throws NullPointerException if an argument is null
+   */
+  public <T> T wrapCalls(Class<T> api, CallTarget target) {
+    Objects.requireNonNull(api, "api");
+    Objects.requireNonNull(target, "target");
+    requireInterface(api);
+    return make(api, target, true);
+  }
+
+  private static void requireInterface(Class<?> api) {
+    if (!api.isInterface()) {
+      throw new IllegalArgumentException(
+          api.getSimpleName() + " is a class, not an interface: a proxy implements interfaces only");
+    }
+  }
+
+  private <T> T make(Class<T> api, Object target, boolean codeTarget) {
     Map<Method, MethodPlan> plans = new HashMap<>();
     synchronized (this) {
       // Named primitives declared by a proxy that fails validation must not linger: stage them.
       Map<String, Shared> staged = new HashMap<>(shared);
-      Plans plans0 = new Plans(api, target, registry, time, asyncExecutor, failures, staged);
+      Plans planner =
+          new Plans(api, target, codeTarget, registry, time, asyncExecutor, failures, staged);
       for (Method m : api.getMethods()) {
         if (!Modifier.isStatic(m.getModifiers())) {
-          plans.put(m, plans0.plan(m));
+          plans.put(m, planner.plan(m));
         }
       }
       shared.putAll(staged);
