@@ -1,9 +1,12 @@
 package dev.riprap.annotation;
 
 import dev.riprap.ThrowingSupplier;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.MethodHandles;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Supplier;
@@ -104,10 +107,36 @@ final class MethodPlan {
     }
 
     static Invoker ofDefault(Method m) {
+      Class<?> owner = m.getDeclaringClass();
+      if (Modifier.isPublic(owner.getModifiers())) {
+        return new Invoker() {
+          @Override
+          CallTarget.Attempt begin(Object proxy, Object[] args) {
+            return () -> InvocationHandler.invokeDefault(proxy, m, args);
+          }
+        };
+      }
+      // invokeDefault needs the interface to be accessible to this class; a non-public interface
+      // is reached through a lookup inside it (its package must be open to Riprap, as the
+      // classpath's unnamed module is).
+      MethodHandle handle;
+      try {
+        handle =
+            MethodHandles.privateLookupIn(owner, MethodHandles.lookup()).unreflectSpecial(m, owner);
+      } catch (IllegalAccessException | RuntimeException e) {
+        throw new IllegalArgumentException(
+            "cannot call the default method "
+                + owner.getSimpleName()
+                + "."
+                + m.getName()
+                + " of a non-public interface: open its package to Riprap or make it public",
+            e);
+      }
       return new Invoker() {
         @Override
         CallTarget.Attempt begin(Object proxy, Object[] args) {
-          return () -> InvocationHandler.invokeDefault(proxy, m, args);
+          MethodHandle bound = handle.bindTo(proxy);
+          return () -> bound.invokeWithArguments(args == null ? new Object[0] : args);
         }
       };
     }
