@@ -339,6 +339,17 @@ public final class HttpApi {
     }
 
     /**
+     * Uses no codec, even with Jackson on the classpath: methods whose bodies or return types need
+     * one fail at creation.
+     *
+     * @return this builder
+     */
+    public Builder withoutCodec() {
+      this.codec = null;
+      return this;
+    }
+
+    /**
      * The registry that {@link Policy @Policy} names resolve in. Default: none.
      *
      * @param registry the registry
