@@ -17,6 +17,8 @@ import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
 import java.util.function.Consumer;
 
 /**
@@ -42,6 +44,7 @@ import java.util.function.Consumer;
  */
 public final class PolicyRegistry {
   private final TimeSource timeSource;
+  private final Executor asyncExecutor;
   private final EventStream events;
   private final ShutdownGate gate;
   private final RiprapProperties properties;
@@ -51,6 +54,7 @@ public final class PolicyRegistry {
 
   private PolicyRegistry(Builder b) {
     this.timeSource = b.timeSource;
+    this.asyncExecutor = b.asyncExecutor;
     this.events = new EventStream();
     this.gate = new ShutdownGate(timeSource);
     this.properties = RiprapProperties.from(b.entries);
@@ -67,7 +71,7 @@ public final class PolicyRegistry {
                 + name
                 + ".*); configure it in one place");
       }
-      Policy.Builder builder = Policy.builder(name).timeSource(timeSource);
+      Policy.Builder builder = start(name);
       e.getValue().accept(builder);
       policies.put(name, wire(builder).build());
     }
@@ -81,8 +85,12 @@ public final class PolicyRegistry {
     return builder.parentEvents(events).shutdownGate(gate);
   }
 
+  private Policy.Builder start(String name) {
+    return Policy.builder(name).timeSource(timeSource).asyncExecutor(asyncExecutor);
+  }
+
   private Policy fromProperties(String name) {
-    Policy.Builder builder = wire(Policy.builder(name).timeSource(timeSource));
+    Policy.Builder builder = wire(start(name));
     return properties.configure(builder, name, timeSource, defaultBudget);
   }
 
@@ -234,6 +242,7 @@ public final class PolicyRegistry {
    */
   public static final class Builder {
     private TimeSource timeSource = TimeSource.system();
+    private Executor asyncExecutor = ForkJoinPool.commonPool();
     private final Map<String, String> entries = new TreeMap<>();
     private final Map<String, Consumer<Policy.Builder>> codePolicies = new LinkedHashMap<>();
 
@@ -252,8 +261,20 @@ public final class PolicyRegistry {
     }
 
     /**
+     * Where every policy runs async attempts after a backoff wait (see {@link
+     * Policy.Builder#asyncExecutor}). Default {@link ForkJoinPool#commonPool()}.
+     *
+     * @param executor the executor
+     * @return this builder
+     */
+    public Builder asyncExecutor(Executor executor) {
+      this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
      * A policy configured in code. {@code configurer} receives a builder already named {@code name}
-     * and on the registry's time source; the registry's event stream and gate are set after it
+     * and on the registry's time source and async executor; the registry's event stream and gate are set after it
      * runs. Properties defaults do not apply to it: its settings are exactly the code's.
      *
      * @param name the policy's name, not blank
