@@ -81,7 +81,7 @@ final class Plans {
       String onClass = names(present(c));
       if (!onClass.isEmpty()) {
         throw new IllegalArgumentException(
-            c.getSimpleName()
+            name(c)
                 + " is a class: its "
                 + onClass
                 + " has no effect through a proxy; put it on the interface "
@@ -131,8 +131,14 @@ final class Plans {
         .collect(Collectors.joining(", "));
   }
 
+  /** A class's simple name, or its full name when it has none (anonymous and local classes). */
+  static String name(Class<?> c) {
+    String simple = c.getSimpleName();
+    return simple.isEmpty() ? c.getName() : simple;
+  }
+
   static String describe(Class<?> owner, Method m) {
-    return owner.getSimpleName()
+    return name(owner)
         + "."
         + m.getName()
         + Arrays.stream(m.getParameterTypes())
@@ -557,7 +563,7 @@ final class Plans {
               + expected
               + " not found in "
               + api.getSimpleName()
-              + (searchClass ? " or " + target.getClass().getSimpleName() : "")
+              + (searchClass ? " or " + name(target.getClass()) : "")
               + "; found "
               + (sameName.isEmpty()
                   ? "none"

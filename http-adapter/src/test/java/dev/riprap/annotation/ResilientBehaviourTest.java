@@ -16,6 +16,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 @org.junit.jupiter.api.Timeout(10)
@@ -23,6 +24,12 @@ class ResilientBehaviourTest {
   private final FakeTimeSource time = new FakeTimeSource();
   private final Resilient resilient =
       Resilient.builder().timeSource(time).asyncExecutor(Runnable::run).build();
+
+  @AfterEach
+  void nothingLeftBehind() {
+    assertThat(time.pendingTasks()).as("timers left by the test").isZero();
+    assertThat(Thread.interrupted()).as("interrupt flag left set").isFalse();
+  }
 
   /** Fails its first {@code failures} calls with an IOException, then answers "ok-N". */
   static final class Flaky {
@@ -130,6 +137,20 @@ class ResilientBehaviourTest {
     assertThatThrownBy(() -> await(result))
         .isExactlyInstanceOf(IOException.class)
         .hasMessage("failure 3");
+  }
+
+  @Test
+  void cancellingTheFutureOfAnAsyncCallStopsItsRetries() {
+    FlakyRetried target = new FlakyRetried(5);
+    Retried api = resilient.wrap(Retried.class, target);
+
+    CompletableFuture<String> result = api.getAsync();
+    assertThat(target.flaky.calls).hasValue(1);
+    result.cancel(true);
+    time.advance(Duration.ofSeconds(10));
+
+    assertThat(result).isCancelled();
+    assertThat(target.flaky.calls).hasValue(1);
   }
 
   interface Selective {

@@ -411,6 +411,57 @@ class HttpApiTest {
     assertThat(keys.get(2)).isEqualTo(keys.get(3));
   }
 
+  // ---------------------------------------------------------------- timeouts
+
+  interface Slow {
+    @GET("/slow")
+    @dev.riprap.annotation.Timeout("1s")
+    String slow();
+
+    @GET("/slow")
+    @dev.riprap.annotation.Timeout("1s")
+    CompletableFuture<String> slowAsync();
+  }
+
+  @Test
+  void anAttemptTimeoutCutsASlowSyncCallAndClearsTheInterrupt() throws InterruptedException {
+    server.stubFor(get("/api/slow").willReturn(ok("late").withFixedDelay(3_000)));
+    Slow api = api(Slow.class);
+    // The method's clock moves once its attempt timer is set: the timer interrupts the caller.
+    Thread clock =
+        new Thread(
+            () -> {
+              long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+              while (apiTime.pendingTasks() == 0 && System.nanoTime() < end) {
+                Thread.onSpinWait();
+              }
+              apiTime.advance(Duration.ofSeconds(1));
+            });
+    clock.start();
+
+    assertThatThrownBy(api::slow)
+        .isInstanceOfSatisfying(
+            dev.riprap.RejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(dev.riprap.RejectionReason.TIMED_OUT));
+    clock.join();
+    assertThat(Thread.currentThread().isInterrupted()).isFalse();
+  }
+
+  @Test
+  void anAttemptTimeoutCutsASlowAsyncCall() {
+    server.stubFor(get("/api/slow").willReturn(ok("late").withFixedDelay(3_000)));
+    Slow api = api(Slow.class);
+
+    CompletableFuture<String> result = api.slowAsync();
+    assertThat(apiTime.pendingTasks()).isEqualTo(1);
+    apiTime.advance(Duration.ofSeconds(1));
+
+    assertThatThrownBy(() -> drive(result))
+        .isInstanceOfSatisfying(
+            dev.riprap.RejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(dev.riprap.RejectionReason.TIMED_OUT));
+  }
+
   // ---------------------------------------------------------------- fallbacks and breakers
 
   interface WithFallback {
