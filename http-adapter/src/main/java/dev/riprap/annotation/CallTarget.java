@@ -4,7 +4,7 @@ import java.lang.reflect.Method;
 
 /**
  * A proxy target given as code rather than an object implementing the interface: what {@link
- * Resilient#wrap(Class, CallTarget)} calls for the interface's abstract methods. It sees each call
+ * Resilient#wrapCalls(Class, CallTarget)} calls for the interface's abstract methods. It sees each call
  * once before its first attempt ({@link #start}), so work that must not differ between attempts of
  * one call (building a request, choosing an idempotency key) happens once; the {@link Attempt} it
  * returns runs once per attempt. The declarative HTTP interfaces are built on it.

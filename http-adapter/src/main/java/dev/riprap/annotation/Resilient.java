@@ -80,6 +80,7 @@ public final class Resilient {
    *     an unknown policy name, annotations on the target class's methods, or an {@code api} that
    *     is not an interface implemented by {@code target}
    * @throws IllegalStateException for contradictory annotations
+   * @throws NullPointerException if an argument is null
    */
   public static <T> T proxy(Class<T> api, T target, PolicyRegistry registry) {
     return builder().registry(registry).build().wrap(api, target);
@@ -229,7 +230,7 @@ public final class Resilient {
     /**
      * The time source of the policies built from annotations: their timeouts, backoff waits and
      * breakers. Default {@link TimeSource#system()}; tests pass a {@code FakeTimeSource}. Registry
-     * policies keep their own.
+     * policies keep their own, and rate limiters keep resilience4j's own clock (the system's).
      *
      * @param time the time source
      * @return this builder
