@@ -573,6 +573,98 @@ class ResilientBehaviourTest {
         .hasMessage("strict C-3");
   }
 
+  interface Guarded2 {
+    @RateLimiter(limit = 1, period = "1h")
+    @Fallback(method = "later")
+    String get() throws IOException;
+
+    @RateLimiter(limit = 1, period = "1h")
+    @Fallback(method = "later")
+    CompletableFuture<String> getAsync();
+
+    @Fallback(method = "broken")
+    String fails() throws IOException;
+
+    default String later(RejectedException rejected) {
+      return "later: " + rejected.reason();
+    }
+
+    default String broken(Throwable failure) throws IOException {
+      throw new IOException("fallback failed too", failure);
+    }
+  }
+
+  @Test
+  void aFallbackSeesRejectionsAndThePolicyReportsItSyncAndAsync() throws Throwable {
+    PolicyRegistry registry = PolicyRegistry.builder().timeSource(time).build();
+    List<CallCompleted> completed = new ArrayList<>();
+    registry.events().subscribe(CallCompleted.class, completed::add);
+    Guarded2 api =
+        Resilient.builder()
+            .registry(registry)
+            .timeSource(time)
+            .build()
+            .wrap(
+                Guarded2.class,
+                new Guarded2() {
+                  @Override
+                  public String get() {
+                    return "now";
+                  }
+
+                  @Override
+                  public CompletableFuture<String> getAsync() {
+                    return CompletableFuture.completedFuture("now");
+                  }
+
+                  @Override
+                  public String fails() throws IOException {
+                    throw new IOException("down");
+                  }
+                });
+
+    assertThat(api.get()).isEqualTo("now");
+    assertThat(api.get()).isEqualTo("later: RATE_LIMITED");
+    assertThat(await(api.getAsync())).isEqualTo("now");
+    assertThat(await(api.getAsync())).isEqualTo("later: RATE_LIMITED");
+    assertThat(completed)
+        .extracting(CallCompleted::policy, CallCompleted::outcome)
+        .containsExactly(
+            org.assertj.core.groups.Tuple.tuple("Guarded2.get", CallCompleted.Outcome.SUCCESS),
+            org.assertj.core.groups.Tuple.tuple("Guarded2.get", CallCompleted.Outcome.FALLBACK),
+            org.assertj.core.groups.Tuple.tuple("Guarded2.getAsync", CallCompleted.Outcome.SUCCESS),
+            org.assertj.core.groups.Tuple.tuple(
+                "Guarded2.getAsync", CallCompleted.Outcome.FALLBACK));
+  }
+
+  @Test
+  void aFallbackThatThrowsFailsTheCallWithItsOwnCheckedException() {
+    Guarded2 api =
+        resilient.wrap(
+            Guarded2.class,
+            new Guarded2() {
+              @Override
+              public String get() {
+                return "now";
+              }
+
+              @Override
+              public CompletableFuture<String> getAsync() {
+                return CompletableFuture.completedFuture("now");
+              }
+
+              @Override
+              public String fails() throws IOException {
+                throw new IOException("down");
+              }
+            });
+
+    assertThatThrownBy(api::fails)
+        .isExactlyInstanceOf(IOException.class)
+        .hasMessage("fallback failed too")
+        .hasRootCauseMessage("down");
+  }
+
   // ---------------------------------------------------------------- default methods, Object methods
 
   interface WithDefault {
