@@ -556,7 +556,10 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
         .build();
   }
 
-  /** The exponential backoff with jitter before the retry that follows attempt {@code attempt}. */
+  /**
+   * The exponential backoff with jitter before the retry that follows attempt {@code attempt}, in
+   * whole milliseconds (as nanoseconds).
+   */
   static long backoffNanos(HttpPolicy p, int attempt) {
     double base = p.initialBackoff().toNanos() * Math.pow(2, Math.max(0, attempt - 1));
     double max = p.maxBackoff().toNanos();
@@ -564,7 +567,17 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     if (p.jitter() > 0) {
       base *= 1 + p.jitter() * (2 * ThreadLocalRandom.current().nextDouble() - 1);
     }
-    return (long) Math.min(base, max);
+    return wholeMillis((long) Math.min(base, max));
+  }
+
+  /**
+   * Rounds a wait up to whole milliseconds, at least one: the core's retry waits are in
+   * milliseconds, so the wait the body handler plans is exactly the one the pipeline makes, and a
+   * retry never fires with no wait at all (a {@code Retry-After: 0} or a date in the past).
+   */
+  static long wholeMillis(long nanos) {
+    long millis = nanos / 1_000_000L + (nanos % 1_000_000L == 0 ? 0 : 1);
+    return Math.max(1, Math.min(millis, Long.MAX_VALUE / 1_000_000L)) * 1_000_000L;
   }
 
   static Responses.Info info(HttpResponse<?> r) {
@@ -756,7 +769,8 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
         long delay;
         DiscardedBody.DelaySource source;
         if (asked.isPresent()) {
-          delay = Math.min(saturatedNanos(asked.get()), settings.maxRetryAfter().toNanos());
+          delay = wholeMillis(
+              Math.min(saturatedNanos(asked.get()), settings.maxRetryAfter().toNanos()));
           source = DiscardedBody.DelaySource.RETRY_AFTER;
         } else {
           delay = backoffNanos(settings, ctx.attempt());

@@ -9,7 +9,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.github.tomakehurst.wiremock.http.Fault;
 import dev.riprap.RejectionReason;
 import dev.riprap.event.FallbackApplied;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
@@ -190,11 +189,5 @@ class FallbackTest extends WireMockSupport {
 
     assertThat(response.statusCode()).isEqualTo(503);
     assertThat(response.body()).isEqualTo("busy");
-  }
-
-  static String drain(InputStream in) throws IOException {
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    in.transferTo(out);
-    return out.toString(StandardCharsets.UTF_8);
   }
 }
