@@ -314,6 +314,33 @@ class HttpApiTest {
         .hasCauseInstanceOf(IOException.class);
   }
 
+  interface Interruptible {
+    @GET("/items/1")
+    String declared() throws InterruptedException;
+
+    @GET("/items/1")
+    String undeclared();
+  }
+
+  @Test
+  void anInterruptIsThrownAsDeclaredAndTheFlagIsKept() {
+    server.stubFor(get("/api/items/1").willReturn(ok("one")));
+    Interruptible api = api(Interruptible.class);
+
+    Thread.currentThread().interrupt();
+    assertThatThrownBy(api::declared).isInstanceOf(InterruptedException.class);
+    Thread.interrupted();
+
+    Thread.currentThread().interrupt();
+    Throwable thrown = org.assertj.core.api.Assertions.catchThrowable(api::undeclared);
+    boolean flagKept = Thread.interrupted();
+
+    assertThat(thrown)
+        .isExactlyInstanceOf(UncheckedIOException.class)
+        .hasCauseExactlyInstanceOf(java.io.InterruptedIOException.class);
+    assertThat(flagKept).isTrue();
+  }
+
   // ---------------------------------------------------------------- retries and idempotency
 
   interface Retried {
