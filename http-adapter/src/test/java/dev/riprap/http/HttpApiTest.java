@@ -79,9 +79,13 @@ class HttpApiTest {
   }
 
   private ResilientHttpClient clientRetrying(int retries) {
+    return clientRetrying(retries, clientTime);
+  }
+
+  private ResilientHttpClient clientRetrying(int retries, dev.riprap.TimeSource time) {
     return ResilientHttpClient.builder()
         .delegate(delegate)
-        .timeSource(clientTime)
+        .timeSource(time)
         .policy(
             HttpPolicy.builder("test")
                 .maxRetries(retries)
@@ -363,6 +367,13 @@ class HttpApiTest {
     @Idempotent
     @Retry(maxAttempts = 2, delay = "100ms")
     String retriedOrder(@Body String order);
+
+    @POST("/orders")
+    @Idempotent
+    CompletableFuture<String> idempotentOrderAsync(@Body String order);
+
+    @POST("/orders")
+    CompletableFuture<String> orderAsync(@Body String order);
   }
 
   @Test
@@ -419,6 +430,27 @@ class HttpApiTest {
         .singleElement()
         .asString()
         .hasSize(36);
+  }
+
+  @Test
+  void anAsyncPostIsNotRetriedByTheClientUnlessIdempotent() {
+    client.close();
+    // The client's async backoff runs on its own timer; this test is about which requests are
+    // sent, not when, so the client keeps the system clock (its backoff is 10 ms).
+    client = clientRetrying(2, dev.riprap.TimeSource.system());
+    server.stubFor(post("/api/orders").willReturn(aResponse().withStatus(503)));
+    Retried api = api(Retried.class);
+
+    assertThatThrownBy(() -> drive(api.orderAsync("one")))
+        .isInstanceOf(HttpStatusException.class);
+    assertThat(requests()).hasSize(1);
+
+    server.resetRequests();
+    assertThatThrownBy(() -> drive(api.idempotentOrderAsync("two")))
+        .isInstanceOfSatisfying(
+            HttpStatusException.class, e -> assertThat(e.statusCode()).isEqualTo(503));
+    assertThat(requests()).hasSize(3);
+    assertThat(requests().stream().map(r -> r.getHeader("Idempotency-Key")).distinct()).hasSize(1);
   }
 
   @Test
