@@ -204,48 +204,43 @@ final class AsyncExecution<T> implements AttemptContext {
       settleByTimeout(n, 0, true);
       return;
     }
-    CompletableFuture<? extends T> stage;
+    CompletionStage<? extends T> stage;
     try {
-      CompletionStage<? extends T> cs = work.apply(this);
-      stage = cs == null
-          ? CompletableFuture.failedFuture(new NullPointerException("the work returned a null stage"))
-          : toFuture(cs);
+      stage = work.apply(this);
+      if (stage == null) {
+        stage = CompletableFuture.failedFuture(
+            new NullPointerException("the work returned a null stage"));
+      }
     } catch (Throwable t) {
       stage = CompletableFuture.failedFuture(t);
     }
+    // Cancelled on timeout. The outcome is read from the stage itself, so a value that arrives
+    // after a timeout still reaches the discarded-result handler.
+    CompletableFuture<?> cancelHandle = cancelHandle(stage);
     if (timeout != NONE) {
       boolean total = deadline != NONE && now + timeout >= deadline;
       Cancellable timer = p.time.schedule(() -> settleByTimeout(n, timeout, total), timeout);
       synchronized (this) {
         if (attemptOpen && attempt == n) {
           attemptTimer = timer;
-          inFlight = stage;
+          inFlight = cancelHandle;
         } else {
           timer.cancel();
         }
       }
     } else {
       synchronized (this) {
-        inFlight = stage;
+        inFlight = cancelHandle;
       }
     }
     stage.whenComplete((v, t) -> settleByStage(n, v, t));
   }
 
-  private static <X> CompletableFuture<? extends X> toFuture(CompletionStage<? extends X> cs) {
+  private static CompletableFuture<?> cancelHandle(CompletionStage<?> stage) {
     try {
-      return cs.toCompletableFuture();
+      return stage.toCompletableFuture();
     } catch (UnsupportedOperationException e) {
-      CompletableFuture<X> f = new CompletableFuture<>();
-      cs.whenComplete(
-          (v, t) -> {
-            if (t != null) {
-              f.completeExceptionally(t);
-            } else {
-              f.complete(v);
-            }
-          });
-      return f;
+      return null;
     }
   }
 
@@ -272,6 +267,10 @@ final class AsyncExecution<T> implements AttemptContext {
     long began;
     synchronized (this) {
       if (!claim(n)) {
+        // Too late: the attempt already timed out or the call was cancelled.
+        if (t == null) {
+          p.discard(v);
+        }
         return;
       }
       began = attemptStart;

@@ -36,6 +36,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -100,6 +101,7 @@ public final class Policy {
   final long attemptTimeoutNanos;
   final long totalTimeoutNanos;
   final Executor asyncExecutor;
+  final Consumer<Object> discarded;
   private final Builder source;
 
   private Policy(Builder b, CircuitBreaker breaker, RateLimiter limiter, Bulkhead bulkhead) {
@@ -124,6 +126,7 @@ public final class Policy {
     this.attemptTimeoutNanos = b.attemptTimeout == null ? NONE : b.attemptTimeout.toNanos();
     this.totalTimeoutNanos = b.totalTimeout == null ? NONE : b.totalTimeout.toNanos();
     this.asyncExecutor = b.asyncExecutor;
+    this.discarded = b.discarded;
     this.source = b.copy();
     if (breaker != null) {
       breaker
@@ -680,6 +683,9 @@ public final class Policy {
     }
     timer.cancel();
     if (interrupter.finish()) {
+      if (failure == null) {
+        discard(result);
+      }
       boolean total = deadline != NONE && t0 + timeout >= deadline;
       RejectedException e = timedOut(attempt, timeout, total);
       if (failure != null && !(failure instanceof InterruptedException)) {
@@ -789,6 +795,18 @@ public final class Policy {
         && (budget == null || budget.hasRetryToken());
   }
 
+  /** Hands a result the call will not return to the discarded-result handler, if any. */
+  void discard(Object result) {
+    if (discarded != null && result != null) {
+      try {
+        discarded.accept(result);
+      } catch (RuntimeException e) {
+        System.getLogger(Policy.class.getName())
+            .log(System.Logger.Level.WARNING, "discarded-result handler of " + this + " threw", e);
+      }
+    }
+  }
+
   void releaseBreaker() {
     if (breaker != null) {
       breaker.releasePermission();
@@ -856,6 +874,15 @@ public final class Policy {
     if (budget != null && !budget.tryAcquireRetry()) {
       abandoned(attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
       return -1;
+    }
+    if (failure == null) {
+      // The retried result will not be returned: let its owner release it.
+      java.util.function.BiConsumer<Integer, Object> consume =
+          retry.getConsumeResultBeforeRetryAttempt();
+      if (consume != null) {
+        consume.accept(attempt, result);
+      }
+      discard(result);
     }
     if (events.hasListeners()) {
       events.publish(
@@ -926,6 +953,7 @@ public final class Policy {
     private Duration attemptTimeout;
     private Duration totalTimeout;
     private Executor asyncExecutor = ForkJoinPool.commonPool();
+    private Consumer<Object> discarded;
 
     private Builder(String name) {
       this.name = checkName(name);
@@ -957,6 +985,7 @@ public final class Policy {
       b.attemptTimeout = attemptTimeout;
       b.totalTimeout = totalTimeout;
       b.asyncExecutor = asyncExecutor;
+      b.discarded = discarded;
       return b;
     }
 
@@ -1278,6 +1307,23 @@ public final class Policy {
      */
     public Builder asyncExecutor(Executor executor) {
       this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Receives every non-null result the work produced that the call does not return, so that a
+     * result holding a resource (an open response body, a connection) can be released: a result
+     * the retry retried (after the retry config's own {@code consumeResultBeforeRetryAttempt}), a
+     * sync result that arrived after its attempt timed out, and an async result that arrived after
+     * its attempt or the call timed out or was cancelled. Called on whichever thread produced the
+     * result; a handler that throws is logged and ignored. Default: none (such results are
+     * dropped).
+     *
+     * @param handler releases a discarded result
+     * @return this builder
+     */
+    public Builder onDiscardedResult(Consumer<Object> handler) {
+      this.discarded = Objects.requireNonNull(handler, "handler");
       return this;
     }
 

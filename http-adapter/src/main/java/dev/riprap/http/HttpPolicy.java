@@ -2,8 +2,10 @@ package dev.riprap.http;
 
 import dev.riprap.Durations;
 import dev.riprap.RetryBudget;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * The resilience settings for a group of requests: retries and their backoff, timeouts, the
@@ -64,8 +66,7 @@ public final class HttpPolicy {
   private final int minimumCalls;
   private final Duration breakDuration;
   private final int halfOpenCalls;
-  private final int permitsPerSecond;
-  private final Duration rateLimitMaxWait;
+  private final RateLimiterConfig rateLimiter;
   private final double budgetRatio;
   private final int budgetMinRetriesPerSecond;
   private final Duration budgetWindow;
@@ -86,8 +87,7 @@ public final class HttpPolicy {
     this.minimumCalls = b.minimumCalls;
     this.breakDuration = b.breakDuration;
     this.halfOpenCalls = b.halfOpenCalls;
-    this.permitsPerSecond = b.permitsPerSecond;
-    this.rateLimitMaxWait = b.rateLimitMaxWait;
+    this.rateLimiter = b.rateLimiter;
     this.budgetRatio = b.budgetRatio;
     this.budgetMinRetriesPerSecond = b.budgetMinRetriesPerSecond;
     this.budgetWindow = b.budgetWindow;
@@ -136,8 +136,7 @@ public final class HttpPolicy {
     b.minimumCalls = minimumCalls;
     b.breakDuration = breakDuration;
     b.halfOpenCalls = halfOpenCalls;
-    b.permitsPerSecond = permitsPerSecond;
-    b.rateLimitMaxWait = rateLimitMaxWait;
+    b.rateLimiter = rateLimiter;
     b.budgetRatio = budgetRatio;
     b.budgetMinRetriesPerSecond = budgetMinRetriesPerSecond;
     b.budgetWindow = budgetWindow;
@@ -215,14 +214,14 @@ public final class HttpPolicy {
     return halfOpenCalls;
   }
 
-  /** @return the per-host rate limit in requests per second, 0 when there is none */
-  public int permitsPerSecond() {
-    return permitsPerSecond;
-  }
-
-  /** @return the longest a request waits for a rate-limit slot */
-  public Duration rateLimitMaxWait() {
-    return rateLimitMaxWait;
+  /**
+   * The per-host rate limiter's settings, if the policy limits the rate. Each host gets its own
+   * limiter built from them.
+   *
+   * @return the resilience4j limiter config
+   */
+  public Optional<RateLimiterConfig> rateLimiter() {
+    return Optional.ofNullable(rateLimiter);
   }
 
   /** @return the share of calls that retries may add per host */
@@ -262,7 +261,7 @@ public final class HttpPolicy {
         + ", totalTimeout=" + Durations.format(totalTimeout)
         + (circuitBreaker ? ", breaker=" + failureRateThreshold + "%/" + Durations.format(breakerWindow)
             + "/" + minimumCalls + " calls, break " + Durations.format(breakDuration) : ", no breaker")
-        + (permitsPerSecond > 0 ? ", rate=" + permitsPerSecond + "/s" : "")
+        + (rateLimiter != null ? ", rateLimiter=" + rateLimiter : "")
         + ", budget=" + budgetRatio
         + (retryNonIdempotent ? ", retries any method" : "") + '}';
   }
@@ -287,8 +286,7 @@ public final class HttpPolicy {
     private int minimumCalls = 100;
     private Duration breakDuration = Duration.ofMillis(500);
     private int halfOpenCalls = 10;
-    private int permitsPerSecond;
-    private Duration rateLimitMaxWait = Duration.ZERO;
+    private RateLimiterConfig rateLimiter;
     private double budgetRatio = 0.3;
     private int budgetMinRetriesPerSecond = 10;
     private Duration budgetWindow = Duration.ofSeconds(10);
@@ -484,8 +482,24 @@ public final class HttpPolicy {
         throw new IllegalArgumentException(
             "rate limit maxWait must not be negative, was " + Durations.format(maxWait));
       }
-      this.permitsPerSecond = permitsPerSecond;
-      this.rateLimitMaxWait = maxWait;
+      return rateLimit(
+          RateLimiterConfig.custom()
+              .limitForPeriod(1)
+              .limitRefreshPeriod(Duration.ofNanos(1_000_000_000L / permitsPerSecond))
+              .timeoutDuration(maxWait)
+              .build());
+    }
+
+    /**
+     * A per-host rate limit with any resilience4j limiter settings (a burst of N per period, say).
+     * Default: no limit.
+     *
+     * @param config the limiter settings each host's limiter is built from
+     * @return this builder
+     * @throws NullPointerException if {@code config} is null
+     */
+    public Builder rateLimit(RateLimiterConfig config) {
+      this.rateLimiter = Objects.requireNonNull(config, "config");
       return this;
     }
 

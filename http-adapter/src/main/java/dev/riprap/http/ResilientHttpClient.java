@@ -15,7 +15,6 @@ import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import io.github.resilience4j.retry.RetryConfig;
 import java.io.IOException;
 import java.lang.reflect.InvocationTargetException;
@@ -503,16 +502,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     if (p.hasCircuitBreaker()) {
       b.circuitBreaker(CircuitBreaker.of(name, breakerConfig(p)));
     }
-    if (p.permitsPerSecond() > 0) {
-      b.rateLimiter(
-          RateLimiter.of(
-              name,
-              RateLimiterConfig.custom()
-                  .limitForPeriod(1)
-                  .limitRefreshPeriod(Duration.ofNanos(1_000_000_000L / p.permitsPerSecond()))
-                  .timeoutDuration(p.rateLimitMaxWait())
-                  .build()));
-    }
+    p.rateLimiter().ifPresent(config -> b.rateLimiter(RateLimiter.of(name, config)));
     return b.build();
   }
 

@@ -131,7 +131,15 @@ class RejectionTest extends WireMockSupport {
   void aHostRateLimitRejectsTheRequestBeyondIt(Mode mode) throws Exception {
     sequence("GET", "/items", aResponse().withStatus(200));
     Harness h = new Harness(delegate, ResilientHttpClient.builder()
-        .policy(HttpPolicy.builder("paced").rateLimit(1, Duration.ZERO).build()));
+        .policy(HttpPolicy.builder("paced")
+            // One permit for the whole test: the second request is over the limit however slow
+            // the machine is.
+            .rateLimit(io.github.resilience4j.ratelimiter.RateLimiterConfig.custom()
+                .limitForPeriod(1)
+                .limitRefreshPeriod(Duration.ofHours(1))
+                .timeoutDuration(Duration.ZERO)
+                .build())
+            .build()));
 
     assertThat(mode.send(h, get("/items"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
     assertThatThrownBy(() -> mode.send(h, get("/items"), BodyHandlers.ofString()))

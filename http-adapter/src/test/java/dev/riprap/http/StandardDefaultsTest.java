@@ -152,7 +152,7 @@ class StandardDefaultsTest {
     assertThat(p.breakDuration()).isEqualTo(Duration.ofMillis(500));
     assertThat(p.halfOpenCalls()).isEqualTo(10);
     assertThat(p.budgetRatio()).isEqualTo(0.3);
-    assertThat(p.permitsPerSecond()).isZero();
+    assertThat(p.rateLimiter()).isEmpty();
     assertThat(p.retryNonIdempotent()).isFalse();
   }
 

@@ -1,0 +1,399 @@
+package dev.riprap.http;
+
+import dev.riprap.PolicyRegistry;
+import dev.riprap.TimeSource;
+import dev.riprap.annotation.CallTarget;
+import dev.riprap.annotation.Policy;
+import dev.riprap.annotation.Resilient;
+import dev.riprap.annotation.Retry;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.annotation.Annotation;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.stream.Collectors;
+
+/**
+ * Declarative HTTP clients: an annotated interface becomes a client, with no code generation and no
+ * container (a plain {@code java.lang.reflect.Proxy}).
+ *
+ * <pre>{@code
+ * interface Inventory {
+ *   @GET("/items/{id}")
+ *   @Retry(maxAttempts = 2)
+ *   @Fallback(method = "unknown")
+ *   Item item(@Path("id") String id, @Query("fields") String fields);
+ *
+ *   @POST("/items") @Idempotent
+ *   CompletableFuture<Item> add(@Body Item item, @Header("X-Request-Id") String requestId);
+ *
+ *   default Item unknown(String id, String fields) { return Item.UNKNOWN; }
+ * }
+ * Inventory inventory = HttpApi.builder(ResilientHttpClient.standard(), URI.create(base))
+ *     .build()
+ *     .create(Inventory.class);
+ * }</pre>
+ *
+ * <p><b>Layers.</b> Each call builds its request once and sends it through the given client: a
+ * {@link ResilientHttpClient} applies its own pipeline (per-host breakers, HTTP-aware retries,
+ * Retry-After) to every request. The resilience annotations of {@code dev.riprap.annotation} then
+ * apply per method on top, around the whole client call: {@code Fallback(TotalTimeout(Retry(
+ * CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send)))))))}. For those
+ * method-level strategies only transient failures count: transport failures, and answers 5xx, 408
+ * and 429; a 404 is an answer, returned at once and never opening a breaker.
+ *
+ * <p><b>Idempotency.</b> POST and PATCH are not retried: a {@code @Retry} (or a {@code @Policy}
+ * whose registry policy retries) on one fails at creation unless the method is {@link Idempotent},
+ * in which case every call carries one {@code Idempotency-Key} (a random UUID) on all its attempts,
+ * and the {@link ResilientHttpClient} retries it too.
+ *
+ * <p><b>Return types.</b> {@code void}, {@code String} (in the response's charset, UTF-8 when
+ * none), {@code byte[]}, any type the {@link BodyCodec} decodes, {@code HttpResponse<String>},
+ * {@code HttpResponse<byte[]>}, {@code HttpResponse<Void>}, and each of them inside a {@code
+ * CompletableFuture} or {@code CompletionStage} for an async call. A status outside 2xx surfaces
+ * as an {@link HttpStatusException} carrying status, headers and body, except for methods returning
+ * {@code HttpResponse}, which get the response as it is. A body the codec cannot read is an {@link
+ * HttpApiCodecException}.
+ *
+ * <p><b>Exceptions of sync methods.</b> A transport failure is thrown as the {@code IOException}
+ * itself (a {@link HttpRejectedException} when the client refused) if the method declares {@code
+ * IOException}, otherwise wrapped in an {@link UncheckedIOException}. An interrupt is thrown as
+ * {@code InterruptedException} if declared, otherwise as an {@link java.io.InterruptedIOException}
+ * under the same rule, with the thread's interrupt flag set again.
+ *
+ * <p>Everything is checked by {@link #create(Class)}: the HTTP annotations (one HTTP method per
+ * method, every parameter with one role, path variables matched with {@link Path} parameters both
+ * ways, a codec for the types that need one, headers the JDK client accepts) and the resilience
+ * annotations (see {@link Resilient}). Errors name the interface, the method and the problem. An
+ * {@code HttpApi} is immutable and thread-safe; named breakers, limiters and bulkheads are shared by
+ * all the clients it creates.
+ */
+public final class HttpApi {
+  private final HttpClient client;
+  private final String base;
+  private final BodyCodec codec;
+  private final PolicyRegistry registry;
+  private final Resilient resilient;
+
+  private HttpApi(Builder b) {
+    this.client = b.client;
+    this.base = b.base;
+    this.codec = b.codec;
+    this.registry = b.registry;
+    Resilient.Builder r =
+        Resilient.builder()
+            .timeSource(b.time)
+            .countedFailures(HttpApi::isTransientFailure);
+    if (b.registry != null) {
+      r.registry(b.registry);
+    }
+    if (b.asyncExecutor != null) {
+      r.asyncExecutor(b.asyncExecutor);
+    }
+    this.resilient = r.build();
+  }
+
+  /**
+   * Starts a builder for clients sending through {@code client} to paths under {@code baseUri}.
+   *
+   * @param client the HTTP client, typically a {@link ResilientHttpClient}; not closed by {@code
+   *     HttpApi}
+   * @param baseUri an absolute {@code http} or {@code https} URI without query or fragment, such as
+   *     {@code http://inventory:8080/api}
+   * @return a new builder
+   * @throws IllegalArgumentException if {@code baseUri} is not of that form
+   * @throws NullPointerException if an argument is null
+   */
+  public static Builder builder(HttpClient client, URI baseUri) {
+    return new Builder(client, baseUri);
+  }
+
+  /**
+   * A declarative client with the defaults: the JSON codec when Jackson is present, no registry.
+   *
+   * @param api the annotated interface
+   * @param client the HTTP client
+   * @param baseUri the base URI
+   * @param <T> the interface type
+   * @return the client
+   * @throws IllegalArgumentException as {@link #create(Class)} and {@link #builder} do
+   * @throws IllegalStateException as {@link #create(Class)} does
+   */
+  public static <T> T create(Class<T> api, HttpClient client, URI baseUri) {
+    return builder(client, baseUri).build().create(api);
+  }
+
+  /**
+   * Makes a client implementing {@code api}, checking all its annotations first.
+   *
+   * @param api the annotated interface
+   * @param <T> the interface type
+   * @return the client: a proxy, thread-safe
+   * @throws IllegalArgumentException for a bad annotation value: no HTTP method, a parameter
+   *     without a role, a path variable without a parameter or a parameter without a variable, a
+   *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback
+   * @throws IllegalStateException for contradictory annotations: two HTTP methods, two roles on a
+   *     parameter, two bodies, a body on GET or HEAD, a retry of a POST or PATCH without {@link
+   *     Idempotent}
+   * @throws NullPointerException if {@code api} is null
+   */
+  public <T> T create(Class<T> api) {
+    Objects.requireNonNull(api, "api");
+    if (!api.isInterface()) {
+      throw new IllegalArgumentException(
+          api.getSimpleName() + " is a class, not an interface: a proxy implements interfaces only");
+    }
+    Map<Method, HttpApiMethod> methods = new HashMap<>();
+    for (Method m : api.getMethods()) {
+      if (Modifier.isStatic(m.getModifiers())) {
+        continue;
+      }
+      if (m.isDefault()) {
+        String verbs = verbs(m);
+        if (!verbs.isEmpty()) {
+          throw new IllegalStateException(
+              describe(api, m) + ": is a default method, so its " + verbs + " would never be sent");
+        }
+        continue;
+      }
+      HttpApiMethod method = new HttpApiMethod(api, m, base, client, codec);
+      checkRetriesAreSafe(api, m, method);
+      methods.put(m, method);
+    }
+    return resilient.wrapCalls(api, new Target(api, methods));
+  }
+
+  private static String verbs(Method m) {
+    return Arrays.stream(m.getAnnotations())
+        .map(Annotation::annotationType)
+        .filter(t -> t.getPackage() == HttpApi.class.getPackage() && t.getSimpleName().matches("[A-Z]+"))
+        .map(t -> "@" + t.getSimpleName())
+        .collect(Collectors.joining(", "));
+  }
+
+  /** A retry of a request that is not idempotent would send it twice: refuse it at creation. */
+  private void checkRetriesAreSafe(Class<?> api, Method m, HttpApiMethod method) {
+    if (method.idempotent) {
+      return;
+    }
+    Policy methodPolicy = m.getAnnotation(Policy.class);
+    boolean methodStrategies = hasStrategies(m);
+    Retry retry = m.getAnnotation(Retry.class);
+    String source = "@Retry";
+    if (retry == null && methodPolicy == null
+        && (methodStrategies || onType(api, m, Policy.class) == null)) {
+      retry = onType(api, m, Retry.class);
+      source = "@Retry on the interface";
+    }
+    if (retry != null && retry.maxAttempts() > 1) {
+      throw unsafeRetry(api, m, method, source);
+    }
+    Policy named = methodPolicy != null
+        ? methodPolicy
+        : methodStrategies ? null : onType(api, m, Policy.class);
+    if (named != null && registry != null) {
+      Optional<Integer> attempts =
+          registry.find(named.value())
+              .flatMap(dev.riprap.Policy::retryConfig)
+              .map(c -> c.getMaxAttempts());
+      if (attempts.isPresent() && attempts.get() > 1) {
+        throw unsafeRetry(
+            api, m, method, "@Policy(\"" + named.value() + "\"), which retries,");
+      }
+    }
+  }
+
+  private static IllegalStateException unsafeRetry(
+      Class<?> api, Method m, HttpApiMethod method, String source) {
+    return new IllegalStateException(
+        describe(api, m)
+            + ": "
+            + source
+            + " would resend a "
+            + method.verb
+            + ", which is not idempotent; add @Idempotent (each call then carries an"
+            + " Idempotency-Key) or remove the retry");
+  }
+
+  private static boolean hasStrategies(Method m) {
+    for (Class<? extends Annotation> type :
+        List.of(
+            Retry.class,
+            dev.riprap.annotation.CircuitBreaker.class,
+            dev.riprap.annotation.RateLimiter.class,
+            dev.riprap.annotation.Bulkhead.class,
+            dev.riprap.annotation.Timeout.class)) {
+      if (m.isAnnotationPresent(type)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private static <A extends Annotation> A onType(Class<?> api, Method m, Class<A> type) {
+    A a = m.getDeclaringClass().getAnnotation(type);
+    return a != null ? a : api.getAnnotation(type);
+  }
+
+  static String describe(Class<?> api, Method m) {
+    return api.getSimpleName()
+        + "."
+        + m.getName()
+        + Arrays.stream(m.getParameterTypes())
+            .map(Class::getSimpleName)
+            .collect(Collectors.joining(", ", "(", ")"));
+  }
+
+  /**
+   * Whether a failure of a declarative call is transient, so method-level retries and breakers
+   * count it: a transport {@link IOException} (also inside an {@link UncheckedIOException}) other
+   * than the client's own refusal ({@link HttpRejectedException}), or an {@link
+   * HttpStatusException} with status 5xx, 408 or 429.
+   *
+   * @param failure the failure
+   * @return {@code true} if it is worth a retry
+   */
+  public static boolean isTransientFailure(Throwable failure) {
+    Throwable t = failure instanceof UncheckedIOException ? failure.getCause() : failure;
+    if (t instanceof HttpStatusException) {
+      return ((HttpStatusException) t).isTransient();
+    }
+    return t instanceof IOException && !(t instanceof HttpRejectedException);
+  }
+
+  @Override
+  public String toString() {
+    return "HttpApi[" + base + ", " + client + ", codec=" + codec + "]";
+  }
+
+  /** The proxy's target: starts each call of an HTTP method by building its request. */
+  private static final class Target implements CallTarget {
+    private final Class<?> api;
+    private final Map<Method, HttpApiMethod> methods;
+
+    Target(Class<?> api, Map<Method, HttpApiMethod> methods) {
+      this.api = api;
+      this.methods = methods;
+    }
+
+    @Override
+    public Attempt start(Object proxy, Method method, Object[] args) {
+      return methods.get(method).start(args);
+    }
+
+    @Override
+    public String toString() {
+      return "HttpApi client of " + api.getSimpleName();
+    }
+  }
+
+  /**
+   * Builds an {@link HttpApi}. Not thread-safe; the {@code HttpApi} it builds is.
+   */
+  public static final class Builder {
+    private final HttpClient client;
+    private final String base;
+    private BodyCodec codec = BodyCodec.detect().orElse(null);
+    private PolicyRegistry registry;
+    private TimeSource time = TimeSource.system();
+    private Executor asyncExecutor;
+
+    private Builder(HttpClient client, URI baseUri) {
+      this.client = Objects.requireNonNull(client, "client");
+      Objects.requireNonNull(baseUri, "baseUri");
+      String scheme = baseUri.getScheme();
+      if (!baseUri.isAbsolute()
+          || !("http".equalsIgnoreCase(scheme) || "https".equalsIgnoreCase(scheme))
+          || baseUri.getRawAuthority() == null
+          || baseUri.getRawQuery() != null
+          || baseUri.getRawFragment() != null) {
+        throw new IllegalArgumentException(
+            "baseUri must be an absolute http or https URI without query or fragment, was "
+                + baseUri);
+      }
+      String s = baseUri.toString();
+      this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /**
+     * The codec for bodies and return types other than {@code String}, {@code byte[]}, {@code
+     * void} and {@code HttpResponse}. Default: {@link JacksonBodyCodec} when jackson-databind is on
+     * the classpath, otherwise none (and methods that need one fail at creation).
+     *
+     * @param codec the codec
+     * @return this builder
+     * @throws NullPointerException if {@code codec} is null
+     */
+    public Builder codec(BodyCodec codec) {
+      this.codec = Objects.requireNonNull(codec, "codec");
+      return this;
+    }
+
+    /**
+     * Uses no codec, even with Jackson on the classpath: methods whose bodies or return types need
+     * one fail at creation.
+     *
+     * @return this builder
+     */
+    public Builder withoutCodec() {
+      this.codec = null;
+      return this;
+    }
+
+    /**
+     * The registry that {@link Policy @Policy} names resolve in. Default: none.
+     *
+     * @param registry the registry
+     * @return this builder
+     * @throws NullPointerException if {@code registry} is null
+     */
+    public Builder registry(PolicyRegistry registry) {
+      this.registry = Objects.requireNonNull(registry, "registry");
+      return this;
+    }
+
+    /**
+     * The time source of the method-level policies built from annotations. Default {@link
+     * TimeSource#system()}. The client keeps its own.
+     *
+     * @param time the time source
+     * @return this builder
+     * @throws NullPointerException if {@code time} is null
+     */
+    public Builder timeSource(TimeSource time) {
+      this.time = Objects.requireNonNull(time, "time");
+      return this;
+    }
+
+    /**
+     * Where async attempts after a method-level backoff wait run. Default {@link
+     * java.util.concurrent.ForkJoinPool#commonPool()}.
+     *
+     * @param executor the executor
+     * @return this builder
+     * @throws NullPointerException if {@code executor} is null
+     */
+    public Builder asyncExecutor(Executor executor) {
+      this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Builds the {@code HttpApi}.
+     *
+     * @return a new {@code HttpApi}
+     */
+    public HttpApi build() {
+      return new HttpApi(this);
+    }
+  }
+}

@@ -1,0 +1,124 @@
+package dev.riprap.http;
+
+import java.net.URI;
+import java.net.http.HttpHeaders;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
+import java.util.Objects;
+
+/**
+ * A declarative HTTP call ({@link HttpApi}) answered with a status outside 2xx, after the client's
+ * whole pipeline (its retries included): the status, the headers and the body, so callers branch on
+ * {@link #statusCode()} instead of parsing messages. Methods that return {@code HttpResponse} get
+ * the response instead.
+ *
+ * <p>Unchecked, so interface methods need not declare it. The message reads like {@code "GET
+ * http://host/items/7 answered 404"}.
+ */
+public class HttpStatusException extends RuntimeException {
+  private static final long serialVersionUID = 1L;
+
+  private final String method;
+  private final URI uri;
+  private final int statusCode;
+  private final transient HttpHeaders headers;
+  private final byte[] body;
+
+  /**
+   * Creates the exception.
+   *
+   * @param method the request method
+   * @param uri the request URI
+   * @param statusCode the response status
+   * @param headers the response headers
+   * @param body the response body, possibly empty
+   * @throws NullPointerException if an argument is null
+   */
+  public HttpStatusException(
+      String method, URI uri, int statusCode, HttpHeaders headers, byte[] body) {
+    super(method + " " + uri + " answered " + statusCode);
+    this.method = Objects.requireNonNull(method, "method");
+    this.uri = Objects.requireNonNull(uri, "uri");
+    this.statusCode = statusCode;
+    this.headers = Objects.requireNonNull(headers, "headers");
+    this.body = Objects.requireNonNull(body, "body").clone();
+  }
+
+  /**
+   * The request method.
+   *
+   * @return the method, such as {@code GET}
+   */
+  public String method() {
+    return method;
+  }
+
+  /**
+   * The request URI.
+   *
+   * @return the URI
+   */
+  public URI uri() {
+    return uri;
+  }
+
+  /**
+   * The response status.
+   *
+   * @return the status code
+   */
+  public int statusCode() {
+    return statusCode;
+  }
+
+  /**
+   * The response headers.
+   *
+   * @return the headers
+   */
+  public HttpHeaders headers() {
+    return headers;
+  }
+
+  /**
+   * The response body.
+   *
+   * @return a copy of the body's bytes, possibly empty
+   */
+  public byte[] body() {
+    return body.clone();
+  }
+
+  /**
+   * The response body as text, in the charset of its {@code Content-Type} (UTF-8 when none).
+   *
+   * @return the body text
+   */
+  public String bodyAsString() {
+    return new String(body, charsetOf(headers));
+  }
+
+  /**
+   * Whether the status is a transient failure (5xx, 408, 429): one worth retrying.
+   *
+   * @return {@code true} for 5xx, 408 and 429
+   */
+  public boolean isTransient() {
+    return statusCode >= 500 || statusCode == 408 || statusCode == 429;
+  }
+
+  static Charset charsetOf(HttpHeaders headers) {
+    String type = headers.firstValue("Content-Type").orElse("");
+    for (String part : type.split(";")) {
+      String p = part.trim();
+      if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+        try {
+          return Charset.forName(p.substring(8).replace("\"", "").trim());
+        } catch (RuntimeException e) {
+          return StandardCharsets.UTF_8;
+        }
+      }
+    }
+    return StandardCharsets.UTF_8;
+  }
+}
