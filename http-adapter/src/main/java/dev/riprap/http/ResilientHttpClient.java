@@ -495,7 +495,10 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
             .shutdownGate(gate)
             .bulkhead(bulkhead)
             .totalTimeout(p.totalTimeout())
-            .asyncExecutor(asyncExecutor);
+            .asyncExecutor(asyncExecutor)
+            // A response the caller will never see (it arrived after the total timeout, or its
+            // call was cancelled) must not hold its connection until garbage collection.
+            .onDiscardedResult(Responses::closeBody);
     if (p.maxRetries() > 0) {
       b.retry(retryConfig(p)).retryBudget(p.newBudget(time));
     }
