@@ -44,6 +44,8 @@ public final class HttpServerDrain implements Drainable {
   private final HttpServer server;
   private final ShutdownGate gate;
   private final Filter filter = new DrainFilter();
+  /** Exchanges in flight when the server stopped accepting; -1 before that. */
+  private int inFlightWhenStopped = -1;
 
   /**
    * Drain support for {@code server}, timed by {@code timeSource}.
@@ -116,7 +118,7 @@ public final class HttpServerDrain implements Drainable {
    */
   public void stopAccepting() {
     try {
-      gate.drain(Duration.ZERO);
+      drain(Duration.ZERO);
     } catch (InterruptedException e) {
       // A zero wait can only throw when the caller was already interrupted: keep the flag.
       Thread.currentThread().interrupt();
@@ -125,16 +127,34 @@ public final class HttpServerDrain implements Drainable {
 
   /**
    * Stops accepting (as {@link #stopAccepting()}) and waits until no exchange is in flight or
-   * {@code timeout} passes. Returns at once when idle. The server keeps listening.
+   * {@code timeout} passes. Returns at once when idle. The server keeps listening. The report
+   * counts from the moment the server stopped accepting, even if that was an earlier call.
    *
    * @param timeout the longest wait, zero or more
-   * @return exchanges in flight at the start, finished, and still running
+   * @return exchanges in flight when the server stopped accepting, finished since, and still
+   *     running
    * @throws IllegalArgumentException if {@code timeout} is negative
    * @throws InterruptedException if interrupted while waiting
    */
   @Override
   public DrainReport drain(Duration timeout) throws InterruptedException {
-    return gate.drain(timeout);
+    boolean first;
+    synchronized (this) {
+      first = inFlightWhenStopped < 0;
+      if (first) {
+        // Only the first drain flips the gate; record what was in flight at that moment.
+        DrainReport r = gate.drain(Duration.ZERO);
+        inFlightWhenStopped = r.inFlightAtStart();
+      }
+    }
+    DrainReport r = gate.drain(timeout);
+    int atStop;
+    synchronized (this) {
+      atStop = inFlightWhenStopped;
+    }
+    // No exchange is admitted after the stop, so whatever is not running any more has completed.
+    return new DrainReport(
+        atStop, atStop - r.stillRunning(), 0, r.stillRunning(), r.took());
   }
 
   /**
@@ -150,7 +170,7 @@ public final class HttpServerDrain implements Drainable {
    */
   public DrainReport stop(Duration timeout) throws InterruptedException {
     try {
-      return gate.drain(timeout);
+      return drain(timeout);
     } finally {
       server.stop(0);
     }
