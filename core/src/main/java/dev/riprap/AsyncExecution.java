@@ -61,7 +61,7 @@ final class AsyncExecution<T> implements AttemptContext {
       finish(null, p.rejection(RejectionReason.SHUTTING_DOWN, null, null));
       return result;
     }
-    entered = true;
+    entered = p.gate != null;
     if (p.totalTimeoutNanos != NONE) {
       deadline = start + p.totalTimeoutNanos;
     }
@@ -328,14 +328,6 @@ final class AsyncExecution<T> implements AttemptContext {
       finish(v, t);
       return;
     }
-    Cancellable timer =
-        p.time.schedule(
-            () -> {
-              if (claimWait(n)) {
-                p.asyncExecutor.execute(this::nextAttempt);
-              }
-            },
-            delay);
     Runnable wake = null;
     if (p.gate != null) {
       wake =
@@ -347,17 +339,38 @@ final class AsyncExecution<T> implements AttemptContext {
             }
           };
     }
+    // Mark the wait before its timer exists: a zero delay may fire before schedule() returns.
     synchronized (this) {
       if (done) {
-        timer.cancel();
         return;
       }
-      waitTimer = timer;
       waitingAfter = n;
       drainWake = wake;
     }
+    // Register for a drain before the timer exists, so whichever claims the wait first can
+    // unregister the other: a wake-up registered after the timer fired would never be removed.
     if (wake != null) {
       p.gate.registerWait(wake);
+    }
+    synchronized (this) {
+      if (done || waitingAfter != n) {
+        return;
+      }
+    }
+    Cancellable timer =
+        p.time.schedule(
+            () -> {
+              if (claimWait(n)) {
+                p.asyncExecutor.execute(this::nextAttempt);
+              }
+            },
+            delay);
+    synchronized (this) {
+      if (waitingAfter == n && !done) {
+        waitTimer = timer;
+      } else {
+        timer.cancel();
+      }
     }
   }
 

@@ -113,8 +113,11 @@ public final class Policy {
     this.bulkhead = bulkhead;
     this.retry = b.retryConfig;
     this.maxAttempts = retry == null ? 1 : retry.getMaxAttempts();
-    this.retryOnException = retry == null ? null : retry.getExceptionPredicate();
-    this.retryOnResult = retry == null ? null : retry.getResultPredicate();
+    Predicate<Throwable> onException = retry == null ? null : retry.getExceptionPredicate();
+    Predicate<Object> onResult = retry == null ? null : retry.getResultPredicate();
+    // resilience4j leaves these null when not configured: every exception is retried, no result is.
+    this.retryOnException = onException != null ? onException : t -> true;
+    this.retryOnResult = onResult != null ? onResult : r -> false;
     this.interval = retry == null ? null : retry.getIntervalBiFunction();
     this.retryWhenCircuitOpen = b.retryWhenCircuitOpen;
     this.budget = b.budget;

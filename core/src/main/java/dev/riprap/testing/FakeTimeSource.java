@@ -153,6 +153,25 @@ public final class FakeTimeSource implements TimeSource {
   }
 
   /**
+   * Moves time to the earliest scheduled task and runs every task due by then. Handy to drive an
+   * async call step by step without knowing its delays.
+   *
+   * @return {@code false} if no task was scheduled (time did not move)
+   */
+  public boolean advanceToNextTask() {
+    long next;
+    synchronized (this) {
+      Task head = tasks.peek();
+      if (head == null) {
+        return false;
+      }
+      next = head.due;
+    }
+    advance(Duration.ofNanos(Math.max(0, next - nanoTime())));
+    return true;
+  }
+
+  /**
    * The waits made through {@link #await} so far, in order (retry backoffs, rate-limiter waits).
    *
    * @return an unmodifiable copy of the recorded waits

@@ -1,0 +1,258 @@
+package dev.riprap.examples;
+
+import dev.riprap.Fallback;
+import dev.riprap.Policy;
+import dev.riprap.RejectedException;
+import dev.riprap.RejectionReason;
+import dev.riprap.event.CallCompleted;
+import dev.riprap.event.CallRejected;
+import dev.riprap.event.CircuitStateChanged;
+import dev.riprap.event.FallbackApplied;
+import dev.riprap.event.PolicyEvent;
+import dev.riprap.event.RetryAbandoned;
+import dev.riprap.event.RetryScheduled;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+
+/**
+ * The main demo: an in-process flaky inventory service called through one Riprap policy while it
+ * goes through four phases (healthy with a few transient errors, slow, a full outage, recovery).
+ * Prints a timeline of what the policy did (retries, timeouts, breaker transitions, rejections,
+ * fallbacks) and a summary table per phase, then runs the HTTP and annotation demos when present.
+ *
+ * <p>Run it with {@code ./mvnw -q -pl examples -am package exec:java -DskipTests}. It ends by
+ * itself in well under 30 seconds.
+ */
+public final class Demo {
+  private Demo() {}
+
+  /** What the simulated downstream does in a phase. */
+  enum Phase {
+    HEALTHY("healthy, 15% transient errors", 40),
+    SLOW("slow: 20% of calls take 400 ms", 30),
+    OUTAGE("outage: every call fails", 40),
+    RECOVERED("recovered", 40);
+
+    final String description;
+    final int calls;
+
+    Phase(String description, int calls) {
+      this.description = description;
+      this.calls = calls;
+    }
+  }
+
+  /** The flaky downstream: a stock lookup whose behaviour follows the phase. */
+  static final class FlakyInventory {
+    private final Random random = new Random(42);
+    volatile Phase phase = Phase.HEALTHY;
+    int received;
+
+    int stock(String sku) throws IOException, InterruptedException {
+      received++;
+      switch (phase) {
+        case HEALTHY:
+          if (random.nextInt(100) < 15) {
+            throw new IOException("connection reset");
+          }
+          return 7;
+        case SLOW:
+          if (random.nextInt(100) < 20) {
+            Thread.sleep(400);
+          }
+          return 7;
+        case OUTAGE:
+          throw new IOException("503 Service Unavailable");
+        default:
+          return 7;
+      }
+    }
+  }
+
+  /**
+   * Runs the demo.
+   *
+   * @param args ignored
+   * @throws Exception if the demo itself breaks
+   */
+  public static void main(String[] args) throws Exception {
+    PrintStream out = System.out;
+    out.println("Riprap demo: one policy between a caller and a flaky inventory service");
+    out.println("Policy: Fallback(TotalTimeout 1s(Retry 3x backoff(CircuitBreaker(Bulkhead 10"
+        + "(AttemptTimeout 150ms(call))))))");
+    out.println();
+    runCoreScenario(out);
+    runOptional("dev.riprap.examples.HttpDemo", out);
+    runOptional("dev.riprap.examples.AnnotatedDemo", out);
+    out.println("Demo finished.");
+  }
+
+  static void runCoreScenario(PrintStream out) throws Exception {
+    FlakyInventory inventory = new FlakyInventory();
+    Policy policy =
+        Policy.builder("inventory")
+            .retry(3, Duration.ofMillis(20), Duration.ofMillis(200))
+            .circuitBreaker(
+                CircuitBreakerConfig.custom()
+                    .slidingWindowSize(20)
+                    .minimumNumberOfCalls(10)
+                    .failureRateThreshold(50)
+                    .waitDurationInOpenState(Duration.ofMillis(700))
+                    .permittedNumberOfCallsInHalfOpenState(2)
+                    .build())
+            .bulkhead(10)
+            .attemptTimeout(Duration.ofMillis(150))
+            .totalTimeout(Duration.ofSeconds(1))
+            .build();
+    Fallback<Integer> lastKnownStock = Fallback.of(failure -> -1);
+
+    Timeline timeline = new Timeline(out);
+    policy.events().subscribe(timeline::onEvent);
+    Map<Phase, Map<CallCompleted.Outcome, Integer>> summary = new EnumMap<>(Phase.class);
+    Map<Phase, Integer> received = new EnumMap<>(Phase.class);
+    policy.events().subscribe(CallCompleted.class, c -> summary
+        .computeIfAbsent(inventory.phase, p -> new EnumMap<>(CallCompleted.Outcome.class))
+        .merge(c.outcome(), 1, Integer::sum));
+
+    for (Phase phase : Phase.values()) {
+      inventory.phase = phase;
+      int before = inventory.received;
+      timeline.section("phase " + phase.name().toLowerCase(Locale.ROOT) + ": " + phase.description);
+      for (int i = 0; i < phase.calls; i++) {
+        policy.call(() -> inventory.stock("sku-1"), lastKnownStock);
+        Thread.sleep(25);
+      }
+      received.put(phase, inventory.received - before);
+    }
+    timeline.flush();
+
+    out.println();
+    out.println("Summary (calls made by the caller, outcome after the policy):");
+    out.printf("  %-10s %6s %8s %9s %9s %9s %10s%n", "phase", "calls", "success", "fallback",
+        "failure", "timed out", "downstream");
+    for (Phase phase : Phase.values()) {
+      Map<CallCompleted.Outcome, Integer> m =
+          summary.getOrDefault(phase, new EnumMap<>(CallCompleted.Outcome.class));
+      out.printf("  %-10s %6d %8d %9d %9d %9d %10d%n", phase.name().toLowerCase(Locale.ROOT),
+          phase.calls, m.getOrDefault(CallCompleted.Outcome.SUCCESS, 0),
+          m.getOrDefault(CallCompleted.Outcome.FALLBACK, 0),
+          m.getOrDefault(CallCompleted.Outcome.FAILURE, 0)
+              + m.getOrDefault(CallCompleted.Outcome.REJECTED, 0),
+          m.getOrDefault(CallCompleted.Outcome.TIMED_OUT, 0), received.get(phase));
+    }
+    out.println("  (downstream = attempts that reached the service: retries add to it, an open"
+        + " breaker keeps it low during the outage)");
+    out.println();
+  }
+
+  private static void runOptional(String className, PrintStream out) throws Exception {
+    Class<?> type;
+    try {
+      type = Class.forName(className);
+    } catch (ClassNotFoundException e) {
+      return;
+    }
+    type.getMethod("run", PrintStream.class).invoke(null, out);
+    out.println();
+  }
+
+  /**
+   * Prints one line per call with what the policy did for it, and breaker transitions as they
+   * happen; runs of identical lines are folded into one with a count.
+   */
+  static final class Timeline {
+    private final PrintStream out;
+    private final long start = System.nanoTime();
+    private final StringBuilder steps = new StringBuilder();
+    private String last;
+    private int repeats;
+
+    Timeline(PrintStream out) {
+      this.out = out;
+    }
+
+    synchronized void section(String title) {
+      flush();
+      out.println("== " + title);
+    }
+
+    synchronized void onEvent(PolicyEvent event) {
+      if (event instanceof CircuitStateChanged) {
+        CircuitStateChanged c = (CircuitStateChanged) event;
+        emit("BREAKER " + c.from() + " -> " + c.to());
+      } else if (event instanceof RetryScheduled) {
+        RetryScheduled r = (RetryScheduled) event;
+        step("attempt " + r.attempt() + " " + cause(r.cause()) + ", retry in "
+            + r.delay().toMillis() + " ms");
+      } else if (event instanceof RetryAbandoned) {
+        RetryAbandoned r = (RetryAbandoned) event;
+        step("attempt " + r.attempt() + " " + cause(r.cause()) + ", no retry ("
+            + r.reason().name().toLowerCase(Locale.ROOT).replace('_', ' ') + ")");
+      } else if (event instanceof CallRejected) {
+        step("rejected: " + ((CallRejected) event).reason().text());
+      } else if (event instanceof FallbackApplied) {
+        step("fallback served (stock unknown)");
+      } else if (event instanceof CallCompleted) {
+        CallCompleted c = (CallCompleted) event;
+        String outcome = c.outcome().name().toLowerCase(Locale.ROOT).replace('_', ' ');
+        if (steps.length() == 0) {
+          emit("call ok");
+        } else {
+          emit("call: " + steps + " => " + outcome + " after " + c.attempts()
+              + (c.attempts() == 1 ? " attempt" : " attempts"));
+        }
+        steps.setLength(0);
+      }
+    }
+
+    private void step(String text) {
+      if (steps.length() > 0) {
+        steps.append("; ");
+      }
+      steps.append(text);
+    }
+
+    private static String cause(Throwable t) {
+      if (t == null) {
+        return "returned a result to retry";
+      }
+      if (t instanceof RejectedException) {
+        RejectedException r = (RejectedException) t;
+        return r.reason() == RejectionReason.TIMED_OUT ? "timed out" : "rejected (" + r.reason().text() + ")";
+      }
+      return "failed (" + t.getMessage() + ")";
+    }
+
+    private void emit(String line) {
+      if (line.equals(last)) {
+        repeats++;
+        return;
+      }
+      flushRepeats();
+      out.println("  [" + stamp() + "] " + line);
+      last = line;
+    }
+
+    private void flushRepeats() {
+      if (repeats > 0) {
+        out.println("  [" + stamp() + "]   ... and " + repeats + " more like it");
+      }
+      repeats = 0;
+    }
+
+    synchronized void flush() {
+      flushRepeats();
+      last = null;
+    }
+
+    private String stamp() {
+      return String.format(Locale.ROOT, "%6.3fs", (System.nanoTime() - start) / 1e9);
+    }
+  }
+}
