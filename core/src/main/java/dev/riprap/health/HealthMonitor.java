@@ -86,8 +86,9 @@ public final class HealthMonitor implements PolicyObserver {
   }
 
   /**
-   * Marks every policy called {@code policyName}, now or later (per-host instances share their
-   * template's name), as critical.
+   * Marks every policy called {@code policyName}, now or later, as critical; per-host instances of
+   * an HTTP client match by their {@code policy} tag (the template's name), so {@code
+   * markCritical("inventory")} covers {@code inventory@host:port} too.
    *
    * @param policyName the policy name
    * @return this monitor
@@ -201,7 +202,12 @@ public final class HealthMonitor implements PolicyObserver {
     }
     List<PolicyHealth> out = new ArrayList<>(entries.size());
     for (Map.Entry<Policy, Boolean> e : entries) {
-      out.add(health(e.getKey(), e.getValue() || criticalNames.contains(e.getKey().name())));
+      Policy p = e.getKey();
+      boolean critical =
+          e.getValue()
+              || criticalNames.contains(p.name())
+              || criticalNames.contains(p.tags().getOrDefault("policy", p.name()));
+      out.add(health(p, critical));
     }
     return out;
   }

@@ -1,8 +1,10 @@
 package dev.riprap.micrometer;
 
 import dev.riprap.Policy;
+import dev.riprap.PolicyRegistry;
 import dev.riprap.RejectionReason;
 import dev.riprap.event.CallCompleted;
+import dev.riprap.event.EventStream;
 import dev.riprap.event.PolicyEvent;
 import dev.riprap.event.RetryAbandoned;
 import dev.riprap.event.RetryScheduled;
@@ -21,13 +23,17 @@ import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
+import java.util.ArrayList;
 import java.util.IdentityHashMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * Binds Riprap policies and supervisors to a Micrometer {@link MeterRegistry}.
@@ -45,13 +51,17 @@ import java.util.concurrent.TimeUnit;
  *       {@code worker}).
  * </ul>
  *
- * <p>Every meter has the same tag keys whatever the policy, as Prometheus requires: {@code host} is
- * the policy's {@code host} tag or {@code "none"}, and {@code reason} is the rejection reason or
- * {@code "none"}. Values are lower-case ({@code timed_out}, {@code circuit_open}).
+ * <p>Every meter has the same tag keys whatever the policy, as Prometheus requires: {@code policy}
+ * is the policy's {@code policy} tag if it has one (an HTTP client's per-host policy {@code
+ * api@host:443} is tagged with its template's name {@code api}), else its name; {@code host} is the
+ * policy's {@code host} tag or {@code "none"}; {@code reason} is the rejection reason or {@code
+ * "none"}. Values are lower-case ({@code timed_out}, {@code circuit_open}).
  *
  * <pre>{@code
  * RiprapMetrics metrics = new RiprapMetrics(meterRegistry);
- * MeterBinding binding = metrics.bind(policy);  // close() removes its meters again
+ * MeterBinding binding = metrics.bind(policy);   // close() removes its meters again
+ * metrics.bind(policyRegistry);                  // every policy of a registry, later ones too
+ * metrics.bindEvents(httpClient.events());       // calls and retries of every per-host policy
  * }</pre>
  *
  * <p>Tag cardinality is bounded by what is bound: {@link MeterBinding#close()} (or {@link
@@ -82,6 +92,7 @@ public final class RiprapMetrics implements PolicyObserver {
   private final TaggedBulkheadMetricsPublisher bulkheads;
   private final Map<Policy, PolicyBinding> bindings = new IdentityHashMap<>();
   private final Map<Object, Integer> primitiveUsers = new IdentityHashMap<>();
+  private final List<StreamBinding> streams = new ArrayList<>();
 
   /**
    * Metrics that register their meters in {@code registry}.
@@ -111,9 +122,7 @@ public final class RiprapMetrics implements PolicyObserver {
       }
       PolicyBinding b = new PolicyBinding(policy);
       bindings.put(policy, b);
-      policy.circuitBreaker().ifPresent(cb -> acquire(cb, () -> breakers.publishMetrics(cb)));
-      policy.rateLimiter().ifPresent(rl -> acquire(rl, () -> limiters.publishMetrics(rl)));
-      policy.bulkhead().ifPresent(bh -> acquire(bh, () -> bulkheads.publishMetrics(bh)));
+      acquirePrimitives(policy);
       b.subscription = policy.events().subscribe(b::onEvent);
       return b;
     }
@@ -173,16 +182,36 @@ public final class RiprapMetrics implements PolicyObserver {
     bind(policy);
   }
 
-  /** Removes the policy's meters ({@link MeterBinding#close()}) if it was bound. */
+  /**
+   * Removes the policy's meters: its own binding ({@link MeterBinding#close()}) if it was bound,
+   * and its meters in every bound registry or stream.
+   */
   @Override
   public void onRemoved(Policy policy) {
     PolicyBinding b;
+    List<StreamBinding> streamBindings;
     synchronized (this) {
       b = bindings.get(policy);
+      streamBindings = new ArrayList<>(streams);
     }
     if (b != null) {
       b.close();
     }
+    for (StreamBinding s : streamBindings) {
+      s.removed(policy);
+    }
+  }
+
+  private void acquirePrimitives(Policy policy) {
+    policy.circuitBreaker().ifPresent(cb -> acquire(cb, () -> breakers.publishMetrics(cb)));
+    policy.rateLimiter().ifPresent(rl -> acquire(rl, () -> limiters.publishMetrics(rl)));
+    policy.bulkhead().ifPresent(bh -> acquire(bh, () -> bulkheads.publishMetrics(bh)));
+  }
+
+  private void releasePrimitives(Policy policy) {
+    policy.circuitBreaker().ifPresent(this::release);
+    policy.rateLimiter().ifPresent(this::release);
+    policy.bulkhead().ifPresent(this::release);
   }
 
   private void acquire(Object primitive, Runnable publish) {
@@ -215,24 +244,61 @@ public final class RiprapMetrics implements PolicyObserver {
     return e.name().toLowerCase(Locale.ROOT);
   }
 
-  /** One bound policy: its meters are created on first use and cached. */
-  private final class PolicyBinding implements MeterBinding {
-    private final Policy policy;
+  /**
+   * Records the call timer and retry counters of every policy whose events reach {@code stream}: a
+   * registry's or an HTTP client's stream, which receives the events of all their policies. Meters
+   * are made on a policy's first event, tagged from the event ({@code policy} is the event's
+   * {@code policy} tag if it has one, else the policy name; {@code host} its {@code host} tag).
+   * Only events are seen here, not the primitives: bind a policy itself ({@link #bind(Policy)})
+   * or a registry ({@link #bind(PolicyRegistry)}) for those. Do not also bind a policy whose events
+   * reach this stream, or its calls are counted twice.
+   *
+   * @param stream the event stream
+   * @return the binding; closing it stops recording and removes every meter it made
+   */
+  public MeterBinding bindEvents(EventStream stream) {
+    return bindStream(Objects.requireNonNull(stream, "stream"), null);
+  }
+
+  /**
+   * Binds a policy registry: its policies' primitives and, through the registry's event stream,
+   * their calls and retries, including policies the registry builds later ({@code
+   * policyOrDefault}), which are bound on their first event.
+   *
+   * @param policies the registry
+   * @return the binding; closing it removes every meter it made
+   */
+  public MeterBinding bind(PolicyRegistry policies) {
+    Objects.requireNonNull(policies, "policies");
+    StreamBinding b = bindStream(policies.events(), policies::find);
+    for (String name : policies.names()) {
+      b.primitives(policies.policy(name));
+    }
+    return b;
+  }
+
+  private StreamBinding bindStream(EventStream stream, Function<String, Optional<Policy>> lookup) {
+    StreamBinding b = new StreamBinding(lookup);
+    synchronized (this) {
+      streams.add(b);
+    }
+    b.subscription = stream.subscribe(b::onEvent);
+    return b;
+  }
+
+  /** The meters of one policy name: made on first use, cached, removed together. */
+  private final class Recorder {
+    private final String policy;
     private final String host;
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private volatile boolean closed;
-    Subscription subscription;
 
-    PolicyBinding(Policy policy) {
-      this.policy = policy;
-      this.host = policy.tags().getOrDefault("host", NONE);
+    Recorder(String policyName, Map<String, String> tags) {
+      this.policy = tags.getOrDefault("policy", policyName);
+      this.host = tags.getOrDefault("host", NONE);
     }
 
     void onEvent(PolicyEvent event) {
-      if (closed) {
-        return;
-      }
       if (event instanceof CallCompleted c) {
         RejectionReason r = c.rejection();
         String outcome = lower(c.outcome());
@@ -243,9 +309,7 @@ public final class RiprapMetrics implements PolicyObserver {
                 k ->
                     Timer.builder(CALLS)
                         .description("Calls through a Riprap policy, waits and retries included")
-                        .tags(
-                            "policy", policy.name(), "host", host, "outcome", outcome, "reason",
-                            reason)
+                        .tags("policy", policy, "host", host, "outcome", outcome, "reason", reason)
                         .register(registry))
             .record(c.duration().toNanos(), TimeUnit.NANOSECONDS);
       } else if (event instanceof RetryScheduled) {
@@ -255,7 +319,7 @@ public final class RiprapMetrics implements PolicyObserver {
                 k ->
                     Counter.builder(RETRIES)
                         .description("Retries scheduled by a Riprap policy")
-                        .tags("policy", policy.name(), "host", host)
+                        .tags("policy", policy, "host", host)
                         .register(registry))
             .increment();
       } else if (event instanceof RetryAbandoned a) {
@@ -266,9 +330,33 @@ public final class RiprapMetrics implements PolicyObserver {
                 k ->
                     Counter.builder(RETRIES_ABANDONED)
                         .description("Retryable outcomes that were not retried, by reason")
-                        .tags("policy", policy.name(), "host", host, "reason", reason)
+                        .tags("policy", policy, "host", host, "reason", reason)
                         .register(registry))
             .increment();
+      }
+    }
+
+    void remove() {
+      timers.values().forEach(registry::remove);
+      counters.values().forEach(registry::remove);
+    }
+  }
+
+  /** One bound policy: its primitives and its own event stream. */
+  private final class PolicyBinding implements MeterBinding {
+    private final Policy policy;
+    private final Recorder recorder;
+    private volatile boolean closed;
+    Subscription subscription;
+
+    PolicyBinding(Policy policy) {
+      this.policy = policy;
+      this.recorder = new Recorder(policy.name(), policy.tags());
+    }
+
+    void onEvent(PolicyEvent event) {
+      if (!closed) {
+        recorder.onEvent(event);
       }
     }
 
@@ -281,12 +369,73 @@ public final class RiprapMetrics implements PolicyObserver {
         closed = true;
         bindings.remove(policy);
         subscription.close();
-        policy.circuitBreaker().ifPresent(RiprapMetrics.this::release);
-        policy.rateLimiter().ifPresent(RiprapMetrics.this::release);
-        policy.bulkhead().ifPresent(RiprapMetrics.this::release);
+        releasePrimitives(policy);
       }
-      timers.values().forEach(registry::remove);
-      counters.values().forEach(registry::remove);
+      recorder.remove();
+    }
+  }
+
+  /** A registry's or client's stream: a recorder per policy name, primitives found by lookup. */
+  private final class StreamBinding implements MeterBinding {
+    private final Function<String, Optional<Policy>> lookup;
+    private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
+    private final Map<String, Policy> withPrimitives = new ConcurrentHashMap<>();
+    private volatile boolean closed;
+    Subscription subscription;
+
+    StreamBinding(Function<String, Optional<Policy>> lookup) {
+      this.lookup = lookup;
+    }
+
+    void primitives(Policy policy) {
+      synchronized (RiprapMetrics.this) {
+        if (!closed && withPrimitives.putIfAbsent(policy.name(), policy) == null) {
+          acquirePrimitives(policy);
+        }
+      }
+    }
+
+    void onEvent(PolicyEvent event) {
+      if (closed) {
+        return;
+      }
+      Recorder r = recorders.get(event.policy());
+      if (r == null) {
+        r = recorders.computeIfAbsent(event.policy(), n -> new Recorder(n, event.tags()));
+        if (lookup != null) {
+          lookup.apply(event.policy()).ifPresent(this::primitives);
+        }
+      }
+      r.onEvent(event);
+    }
+
+    /** The policy was evicted: drop its meters; a new instance of that name starts afresh. */
+    void removed(Policy policy) {
+      Recorder r = recorders.remove(policy.name());
+      if (r != null) {
+        r.remove();
+      }
+      synchronized (RiprapMetrics.this) {
+        if (withPrimitives.remove(policy.name(), policy)) {
+          releasePrimitives(policy);
+        }
+      }
+    }
+
+    @Override
+    public void close() {
+      synchronized (RiprapMetrics.this) {
+        if (closed) {
+          return;
+        }
+        closed = true;
+        streams.remove(this);
+        subscription.close();
+        withPrimitives.values().forEach(RiprapMetrics.this::releasePrimitives);
+        withPrimitives.clear();
+      }
+      recorders.values().forEach(Recorder::remove);
+      recorders.clear();
     }
   }
 }

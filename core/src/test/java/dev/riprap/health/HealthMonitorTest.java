@@ -84,12 +84,14 @@ class HealthMonitorTest {
   @Test
   void policiesMarkedCriticalByNameIncludePerHostInstancesAddedLater() {
     health.markCritical("api");
-    Policy hostA = Policy.builder("api").tag("host", "a:443").circuitBreaker(
-        CircuitBreaker.of("api@a:443", CircuitBreakerConfig.ofDefaults())).build();
+    // named as the HTTP client names its per-host policies: template@authority, tagged
+    Policy hostA = Policy.builder("api@a:443").tag("host", "a:443").tag("policy", "api")
+        .circuitBreaker(CircuitBreaker.of("api@a:443", CircuitBreakerConfig.ofDefaults())).build();
     health.onAdded(hostA);
     breaker(hostA).transitionToOpenState();
     assertThat(health.report().status()).isEqualTo(HealthStatus.DOWN);
-    assertThat(health.report().policies().get(0).tags()).isEqualTo(Map.of("host", "a:443"));
+    assertThat(health.report().policies().get(0).tags())
+        .isEqualTo(Map.of("host", "a:443", "policy", "api"));
 
     health.onRemoved(hostA);
     assertThat(health.report().status()).isEqualTo(HealthStatus.UP);
