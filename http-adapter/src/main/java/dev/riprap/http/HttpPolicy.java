@@ -1,0 +1,548 @@
+package dev.riprap.http;
+
+import dev.riprap.Durations;
+import dev.riprap.RetryBudget;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * The resilience settings for a group of requests: retries and their backoff, timeouts, the
+ * per-host circuit breaker and rate limit, and the retry budget. A {@link ResilientHttpClient}
+ * applies one to every request (its default policy) and may choose another by method and path
+ * ({@link ResilientHttpClient.Builder#route}). Each host (URI authority) gets its own breaker,
+ * limiter and budget made from these settings; the concurrency limit is the client's.
+ *
+ * <p>{@link #standard()} holds the defaults, each with its reason in the table below (see also
+ * {@code docs/http.md}). They start from Microsoft's standard HTTP resilience handler and change
+ * what the fault scenarios showed to be wrong for a client that retries inside its breaker.
+ *
+ * <table>
+ *   <caption>Defaults</caption>
+ *   <tr><th>setting</th><th>default</th><th>why</th></tr>
+ *   <tr><td>retries</td><td>3 (4 attempts)</td><td>at 20% transient failures 0.2<sup>4</sup> =
+ *       0.16% of calls still fail (99.84% success) for 1.25x the attempts</td></tr>
+ *   <tr><td>backoff</td><td>200 ms doubling, +/-50% jitter, at most 5 s</td><td>short enough that
+ *       three retries fit well inside the total timeout, jittered so clients do not retry in
+ *       step</td></tr>
+ *   <tr><td>attempt timeout</td><td>10 s</td><td>Microsoft's; cuts a slow tail so an idempotent
+ *       request can try again within the total timeout</td></tr>
+ *   <tr><td>total timeout</td><td>30 s</td><td>Microsoft's; bounds attempts and waits
+ *       together</td></tr>
+ *   <tr><td>max Retry-After</td><td>30 s</td><td>honours the server's wish in full within the
+ *       total timeout; only matters when the total timeout is raised</td></tr>
+ *   <tr><td>breaker threshold</td><td>50% of attempts</td><td>not Microsoft's 10%: with retries
+ *       inside the breaker, 20% transient errors that retries absorb would open a 10%
+ *       breaker</td></tr>
+ *   <tr><td>breaker window</td><td>30 s, at least 100 calls</td><td>Microsoft's; 100 calls keep a
+ *       random run of errors from tripping it</td></tr>
+ *   <tr><td>break</td><td>500 ms, then 10 probes</td><td>not 5 s: traffic flows again within a
+ *       second of the host healing</td></tr>
+ *   <tr><td>retry budget</td><td>30% of calls + 10 retries/s over 10 s</td><td>admits the 25% that
+ *       20% transient errors need, caps what an outage costs the host at 1.3x</td></tr>
+ *   <tr><td>rate limit</td><td>none</td><td>a client cannot know a host's capacity</td></tr>
+ *   <tr><td>non-idempotent retries</td><td>off</td><td>a POST is never sent twice unless it carries
+ *       an {@code Idempotency-Key} or its route opts in</td></tr>
+ * </table>
+ *
+ * <p>Immutable and thread-safe. Build with {@link #builder(String)} or from {@link #standard()}
+ * with {@link #toBuilder(String)}.
+ */
+public final class HttpPolicy {
+  private static final HttpPolicy STANDARD = new Builder("default").build();
+
+  private final String name;
+  private final int maxRetries;
+  private final Duration initialBackoff;
+  private final Duration maxBackoff;
+  private final double jitter;
+  private final Duration attemptTimeout;
+  private final Duration totalTimeout;
+  private final Duration maxRetryAfter;
+  private final boolean circuitBreaker;
+  private final float failureRateThreshold;
+  private final Duration breakerWindow;
+  private final int minimumCalls;
+  private final Duration breakDuration;
+  private final int halfOpenCalls;
+  private final int permitsPerSecond;
+  private final Duration rateLimitMaxWait;
+  private final double budgetRatio;
+  private final int budgetMinRetriesPerSecond;
+  private final Duration budgetWindow;
+  private final boolean retryNonIdempotent;
+
+  private HttpPolicy(Builder b) {
+    this.name = b.name;
+    this.maxRetries = b.maxRetries;
+    this.initialBackoff = b.initialBackoff;
+    this.maxBackoff = b.maxBackoff;
+    this.jitter = b.jitter;
+    this.attemptTimeout = b.attemptTimeout;
+    this.totalTimeout = b.totalTimeout;
+    this.maxRetryAfter = b.maxRetryAfter;
+    this.circuitBreaker = b.circuitBreaker;
+    this.failureRateThreshold = b.failureRateThreshold;
+    this.breakerWindow = b.breakerWindow;
+    this.minimumCalls = b.minimumCalls;
+    this.breakDuration = b.breakDuration;
+    this.halfOpenCalls = b.halfOpenCalls;
+    this.permitsPerSecond = b.permitsPerSecond;
+    this.rateLimitMaxWait = b.rateLimitMaxWait;
+    this.budgetRatio = b.budgetRatio;
+    this.budgetMinRetriesPerSecond = b.budgetMinRetriesPerSecond;
+    this.budgetWindow = b.budgetWindow;
+    this.retryNonIdempotent = b.retryNonIdempotent;
+  }
+
+  /**
+   * The standard policy, named {@code "default"}, with the defaults in the table above.
+   *
+   * @return the shared standard policy
+   */
+  public static HttpPolicy standard() {
+    return STANDARD;
+  }
+
+  /**
+   * A builder named {@code name} holding the standard defaults.
+   *
+   * @param name the policy name, used in rejection messages and event tags; not blank
+   * @return a new builder
+   * @throws IllegalArgumentException if {@code name} is blank
+   */
+  public static Builder builder(String name) {
+    return new Builder(name);
+  }
+
+  /**
+   * A builder holding this policy's settings under a new name.
+   *
+   * @param newName the new policy's name, not blank
+   * @return a new builder
+   * @throws IllegalArgumentException if {@code newName} is blank
+   */
+  public Builder toBuilder(String newName) {
+    Builder b = new Builder(newName);
+    b.maxRetries = maxRetries;
+    b.initialBackoff = initialBackoff;
+    b.maxBackoff = maxBackoff;
+    b.jitter = jitter;
+    b.attemptTimeout = attemptTimeout;
+    b.totalTimeout = totalTimeout;
+    b.maxRetryAfter = maxRetryAfter;
+    b.circuitBreaker = circuitBreaker;
+    b.failureRateThreshold = failureRateThreshold;
+    b.breakerWindow = breakerWindow;
+    b.minimumCalls = minimumCalls;
+    b.breakDuration = breakDuration;
+    b.halfOpenCalls = halfOpenCalls;
+    b.permitsPerSecond = permitsPerSecond;
+    b.rateLimitMaxWait = rateLimitMaxWait;
+    b.budgetRatio = budgetRatio;
+    b.budgetMinRetriesPerSecond = budgetMinRetriesPerSecond;
+    b.budgetWindow = budgetWindow;
+    b.retryNonIdempotent = retryNonIdempotent;
+    return b;
+  }
+
+  /** @return the policy name */
+  public String name() {
+    return name;
+  }
+
+  /** @return retries after the first attempt; 0 means no retry */
+  public int maxRetries() {
+    return maxRetries;
+  }
+
+  /** @return the first backoff wait (before jitter) */
+  public Duration initialBackoff() {
+    return initialBackoff;
+  }
+
+  /** @return the longest backoff wait */
+  public Duration maxBackoff() {
+    return maxBackoff;
+  }
+
+  /** @return the jitter factor: each backoff is randomized by +/- this share, in [0, 1) */
+  public double jitter() {
+    return jitter;
+  }
+
+  /** @return the timeout of one attempt, applied as the request's timeout */
+  public Duration attemptTimeout() {
+    return attemptTimeout;
+  }
+
+  /** @return the timeout of the whole call: attempts and waits */
+  public Duration totalTimeout() {
+    return totalTimeout;
+  }
+
+  /** @return the longest wait a {@code Retry-After} header may impose */
+  public Duration maxRetryAfter() {
+    return maxRetryAfter;
+  }
+
+  /** @return whether each host gets a circuit breaker */
+  public boolean hasCircuitBreaker() {
+    return circuitBreaker;
+  }
+
+  /** @return the failure rate, in percent of attempts, that opens a host's breaker */
+  public float failureRateThreshold() {
+    return failureRateThreshold;
+  }
+
+  /** @return the breaker's time-based sliding window */
+  public Duration breakerWindow() {
+    return breakerWindow;
+  }
+
+  /** @return the attempts in the window before the breaker may judge the failure rate */
+  public int minimumCalls() {
+    return minimumCalls;
+  }
+
+  /** @return how long an open breaker rejects before it lets probes through */
+  public Duration breakDuration() {
+    return breakDuration;
+  }
+
+  /** @return the probes a half-open breaker lets through */
+  public int halfOpenCalls() {
+    return halfOpenCalls;
+  }
+
+  /** @return the per-host rate limit in requests per second, 0 when there is none */
+  public int permitsPerSecond() {
+    return permitsPerSecond;
+  }
+
+  /** @return the longest a request waits for a rate-limit slot */
+  public Duration rateLimitMaxWait() {
+    return rateLimitMaxWait;
+  }
+
+  /** @return the share of calls that retries may add per host */
+  public double budgetRatio() {
+    return budgetRatio;
+  }
+
+  /** @return the retries per second a host's budget allows whatever the traffic */
+  public int budgetMinRetriesPerSecond() {
+    return budgetMinRetriesPerSecond;
+  }
+
+  /** @return the sliding window of the retry budget */
+  public Duration budgetWindow() {
+    return budgetWindow;
+  }
+
+  /** @return whether requests of any method may be retried (a route's opt-in) */
+  public boolean retryNonIdempotent() {
+    return retryNonIdempotent;
+  }
+
+  RetryBudget newBudget(dev.riprap.TimeSource time) {
+    return RetryBudget.builder()
+        .ratio(budgetRatio)
+        .minRetriesPerSecond(budgetMinRetriesPerSecond)
+        .window(budgetWindow)
+        .timeSource(time)
+        .build();
+  }
+
+  @Override
+  public String toString() {
+    return "HttpPolicy{" + name + ", retries=" + maxRetries + ", backoff="
+        + Durations.format(initialBackoff) + ".." + Durations.format(maxBackoff)
+        + ", attemptTimeout=" + Durations.format(attemptTimeout)
+        + ", totalTimeout=" + Durations.format(totalTimeout)
+        + (circuitBreaker ? ", breaker=" + failureRateThreshold + "%/" + Durations.format(breakerWindow)
+            + "/" + minimumCalls + " calls, break " + Durations.format(breakDuration) : ", no breaker")
+        + (permitsPerSecond > 0 ? ", rate=" + permitsPerSecond + "/s" : "")
+        + ", budget=" + budgetRatio
+        + (retryNonIdempotent ? ", retries any method" : "") + '}';
+  }
+
+  /**
+   * Builds an {@link HttpPolicy}. Each setter checks its value at once ({@link
+   * IllegalArgumentException} naming the value); {@link #build()} checks settings against each other
+   * ({@link IllegalStateException} naming both). Not thread-safe.
+   */
+  public static final class Builder {
+    private final String name;
+    private int maxRetries = 3;
+    private Duration initialBackoff = Duration.ofMillis(200);
+    private Duration maxBackoff = Duration.ofSeconds(5);
+    private double jitter = 0.5;
+    private Duration attemptTimeout = Duration.ofSeconds(10);
+    private Duration totalTimeout = Duration.ofSeconds(30);
+    private Duration maxRetryAfter = Duration.ofSeconds(30);
+    private boolean circuitBreaker = true;
+    private float failureRateThreshold = 50f;
+    private Duration breakerWindow = Duration.ofSeconds(30);
+    private int minimumCalls = 100;
+    private Duration breakDuration = Duration.ofMillis(500);
+    private int halfOpenCalls = 10;
+    private int permitsPerSecond;
+    private Duration rateLimitMaxWait = Duration.ZERO;
+    private double budgetRatio = 0.3;
+    private int budgetMinRetriesPerSecond = 10;
+    private Duration budgetWindow = Duration.ofSeconds(10);
+    private boolean retryNonIdempotent;
+
+    private Builder(String name) {
+      Objects.requireNonNull(name, "name");
+      if (name.isBlank()) {
+        throw new IllegalArgumentException("policy name must not be blank, was '" + name + "'");
+      }
+      this.name = name;
+    }
+
+    private static Duration positive(Duration d, String what) {
+      Objects.requireNonNull(d, what);
+      if (d.isNegative() || d.isZero()) {
+        throw new IllegalArgumentException(what + " must be positive, was " + Durations.format(d));
+      }
+      return d;
+    }
+
+    /**
+     * Retries after the first attempt, for requests that may be retried. Default 3.
+     *
+     * @param maxRetries 0 (no retry) to 10
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder maxRetries(int maxRetries) {
+      if (maxRetries < 0 || maxRetries > 10) {
+        throw new IllegalArgumentException("maxRetries must be in [0, 10], was " + maxRetries);
+      }
+      this.maxRetries = maxRetries;
+      return this;
+    }
+
+    /**
+     * The exponential backoff: {@code initial}, doubling each retry, never above {@code max}.
+     * Default 200 ms to 5 s.
+     *
+     * @param initial the first wait, positive
+     * @param max the longest wait, at least {@code initial}
+     * @return this builder
+     * @throws IllegalArgumentException if a value is not positive or {@code max < initial}
+     */
+    public Builder backoff(Duration initial, Duration max) {
+      positive(initial, "initialBackoff");
+      positive(max, "maxBackoff");
+      if (max.compareTo(initial) < 0) {
+        throw new IllegalArgumentException(
+            "maxBackoff (" + Durations.format(max) + ") must be >= initialBackoff ("
+                + Durations.format(initial) + ")");
+      }
+      this.initialBackoff = initial;
+      this.maxBackoff = max;
+      return this;
+    }
+
+    /**
+     * The jitter: each backoff wait is drawn uniformly from {@code wait * (1 +/- jitter)}, so
+     * clients that failed together do not retry together. Default 0.5; 0 gives exact waits.
+     *
+     * @param jitter a share in [0, 1)
+     * @return this builder
+     * @throws IllegalArgumentException if out of range
+     */
+    public Builder jitter(double jitter) {
+      if (!(jitter >= 0 && jitter < 1)) {
+        throw new IllegalArgumentException("jitter must be in [0, 1), was " + jitter);
+      }
+      this.jitter = jitter;
+      return this;
+    }
+
+    /**
+     * The timeout of each attempt, applied as the request's {@link
+     * java.net.http.HttpRequest#timeout()} (no extra thread); a request that sets its own timeout
+     * keeps it. Either way an attempt never runs past the total timeout. Default 10 s.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder attemptTimeout(Duration timeout) {
+      this.attemptTimeout = positive(timeout, "attemptTimeout");
+      return this;
+    }
+
+    /**
+     * The timeout of the whole call: every attempt and every wait between them. A wait that would
+     * end past it is not started; the call ends at once with its last outcome. Default 30 s.
+     *
+     * @param timeout positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder totalTimeout(Duration timeout) {
+      this.totalTimeout = positive(timeout, "totalTimeout");
+      return this;
+    }
+
+    /**
+     * The longest wait a {@code Retry-After} header may impose; a longer one is cut to this.
+     * Default 30 s.
+     *
+     * @param max positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder maxRetryAfter(Duration max) {
+      this.maxRetryAfter = positive(max, "maxRetryAfter");
+      return this;
+    }
+
+    /**
+     * A per-host circuit breaker over a time-based window. Default 50%, 30 s, 100 calls, 500 ms.
+     *
+     * @param failureRateThreshold the failure rate in percent of attempts that opens it, in (0, 100]
+     * @param window the sliding window, whole seconds, at least 1 s
+     * @param minimumCalls attempts in the window before the rate is judged, at least 1
+     * @param breakDuration how long it stays open before letting probes through, at least 1 ms
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public Builder circuitBreaker(
+        float failureRateThreshold, Duration window, int minimumCalls, Duration breakDuration) {
+      if (!(failureRateThreshold > 0 && failureRateThreshold <= 100)) {
+        throw new IllegalArgumentException(
+            "failureRateThreshold must be in (0, 100], was " + failureRateThreshold);
+      }
+      Objects.requireNonNull(window, "window");
+      if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.toNanos() % 1_000_000_000L != 0) {
+        throw new IllegalArgumentException(
+            "breaker window must be whole seconds, at least 1s, was " + Durations.format(window));
+      }
+      if (minimumCalls < 1) {
+        throw new IllegalArgumentException("minimumCalls must be >= 1, was " + minimumCalls);
+      }
+      Objects.requireNonNull(breakDuration, "breakDuration");
+      if (breakDuration.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException(
+            "breakDuration must be at least 1ms, was " + Durations.format(breakDuration));
+      }
+      this.circuitBreaker = true;
+      this.failureRateThreshold = failureRateThreshold;
+      this.breakerWindow = window;
+      this.minimumCalls = minimumCalls;
+      this.breakDuration = breakDuration;
+      return this;
+    }
+
+    /**
+     * The probes a half-open breaker lets through; if enough succeed it closes. Default 10.
+     *
+     * @param calls at least 1
+     * @return this builder
+     * @throws IllegalArgumentException if below 1
+     */
+    public Builder halfOpenCalls(int calls) {
+      if (calls < 1) {
+        throw new IllegalArgumentException("halfOpenCalls must be >= 1, was " + calls);
+      }
+      this.halfOpenCalls = calls;
+      return this;
+    }
+
+    /**
+     * No circuit breaker. Default: a breaker per host.
+     *
+     * @return this builder
+     */
+    public Builder noCircuitBreaker() {
+      this.circuitBreaker = false;
+      return this;
+    }
+
+    /**
+     * A paced per-host rate limit: one request every {@code 1 s / permitsPerSecond}, waiting up to
+     * {@code maxWait} for a slot before being rejected. Default: no limit.
+     *
+     * @param permitsPerSecond 1 to 1,000,000
+     * @param maxWait zero or more
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public Builder rateLimit(int permitsPerSecond, Duration maxWait) {
+      if (permitsPerSecond < 1 || permitsPerSecond > 1_000_000) {
+        throw new IllegalArgumentException(
+            "permitsPerSecond must be in [1, 1000000], was " + permitsPerSecond);
+      }
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (maxWait.isNegative()) {
+        throw new IllegalArgumentException(
+            "rate limit maxWait must not be negative, was " + Durations.format(maxWait));
+      }
+      this.permitsPerSecond = permitsPerSecond;
+      this.rateLimitMaxWait = maxWait;
+      return this;
+    }
+
+    /**
+     * The per-host retry budget (see {@link RetryBudget}). Default ratio 0.3, 10 retries per
+     * second, 10 s window.
+     *
+     * @param ratio the share of calls that retries may add, in [0, 1000]
+     * @param minRetriesPerSecond retries allowed per second whatever the traffic, zero or more
+     * @param window the sliding window
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range (as {@link RetryBudget} says)
+     */
+    public Builder retryBudget(double ratio, int minRetriesPerSecond, Duration window) {
+      // Let RetryBudget's own checks speak now, at build time.
+      RetryBudget.builder().ratio(ratio).minRetriesPerSecond(minRetriesPerSecond).window(window)
+          .build();
+      this.budgetRatio = ratio;
+      this.budgetMinRetriesPerSecond = minRetriesPerSecond;
+      this.budgetWindow = window;
+      return this;
+    }
+
+    /**
+     * Whether requests of any method may be retried, not only idempotent ones (GET, HEAD, OPTIONS,
+     * PUT, DELETE, TRACE) and those with an {@code Idempotency-Key}. Turn it on for a route whose
+     * server deduplicates. Default {@code false}.
+     *
+     * @param retry {@code true} to retry any method
+     * @return this builder
+     */
+    public Builder retryNonIdempotent(boolean retry) {
+      this.retryNonIdempotent = retry;
+      return this;
+    }
+
+    /**
+     * Builds the policy.
+     *
+     * @return the policy
+     * @throws IllegalStateException if the attempt timeout exceeds the total timeout, or the breaker
+     *     window is shorter than twice the attempt timeout (it could not see two timed-out
+     *     attempts); the message names both values
+     */
+    public HttpPolicy build() {
+      if (attemptTimeout.compareTo(totalTimeout) > 0) {
+        throw new IllegalStateException(
+            "HttpPolicy '" + name + "': attempt timeout (" + Durations.format(attemptTimeout)
+                + ") must not exceed total timeout (" + Durations.format(totalTimeout) + ")");
+      }
+      if (circuitBreaker && breakerWindow.compareTo(attemptTimeout.multipliedBy(2)) < 0) {
+        throw new IllegalStateException(
+            "HttpPolicy '" + name + "': the breaker window (" + Durations.format(breakerWindow)
+                + ") must be at least 2x the attempt timeout (" + Durations.format(attemptTimeout)
+                + ")");
+      }
+      return new HttpPolicy(this);
+    }
+  }
+}

@@ -1,0 +1,54 @@
+package dev.riprap.http;
+
+import dev.riprap.Durations;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of the client's stale-if-error cache (the idea of RFC 5861): the last good response to
+ * each GET URI is kept, and served instead of a failure when the host fails or the client rejects
+ * the request. A served copy carries the header {@code Riprap-Stale: true} and an {@code Age} header
+ * (seconds since it was received), so the caller can tell it from a fresh answer.
+ *
+ * <p>Only 2xx responses to GET requests without an {@code Authorization} header and without {@code
+ * Cache-Control: no-store} are kept, and only while their body fits {@link #maxEntryBytes()}. The
+ * cache holds at most {@link #maxEntries()} responses and {@link #maxTotalBytes()} of bodies,
+ * dropping the least recently used; a copy older than {@link #maxAge()} is never served.
+ *
+ * @param maxEntries the most responses kept, at least 1
+ * @param maxEntryBytes the largest body kept, at least 1 byte
+ * @param maxTotalBytes the most body bytes kept in all, at least {@code maxEntryBytes}
+ * @param maxAge the oldest copy that may be served, positive
+ */
+public record StaleIfError(int maxEntries, long maxEntryBytes, long maxTotalBytes, Duration maxAge) {
+  /**
+   * Validates the settings.
+   *
+   * @throws IllegalArgumentException if a value is out of range; the message names it
+   */
+  public StaleIfError {
+    if (maxEntries < 1) {
+      throw new IllegalArgumentException("maxEntries must be >= 1, was " + maxEntries);
+    }
+    if (maxEntryBytes < 1) {
+      throw new IllegalArgumentException("maxEntryBytes must be >= 1, was " + maxEntryBytes);
+    }
+    if (maxTotalBytes < maxEntryBytes) {
+      throw new IllegalArgumentException(
+          "maxTotalBytes (" + maxTotalBytes + ") must be >= maxEntryBytes (" + maxEntryBytes + ")");
+    }
+    Objects.requireNonNull(maxAge, "maxAge");
+    if (maxAge.isNegative() || maxAge.isZero()) {
+      throw new IllegalArgumentException("maxAge must be positive, was " + Durations.format(maxAge));
+    }
+  }
+
+  /**
+   * 1,000 responses, bodies up to 256 KiB each and 16 MiB in all, served up to 5 minutes old.
+   *
+   * @return the default settings
+   */
+  public static StaleIfError defaults() {
+    return new StaleIfError(1_000, 256 * 1024, 16 * 1024 * 1024, Duration.ofMinutes(5));
+  }
+}
