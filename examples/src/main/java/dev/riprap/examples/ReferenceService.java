@@ -11,7 +11,11 @@ import dev.riprap.lifecycle.GracefulShutdown;
 import dev.riprap.lifecycle.HttpServerDrain;
 import dev.riprap.lifecycle.ShutdownReport;
 import dev.riprap.lifecycle.Supervisor;
+import dev.riprap.http.HttpPolicy;
+import dev.riprap.http.HttpRejectedException;
+import dev.riprap.http.ResilientHttpClient;
 import dev.riprap.micrometer.HttpClientMetrics;
+import dev.riprap.micrometer.MeteredHttpClient;
 import dev.riprap.micrometer.RiprapMetrics;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -36,7 +40,7 @@ import java.util.regex.Pattern;
 /**
  * A small service on the JDK {@link HttpServer} that shows the operations side of Riprap end to
  * end: it answers {@code GET /stock?sku=...} by calling a downstream inventory service through a
- * {@link Policy}, exposes {@code /health/live}, {@code /health/ready}, {@code /health} and a
+ * {@link Policy}, and {@code GET /price?sku=...} through a {@code ResilientHttpClient}, exposes {@code /health/live}, {@code /health/ready}, {@code /health} and a
  * Prometheus {@code /metrics}, runs a supervised background worker, and on Ctrl-C or SIGTERM shuts
  * down gracefully, finishing every request in flight.
  *
@@ -96,7 +100,7 @@ public final class ReferenceService {
     service.shutdown.installShutdownHook();
     System.out.println(
         "ReferenceService on http://127.0.0.1:" + service.port()
-            + " (GET /stock?sku=abc, /health/live, /health/ready, /health, /metrics)"
+            + " (GET /stock?sku=abc, /price?sku=abc, /health/live, /health/ready, /health, /metrics)"
             + (service.fakeInventory == null ? "" : "; built-in fake inventory on port "
                 + service.fakeInventory.getAddress().getPort())
             + ". Ctrl-C stops it gracefully.");
@@ -160,26 +164,34 @@ public final class ReferenceService {
     riprapMetrics.bind(inventory);
     health.monitor(inventory);
 
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+    // Every exchange (each attempt of the policy) is a sample of http.client.requests.
+    HttpClient client =
+        new MeteredHttpClient(
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), httpMetrics);
     URI base = downstream;
     InventoryCall call =
-        sku -> {
-          HttpRequest request =
-              HttpRequest.newBuilder(base.resolve("/inventory/" + sku))
-                  .timeout(Duration.ofSeconds(2))
-                  .build();
-          long start = System.nanoTime();
-          try {
-            HttpResponse<String> response =
-                client.send(request, HttpResponse.BodyHandlers.ofString());
-            httpMetrics.record(
-                "GET", response.statusCode(), host, Duration.ofNanos(System.nanoTime() - start));
-            return response;
-          } catch (IOException e) {
-            httpMetrics.recordFailure("GET", e, host, Duration.ofNanos(System.nanoTime() - start));
-            throw e;
-          }
-        };
+        sku ->
+            client.send(
+                HttpRequest.newBuilder(base.resolve("/inventory/" + sku))
+                    .timeout(Duration.ofSeconds(2))
+                    .build(),
+                HttpResponse.BodyHandlers.ofString());
+
+    // The same downstream through Riprap's drop-in HTTP client: per-host policies, idempotent
+    // retries with Retry-After, its own drain. Its events feed the call timer and retry counters;
+    // the MeteredHttpClient around it gives one http.client.requests sample per request.
+    ResilientHttpClient resilient =
+        ResilientHttpClient.builder()
+            .policy(
+                HttpPolicy.builder("pricing")
+                    .maxRetries(2)
+                    .backoff(Duration.ofMillis(100), Duration.ofSeconds(1))
+                    .attemptTimeout(Duration.ofSeconds(2))
+                    .totalTimeout(Duration.ofSeconds(5))
+                    .build())
+            .build();
+    riprapMetrics.bindEvents(resilient.events());
+    HttpClient pricing = new MeteredHttpClient(resilient, httpMetrics);
 
     Supervisor workers = Supervisor.builder("background").build();
     riprapMetrics.bind(workers);
@@ -197,6 +209,8 @@ public final class ReferenceService {
     server.setExecutor(handlers);
     HttpServerDrain drain = HttpServerDrain.of(server);
     drain.createContext("/stock", exchange -> stock(exchange, inventory, call));
+    drain.createContext(
+        "/price", exchange -> price(exchange, pricing, resilient, base, health));
     // Probes and metrics without the drain filter: they keep answering while the server drains.
     server.createContext("/health/live", HealthHandlers.liveness(health));
     server.createContext("/health/ready", HealthHandlers.readiness(health));
@@ -226,6 +240,7 @@ public final class ReferenceService {
             .httpServer("http", drain)
             .stopWorkers(workers)
             .drainOutbound("inventory", outbound::drain)
+            .drainOutbound("pricing client", resilient::drain)
             .close("handler pool", handlers::shutdown)
             .close(
                 "fake inventory",
@@ -312,6 +327,40 @@ public final class ReferenceService {
     }
   }
 
+  private static void price(
+      HttpExchange exchange,
+      HttpClient pricing,
+      ResilientHttpClient resilient,
+      URI base,
+      HealthMonitor health)
+      throws IOException {
+    String query = exchange.getRequestURI().getQuery();
+    String sku = query != null && query.startsWith("sku=") ? query.substring(4) : "";
+    if (!SKU.matcher(sku).matches()) {
+      respond(exchange, 400, "application/json",
+          "{\"error\":\"sku must be 1 to 32 letters, digits or dashes\"}");
+      return;
+    }
+    URI uri = base.resolve("/price/" + sku);
+    try {
+      HttpResponse<String> r =
+          pricing.send(HttpRequest.newBuilder(uri).build(), HttpResponse.BodyHandlers.ofString());
+      respond(exchange, r.statusCode() == 200 ? 200 : 502, "application/json", r.body());
+    } catch (HttpRejectedException e) {
+      respond(exchange, 503, "application/json",
+          "{\"error\":\"pricing call " + e.reason().text() + "\"}");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      respond(exchange, 503, "application/json", "{\"error\":\"interrupted\"}");
+    } catch (IOException e) {
+      respond(exchange, 502, "application/json", "{\"error\":\"pricing unreachable\"}");
+    } finally {
+      // Health follows the client's per-host policy once it exists. (The client has no
+      // eviction callback yet; with one downstream host nothing is ever evicted here.)
+      resilient.hostPolicy("GET", uri).ifPresent(health::monitor);
+    }
+  }
+
   private static void respond(HttpExchange exchange, int status, String type, String body)
       throws IOException {
     byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
@@ -349,6 +398,17 @@ public final class ReferenceService {
           } else {
             respond(exchange, 200, "application/json",
                 "{\"sku\":\"" + sku + "\",\"stock\":" + (sku.length() * 7 % 50) + "}");
+          }
+        });
+    fake.createContext(
+        "/price/",
+        exchange -> {
+          String sku = exchange.getRequestURI().getPath().substring("/price/".length());
+          if (requests.incrementAndGet() % 4 == 0) {
+            respond(exchange, 503, "application/json", "{\"error\":\"busy\"}");
+          } else {
+            respond(exchange, 200, "application/json",
+                "{\"sku\":\"" + sku + "\",\"cents\":" + (sku.length() * 250) + "}");
           }
         });
     fake.start();

@@ -36,6 +36,11 @@ class ReferenceServiceTest {
         assertThat(stock.body()).isEqualTo("{\"sku\":\"abc\",\"stock\":21}");
       }
       assertThat(get(port, "/stock?sku=no!").statusCode()).isEqualTo(400);
+      for (int i = 0; i < 4; i++) {
+        HttpResponse<String> price = get(port, "/price?sku=abc");
+        assertThat(price.statusCode()).isEqualTo(200);
+        assertThat(price.body()).isEqualTo("{\"sku\":\"abc\",\"cents\":750}");
+      }
 
       HttpResponse<String> ready = get(port, "/health/ready");
       assertThat(ready.statusCode()).isEqualTo(200);
@@ -50,7 +55,10 @@ class ReferenceServiceTest {
           .contains("http_client_requests_seconds_count{host=\"127.0.0.1:")
           .contains("method=\"GET\",outcome=\"SUCCESS\",status=\"200\"}")
           .contains("resilience4j_circuitbreaker_state{name=\"inventory\",state=\"closed\"} 1.0")
-          .contains("riprap_retries_total{host=\"127.0.0.1:");
+          .contains("riprap_retries_total{host=\"127.0.0.1:")
+          // the ResilientHttpClient's per-host policy, by template name and host
+          .contains("outcome=\"success\",policy=\"pricing\",reason=\"none\"} 4\n");
+      assertThat(get(port, "/health").body()).contains("\"policy\":\"pricing@127.0.0.1:");
     } finally {
       report = service.shutdown().shutdown();
     }
