@@ -340,43 +340,47 @@ public final class Supervisor {
 
   private void crashed(Child child, Throwable failure) {
     long now = time.nanoTime();
-    long delay;
-    boolean giveUp;
+    SupervisorEvent.Kind kind;
+    long delay = 0;
     synchronized (child) {
       child.lastFailure = failure;
-      if (stopping) {
-        child.state = WorkerState.STOPPED;
-        return;
-      }
       while (!child.restartTimes.isEmpty() && now - child.restartTimes.peekFirst() >= windowNanos) {
         child.restartTimes.pollFirst();
       }
-      giveUp = child.restartTimes.size() >= maxRestarts;
-      if (giveUp) {
+      if (stopping) {
+        // stop() ran while this worker was failing: no restart.
+        child.state = WorkerState.STOPPED;
+        kind = SupervisorEvent.Kind.STOPPED;
+      } else if (child.restartTimes.size() >= maxRestarts) {
         child.state = WorkerState.GAVE_UP;
-        delay = 0;
+        kind = SupervisorEvent.Kind.GAVE_UP;
       } else {
         delay = backoff(child.restartTimes.size());
         child.restartTimes.addLast(now);
         child.restarts++;
         child.state = WorkerState.BACKING_OFF;
         child.pendingRestart = time.schedule(() -> launch(child), delay);
+        kind = SupervisorEvent.Kind.CRASHED;
       }
     }
-    if (giveUp) {
-      LOG.log(
-          Level.ERROR,
-          "supervisor '" + name + "' gave up on worker '" + child.name + "' after "
-              + maxRestarts + " restarts within " + Duration.ofNanos(windowNanos),
-          failure);
-      publish(child, SupervisorEvent.Kind.GAVE_UP, Duration.ZERO, failure);
-    } else {
-      LOG.log(
-          Level.WARNING,
-          "worker '" + child.name + "' of supervisor '" + name + "' crashed; restarting in "
-              + Duration.ofNanos(delay),
-          failure);
-      publish(child, SupervisorEvent.Kind.CRASHED, Duration.ofNanos(delay), failure);
+    switch (kind) {
+      case GAVE_UP -> {
+        LOG.log(
+            Level.ERROR,
+            "supervisor '" + name + "' gave up on worker '" + child.name + "' after "
+                + maxRestarts + " restarts within " + Duration.ofNanos(windowNanos),
+            failure);
+        publish(child, kind, Duration.ZERO, failure);
+      }
+      case CRASHED -> {
+        LOG.log(
+            Level.WARNING,
+            "worker '" + child.name + "' of supervisor '" + name + "' crashed; restarting in "
+                + Duration.ofNanos(delay),
+            failure);
+        publish(child, kind, Duration.ofNanos(delay), failure);
+      }
+      default -> publish(child, kind, Duration.ZERO, null);
     }
   }
 
