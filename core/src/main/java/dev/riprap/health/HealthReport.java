@@ -24,7 +24,16 @@ public record HealthReport(
     List<PolicyHealth> policies,
     List<WorkerHealth> workers) {
 
-  /** Creates a report; the lists are copied. */
+  /**
+   * Creates a report; the lists are copied.
+   *
+   * @param status the overall status
+   * @param ready the readiness
+   * @param live the liveness
+   * @param time when it was taken
+   * @param policies the policies' health
+   * @param workers the supervised workers
+   */
   public HealthReport {
     policies = List.copyOf(policies);
     workers = List.copyOf(workers);

@@ -33,7 +33,20 @@ public record PolicyHealth(
     int failedCalls,
     long notPermittedCalls) {
 
-  /** Creates a policy health entry; the tags are copied. */
+  /**
+   * Creates a policy health entry; the tags are copied.
+   *
+   * @param policy the policy name
+   * @param tags the policy's tags
+   * @param critical whether critical
+   * @param status its status
+   * @param breaker the breaker's name, or null
+   * @param state the breaker's state, or null
+   * @param failureRate the failure rate in percent, or -1
+   * @param bufferedCalls calls in the window
+   * @param failedCalls failed calls in the window
+   * @param notPermittedCalls refused calls
+   */
   public PolicyHealth {
     tags = Map.copyOf(tags);
   }

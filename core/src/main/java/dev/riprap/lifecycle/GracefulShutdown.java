@@ -57,7 +57,7 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Note: the JDK's default {@code java.util.logging} backend resets its handlers in a shutdown
  * hook of its own, so log lines written during a SIGTERM shutdown may be lost with it; the returned
- * {@link ShutdownReport} (and {@link #onFinished}) always carry the outcome.
+ * {@link ShutdownReport} (and {@link Builder#onFinished}) always carry the outcome.
  */
 public final class GracefulShutdown {
   /** How long past the deadline the caller waits for a hung step before abandoning it. */

@@ -13,7 +13,13 @@ import java.util.List;
  */
 public record ShutdownReport(List<StepResult> steps, Duration took, Duration deadline) {
 
-  /** Creates a report; the step list is copied. */
+  /**
+   * Creates a report; the step list is copied.
+   *
+   * @param steps the steps' outcomes, in order
+   * @param took how long the sequence took
+   * @param deadline the overall deadline
+   */
   public ShutdownReport {
     steps = List.copyOf(steps);
   }
