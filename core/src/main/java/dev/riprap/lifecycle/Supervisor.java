@@ -359,7 +359,6 @@ public final class Supervisor {
         child.restartTimes.addLast(now);
         child.restarts++;
         child.state = WorkerState.BACKING_OFF;
-        child.pendingRestart = time.schedule(() -> launch(child), delay);
         kind = SupervisorEvent.Kind.CRASHED;
       }
     }
@@ -379,6 +378,13 @@ public final class Supervisor {
                 + Duration.ofNanos(delay),
             failure);
         publish(child, kind, Duration.ofNanos(delay), failure);
+        // Scheduled only after CRASHED is published, so listeners see CRASHED before the next
+        // STARTED; a stop() in between already moved the worker to STOPPED.
+        synchronized (child) {
+          if (child.state == WorkerState.BACKING_OFF && !stopping) {
+            child.pendingRestart = time.schedule(() -> launch(child), delay);
+          }
+        }
       }
       default -> publish(child, kind, Duration.ZERO, null);
     }

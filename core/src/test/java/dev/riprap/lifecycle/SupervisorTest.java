@@ -231,6 +231,42 @@ class SupervisorTest {
   }
 
   @Test
+  void workersOnAGivenExecutorAreRestartedThereAndStoppedByInterrupt() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(2);
+    try {
+      Supervisor s =
+          Supervisor.builder("bg")
+              .executor(pool)
+              .backoff(Duration.ofMillis(1), Duration.ofMillis(1))
+              .build();
+      s.subscribe(events::add);
+      AtomicInteger runs = new AtomicInteger();
+      CountDownLatch secondRun = new CountDownLatch(1);
+      s.start(
+          "poller",
+          () -> {
+            if (runs.incrementAndGet() == 1) {
+              throw new IllegalStateException("first run crashes");
+            }
+            secondRun.countDown();
+            new CountDownLatch(1).await();
+          });
+      assertThat(secondRun.await(10, TimeUnit.SECONDS)).as("restarted on the pool").isTrue();
+
+      DrainReport report = s.stop(Duration.ofSeconds(10));
+
+      assertThat(report.completed()).isEqualTo(1);
+      assertThat(report.stillRunning()).isZero();
+      assertThat(kinds())
+          .containsExactly(Kind.STARTED, Kind.CRASHED, Kind.STARTED, Kind.STOPPED);
+      assertThat(s.workers().get(0).restarts()).isEqualTo(1);
+    } finally {
+      pool.shutdownNow();
+      assertThat(pool.awaitTermination(10, TimeUnit.SECONDS)).isTrue();
+    }
+  }
+
+  @Test
   void anExecutorThatRejectsTheWorkerMakesTheSupervisorGiveUp() {
     Supervisor s =
         Supervisor.builder("bg")
