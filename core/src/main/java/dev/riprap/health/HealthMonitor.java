@@ -1,6 +1,7 @@
 package dev.riprap.health;
 
 import dev.riprap.Policy;
+import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
 import dev.riprap.lifecycle.PolicyObserver;
 import dev.riprap.lifecycle.Supervisor;
@@ -95,6 +96,21 @@ public final class HealthMonitor implements PolicyObserver {
    */
   public HealthMonitor markCritical(String policyName) {
     criticalNames.add(Objects.requireNonNull(policyName, "policyName"));
+    return this;
+  }
+
+  /**
+   * Monitors every policy configured in {@code registry} (those it builds later through {@code
+   * policyOrDefault} are not included: monitor them as you get them).
+   *
+   * @param registry the registry
+   * @return this monitor
+   */
+  public HealthMonitor monitor(PolicyRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    for (String name : registry.names()) {
+      monitor(registry.policy(name));
+    }
     return this;
   }
 

@@ -99,6 +99,24 @@ class HealthMonitorTest {
   }
 
   @Test
+  void aRegistrysConfiguredPoliciesAreMonitoredAndItsCriticalOnesCanTakeTheServiceDown() {
+    dev.riprap.PolicyRegistry registry =
+        dev.riprap.PolicyRegistry.builder()
+            .timeSource(time)
+            .policy("db", b -> b.circuitBreaker(CircuitBreakerConfig.ofDefaults()))
+            .policy("cache", b -> b.circuitBreaker(CircuitBreakerConfig.ofDefaults()))
+            .build();
+    health.markCritical("db").monitor(registry);
+    assertThat(health.report().policies()).extracting(PolicyHealth::policy)
+        .containsExactly("cache", "db");
+
+    breaker(registry.policy("db")).transitionToOpenState();
+
+    assertThat(health.report().status()).isEqualTo(HealthStatus.DOWN);
+    assertThat(health.isReady()).isFalse();
+  }
+
+  @Test
   void drainingWinsOverEveryOtherStatusAndMakesTheServiceNotReady() {
     Policy db = withBreaker("db");
     health.monitorCritical(db);
