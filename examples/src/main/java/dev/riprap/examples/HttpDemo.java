@@ -75,7 +75,8 @@ public final class HttpDemo {
           .build();
       Timeline t = new Timeline(out, start);
       Stats stats = new Stats();
-      try (Subscription s = client.events().subscribe(t::event)) {
+      Subscription s = client.events().subscribe(t::event);
+      try {
         t.say("upstream listening on " + upstream.base);
 
         t.phase("1. a good answer is kept for stale-if-error");
@@ -101,6 +102,8 @@ public final class HttpDemo {
         for (int i = 0; i < 3; i++) {
           call(client, upstream, "/catalog", t, stats);
         }
+      } finally {
+        s.close();
       }
       client.close();
       out.printf("%nsummary: %d calls, %d upstream requests, %d fresh, %d stale, %d errors seen by the caller, "
@@ -255,10 +258,14 @@ public final class HttpDemo {
     }
 
     @Override
-    public void close() throws InterruptedException {
+    public void close() {
       server.stop(0);
       executor.shutdownNow();
-      executor.awaitTermination(2, TimeUnit.SECONDS);
+      try {
+        executor.awaitTermination(2, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
     }
   }
 }

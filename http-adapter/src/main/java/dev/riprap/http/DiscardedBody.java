@@ -16,6 +16,9 @@ public record DiscardedBody(Duration delay, DelaySource source) {
   /**
    * Validates the components.
    *
+   * @param delay the planned wait
+   * @param source where the wait came from
+   *
    * @throws NullPointerException if a component is null
    */
   public DiscardedBody {

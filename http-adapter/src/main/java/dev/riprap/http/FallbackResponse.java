@@ -19,6 +19,10 @@ public record FallbackResponse(int statusCode, HttpHeaders headers, byte[] body)
   /**
    * Validates the components.
    *
+   * @param statusCode the status, 100 to 599
+   * @param headers the headers
+   * @param body the body bytes
+   *
    * @throws IllegalArgumentException if {@code statusCode} is not in [100, 599]
    * @throws NullPointerException if {@code headers} or {@code body} is null
    */

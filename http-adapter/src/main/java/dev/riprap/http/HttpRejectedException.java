@@ -19,8 +19,11 @@ import java.util.Objects;
 public final class HttpRejectedException extends IOException {
   private static final long serialVersionUID = 1L;
 
+  /** The URI authority of the request. */
   private final String host;
+  /** The client policy that applied. */
   private final String policyName;
+  /** Why the request was rejected. */
   private final RejectionReason reason;
 
   /**

@@ -8,7 +8,6 @@ import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -138,7 +137,7 @@ final class StaleCache {
           copy.write(bytes, 0, bytes.length);
         }
       }
-      downstream.onNext(new ArrayList<>(item));
+      downstream.onNext(item);
     }
 
     @Override

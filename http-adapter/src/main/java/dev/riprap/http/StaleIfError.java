@@ -24,6 +24,11 @@ public record StaleIfError(int maxEntries, long maxEntryBytes, long maxTotalByte
   /**
    * Validates the settings.
    *
+   * @param maxEntries the most responses kept, at least 1
+   * @param maxEntryBytes the largest body kept, at least 1
+   * @param maxTotalBytes the most body bytes kept in all, at least {@code maxEntryBytes}
+   * @param maxAge the oldest copy that may be served, positive
+   *
    * @throws IllegalArgumentException if a value is out of range; the message names it
    */
   public StaleIfError {

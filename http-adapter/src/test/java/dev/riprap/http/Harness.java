@@ -12,14 +12,13 @@ import java.util.stream.Collectors;
 
 /** A client on a fake clock with every event recorded. */
 final class Harness {
-  final SteppedTime time = new SteppedTime();
-  final FakeTimeSource fake = time.fake;
+  final FakeTimeSource fake = new FakeTimeSource();
   final List<PolicyEvent> events = new CopyOnWriteArrayList<>();
   final ResilientHttpClient client;
   private int driven;
 
   Harness(HttpClient delegate, ResilientHttpClient.Builder builder) {
-    this.client = builder.delegate(delegate).timeSource(time).build();
+    this.client = builder.delegate(delegate).timeSource(fake).build();
     client.events().subscribe(events::add);
   }
 
@@ -43,7 +42,6 @@ final class Harness {
     while (!f.isDone() && System.nanoTime() < end) {
       List<RetryScheduled> retries = events(RetryScheduled.class);
       if (retries.size() > driven && fake.pendingTasks() > 1) {
-        time.awaitSchedulerSettled();
         fake.advance(retries.get(driven++).delay());
       } else {
         Thread.sleep(1);

@@ -30,7 +30,7 @@ class RejectionTest extends WireMockSupport {
   static HttpPolicy breaking() {
     return HttpPolicy.builder("inventory")
         .maxRetries(0)
-        .attemptTimeout(Duration.ofSeconds(1))
+        .attemptTimeout(Duration.ofSeconds(5))
         .circuitBreaker(50, Duration.ofSeconds(10), 4, Duration.ofMillis(500))
         .halfOpenCalls(1)
         .build();
@@ -203,7 +203,6 @@ class RejectionTest extends WireMockSupport {
         h.client.sendAsync(get("/items"), BodyHandlers.ofString());
     Awaitility.await().atMost(Duration.ofSeconds(5)).pollInSameThread()
         .until(() -> h.fake.pendingTasks() > 1);
-    h.time.awaitSchedulerSettled();
 
     DrainReport report = h.client.drain(Duration.ofSeconds(1));
 
@@ -211,6 +210,22 @@ class RejectionTest extends WireMockSupport {
     assertThat(report.stillRunning()).isZero();
     HttpResponse<String> response = f.get(5, TimeUnit.SECONDS);
     assertThat(response.statusCode()).isEqualTo(503);
+    assertThat(count(getRequestedFor(urlEqualTo("/items")))).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void closeDrainsAndLaterRequestsAreRejected(Mode mode) throws Exception {
+    sequence("GET", "/items", aResponse().withStatus(200));
+    Harness h = new Harness(delegate, ResilientHttpClient.builder());
+    assertThat(mode.send(h, get("/items"), BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+
+    h.client.close();
+    h.client.close();
+
+    assertThatThrownBy(() -> mode.send(h, get("/items"), BodyHandlers.ofString()))
+        .isInstanceOfSatisfying(HttpRejectedException.class,
+            e -> assertThat(e.reason()).isEqualTo(RejectionReason.SHUTTING_DOWN));
     assertThat(count(getRequestedFor(urlEqualTo("/items")))).isEqualTo(1);
   }
 }

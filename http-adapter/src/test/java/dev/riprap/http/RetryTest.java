@@ -311,13 +311,13 @@ class RetryTest extends WireMockSupport {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void eachAttemptCarriesTheAttemptTimeoutAndARequestsOwnTimeoutIsKept(Mode mode)
+  void eachAttemptCarriesThePolicysAttemptTimeout(Mode mode)
       throws Exception {
-    // A slow first answer beyond the 300 ms attempt timeout is cut and the GET tried again.
+    // A slow first answer beyond the 600 ms attempt timeout is cut and the GET tried again.
     sequence("GET", "/slow",
-        aResponse().withStatus(200).withBody("late").withFixedDelay(2_000),
+        aResponse().withStatus(200).withBody("late").withFixedDelay(3_000),
         aResponse().withStatus(200).withBody("quick"));
-    Harness h = harness(exact().attemptTimeout(Duration.ofMillis(300)).build());
+    Harness h = harness(exact().attemptTimeout(Duration.ofMillis(600)).build());
 
     var response = mode.send(h, get("/slow"), BodyHandlers.ofString());
 
@@ -327,5 +327,24 @@ class RetryTest extends WireMockSupport {
             .isInstanceOf(java.net.http.HttpTimeoutException.class));
     List<String> methods = receivedMethods();
     assertThat(methods).containsExactly("GET", "GET");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aRequestsOwnTimeoutIsKeptForEachAttempt(Mode mode) throws Exception {
+    sequence("GET", "/slow",
+        aResponse().withStatus(200).withBody("late").withFixedDelay(3_000),
+        aResponse().withStatus(200).withBody("quick"));
+    // The policy would wait 10 s; the request's own 600 ms wins.
+    Harness h = harness(exact().build());
+    HttpRequest request = HttpRequest.newBuilder(uri("/slow"))
+        .timeout(Duration.ofMillis(600)).build();
+
+    var response = mode.send(h, request, BodyHandlers.ofString());
+
+    assertThat(response.body()).isEqualTo("quick");
+    assertThat(h.events(RetryScheduled.class)).singleElement()
+        .satisfies(e -> assertThat(e.cause())
+            .isInstanceOf(java.net.http.HttpTimeoutException.class));
   }
 }

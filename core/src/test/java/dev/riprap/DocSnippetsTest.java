@@ -1,0 +1,116 @@
+package dev.riprap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.riprap.event.RetryScheduled;
+import dev.riprap.event.Subscription;
+import dev.riprap.testing.FakeTimeSource;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.retry.RetryConfig;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The code shown in README.md, docs/getting-started.md and docs/core.md, compiled and run here so
+ * the docs cannot rot. Keep the two in step when either changes.
+ */
+class DocSnippetsTest {
+  enum Stock { SEVEN, UNKNOWN }
+
+  enum Price { UNKNOWN, CACHED }
+
+  static final class Inventory {
+    int calls;
+
+    Stock stock(String sku) throws IOException {
+      if (++calls == 1) {
+        throw new IOException("connection reset");
+      }
+      return Stock.SEVEN;
+    }
+
+    CompletableFuture<Stock> stockAsync(String sku) {
+      return CompletableFuture.completedFuture(Stock.SEVEN);
+    }
+  }
+
+  private final Inventory inventory = new Inventory();
+  private final String sku = "sku-1";
+
+  @Test
+  void readmeQuickStart() throws Exception {
+    Policy policy = Policy.builder("inventory")
+        .retry(3, Duration.ofMillis(100), Duration.ofSeconds(2))
+        .circuitBreaker(CircuitBreakerConfig.ofDefaults())
+        .bulkhead(20)
+        .attemptTimeout(Duration.ofSeconds(2))
+        .totalTimeout(Duration.ofSeconds(5))
+        .build();
+
+    Stock stock = policy.call(() -> inventory.stock(sku));
+    Stock orNone = policy.call(() -> inventory.stock(sku), Fallback.of(Stock.UNKNOWN));
+    CompletableFuture<Stock> later = policy.callAsync(() -> inventory.stockAsync(sku));
+
+    assertThat(stock).isEqualTo(Stock.SEVEN);
+    assertThat(orNone).isEqualTo(Stock.SEVEN);
+    assertThat(later.get()).isEqualTo(Stock.SEVEN);
+  }
+
+  @Test
+  void gettingStartedPolicyAndEvents() throws Exception {
+    Policy policy = Policy.builder("inventory")
+        .retry(3, Duration.ofMillis(100), Duration.ofSeconds(2))
+        .retryBudget(RetryBudget.ofRatio(0.2))
+        .circuitBreaker(CircuitBreakerConfig.custom()
+            .failureRateThreshold(50)
+            .slidingWindowSize(20)
+            .waitDurationInOpenState(Duration.ofSeconds(5))
+            .build())
+        .bulkhead(20)
+        .attemptTimeout(Duration.ofSeconds(2))
+        .totalTimeout(Duration.ofSeconds(5))
+        .build();
+    List<Integer> retries = new ArrayList<>();
+    try (Subscription s = policy.events().subscribe(RetryScheduled.class,
+        r -> retries.add(r.attempt()))) {
+      assertThat(policy.call(() -> inventory.stock(sku))).isEqualTo(Stock.SEVEN);
+    }
+    assertThat(retries).containsExactly(1);
+  }
+
+  @Test
+  void gettingStartedFakeTime() throws Exception {
+    FakeTimeSource time = new FakeTimeSource();
+    Policy policy = Policy.builder("p").timeSource(time)
+        .retry(RetryConfig.custom().maxAttempts(3).waitDuration(Duration.ofMillis(100)).build())
+        .build();
+    int[] n = {0};
+    policy.call(() -> {
+      if (++n[0] < 3) {
+        throw new IOException("flaky");
+      }
+      return "ok";
+    });
+    assertThat(time.waits()).containsExactly(Duration.ofMillis(100), Duration.ofMillis(100));
+  }
+
+  @Test
+  void coreFallbackCases() throws Exception {
+    Fallback<Price> fallback =
+        Fallback.<Price, RejectedException>on(RejectedException.class, e -> Price.UNKNOWN)
+            .orOn(IOException.class, e -> Price.CACHED)
+            .orWhen(e -> e instanceof TimeoutException, e -> Price.UNKNOWN);
+    Policy policy = Policy.builder("prices").build();
+
+    Price price = policy.call(() -> {
+      throw new IOException("down");
+    }, fallback);
+
+    assertThat(price).isEqualTo(Price.CACHED);
+  }
+}

@@ -1,0 +1,59 @@
+package dev.riprap.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.riprap.RetryBudget;
+import dev.riprap.testing.FakeTimeSource;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class RetryBudgetTest {
+  private final FakeTimeSource time = new FakeTimeSource();
+
+  @Test
+  void retriesMayAddTheConfiguredShareOfCalls() {
+    RetryBudget budget =
+        RetryBudget.builder().ratio(0.2).minRetriesPerSecond(0).timeSource(time).build();
+    for (int i = 0; i < 100; i++) {
+      budget.recordCall();
+    }
+
+    int granted = 0;
+    while (budget.tryAcquireRetry()) {
+      granted++;
+    }
+
+    assertThat(granted).isEqualTo(20);
+    assertThat(budget.hasRetryToken()).isFalse();
+  }
+
+  @Test
+  void theFloorLetsAQuietCallerRetry() {
+    RetryBudget budget =
+        RetryBudget.builder().ratio(0).minRetriesPerSecond(2).window(Duration.ofSeconds(10))
+            .timeSource(time).build();
+
+    int granted = 0;
+    while (budget.tryAcquireRetry()) {
+      granted++;
+    }
+
+    assertThat(granted).isEqualTo(20);
+  }
+
+  @Test
+  void depositsAndWithdrawalsExpireWithTheWindow() {
+    RetryBudget budget =
+        RetryBudget.builder().ratio(1).minRetriesPerSecond(0).window(Duration.ofSeconds(10))
+            .timeSource(time).build();
+    budget.recordCall();
+    assertThat(budget.tryAcquireRetry()).isTrue();
+    assertThat(budget.tryAcquireRetry()).isFalse();
+
+    time.advance(Duration.ofSeconds(11));
+    budget.recordCall();
+
+    assertThat(budget.balance()).isEqualTo(1.0);
+    assertThat(budget.tryAcquireRetry()).isTrue();
+  }
+}
