@@ -13,6 +13,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Stops a service without losing work: on SIGTERM or SIGINT (through a JVM shutdown hook, {@link
@@ -97,6 +98,8 @@ public final class GracefulShutdown {
   private final List<java.util.function.Consumer<? super ShutdownReport>> finishedListeners;
   private final Object lock = new Object();
   private CompletableFuture<ShutdownReport> run;
+  private Sequence sequence;
+  private long hardBoundNanos; // System.nanoTime() past which a caller abandons the run
   private Thread hook;
 
   private GracefulShutdown(Builder b) {
@@ -193,26 +196,32 @@ public final class GracefulShutdown {
    */
   public ShutdownReport shutdown() throws InterruptedException {
     CompletableFuture<ShutdownReport> future;
-    boolean first = false;
+    Sequence seq;
+    long hardBound;
     synchronized (lock) {
       if (run == null) {
         run = new CompletableFuture<>();
-        first = true;
+        sequence = new Sequence(run);
+        // The hard bound is real time, measured by the callers themselves: no timer thread (which
+        // might be busy or gone at JVM exit) has to fire for a caller to get its answer.
+        hardBoundNanos = System.nanoTime() + deadline.plus(HARD_BOUND_GRACE).toNanos();
+        start(sequence);
       }
       future = run;
-    }
-    if (first) {
-      start(future);
+      seq = sequence;
+      hardBound = hardBoundNanos;
     }
     try {
-      return future.get();
+      return future.get(Math.max(0, hardBound - System.nanoTime()), TimeUnit.NANOSECONDS);
+    } catch (TimeoutException e) {
+      seq.abandon();
+      return future.join();
     } catch (ExecutionException e) {
       throw new IllegalStateException("the shutdown sequence failed", e.getCause());
     }
   }
 
-  private void start(CompletableFuture<ShutdownReport> future) {
-    Sequence seq = new Sequence(future);
+  private void start(Sequence seq) {
     Thread worker = new Thread(seq, "riprap-graceful-shutdown");
     worker.setDaemon(true);
     seq.worker = worker;
@@ -220,9 +229,6 @@ public final class GracefulShutdown {
         Level.INFO,
         "graceful shutdown started: " + steps.size() + " steps under a deadline of " + deadline);
     worker.start();
-    long hardBoundMillis = deadline.plus(HARD_BOUND_GRACE).toMillis();
-    CompletableFuture.delayedExecutor(hardBoundMillis, TimeUnit.MILLISECONDS)
-        .execute(seq::abandon);
   }
 
   /** Runs the steps on the coordinator's daemon thread; completes the future once. */
@@ -550,7 +556,7 @@ public final class GracefulShutdown {
 
     /**
      * Adds a listener told the report when the sequence has finished (or was abandoned at the hard
-     * bound), on the coordinator's thread.
+     * bound), on the coordinator's thread (on the caller's, when the run was abandoned).
      *
      * @param listener the listener
      * @return this builder
