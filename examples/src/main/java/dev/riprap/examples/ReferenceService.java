@@ -178,8 +178,10 @@ public final class ReferenceService {
                 HttpResponse.BodyHandlers.ofString());
 
     // The same downstream through Riprap's drop-in HTTP client: per-host policies, idempotent
-    // retries with Retry-After, its own drain. Its events feed the call timer and retry counters;
-    // the MeteredHttpClient around it gives one http.client.requests sample per request.
+    // retries with Retry-After, its own drain. Each per-host policy is reported to the metrics
+    // (call timer, retry counters, breaker meters) and to health as it is created, and removed
+    // again when evicted; the MeteredHttpClient around it gives one http.client.requests sample
+    // per request.
     ResilientHttpClient resilient =
         ResilientHttpClient.builder()
             .policy(
@@ -189,8 +191,9 @@ public final class ReferenceService {
                     .attemptTimeout(Duration.ofSeconds(2))
                     .totalTimeout(Duration.ofSeconds(5))
                     .build())
+            .observer(riprapMetrics)
+            .observer(health)
             .build();
-    riprapMetrics.bindEvents(resilient.events());
     HttpClient pricing = new MeteredHttpClient(resilient, httpMetrics);
 
     Supervisor workers = Supervisor.builder("background").build();
@@ -210,7 +213,7 @@ public final class ReferenceService {
     HttpServerDrain drain = HttpServerDrain.of(server);
     drain.createContext("/stock", exchange -> stock(exchange, inventory, call));
     drain.createContext(
-        "/price", exchange -> price(exchange, pricing, resilient, base, health));
+        "/price", exchange -> price(exchange, pricing, base));
     // Probes and metrics without the drain filter: they keep answering while the server drains.
     server.createContext("/health/live", HealthHandlers.liveness(health));
     server.createContext("/health/ready", HealthHandlers.readiness(health));
@@ -330,9 +333,7 @@ public final class ReferenceService {
   private static void price(
       HttpExchange exchange,
       HttpClient pricing,
-      ResilientHttpClient resilient,
-      URI base,
-      HealthMonitor health)
+      URI base)
       throws IOException {
     String query = exchange.getRequestURI().getQuery();
     String sku = query != null && query.startsWith("sku=") ? query.substring(4) : "";
@@ -354,10 +355,6 @@ public final class ReferenceService {
       respond(exchange, 503, "application/json", "{\"error\":\"interrupted\"}");
     } catch (IOException e) {
       respond(exchange, 502, "application/json", "{\"error\":\"pricing unreachable\"}");
-    } finally {
-      // Health follows the client's per-host policy once it exists. (The client has no
-      // eviction callback yet; with one downstream host nothing is ever evicted here.)
-      resilient.hostPolicy("GET", uri).ifPresent(health::monitor);
     }
   }
 
