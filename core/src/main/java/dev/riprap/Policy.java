@@ -844,6 +844,10 @@ public final class Policy {
           return -1;
         }
       }
+      // An Error (out of memory, a failed assertion) is a bug or a dying JVM, not a flaky call.
+      if (failure instanceof Error) {
+        return -1;
+      }
       // The retry config decides which exceptions are worth another attempt.
       if (!retryOnException.test(failure)) {
         return -1;
