@@ -121,7 +121,7 @@ final class AsyncExecution<T> implements AttemptContext {
       waitTimer = null;
       waitingAfter = 0;
     }
-    if (p.breaker != null && !p.breaker.tryAcquirePermission()) {
+    if (p.breaker != null && !acquireBreaker()) {
       onOutcome(
           n,
           null,
@@ -164,6 +164,12 @@ final class AsyncExecution<T> implements AttemptContext {
       }
     }
     runAttempt(n);
+  }
+
+  private boolean acquireBreaker() {
+    boolean permitted = p.breaker.tryAcquirePermission();
+    p.observeBreaker();
+    return permitted;
   }
 
   private void runAttempt(int n) {
@@ -285,6 +291,7 @@ final class AsyncExecution<T> implements AttemptContext {
       } else {
         p.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
       }
+      p.observeBreaker();
     }
     onOutcome(n, v, failure);
   }
@@ -307,6 +314,7 @@ final class AsyncExecution<T> implements AttemptContext {
         p.releaseBreaker();
       } else {
         p.breaker.onError(p.time.nanoTime() - began, TimeUnit.NANOSECONDS, e.getCause());
+        p.observeBreaker();
       }
     }
     if (f != null) {
@@ -432,6 +440,7 @@ final class AsyncExecution<T> implements AttemptContext {
     RejectedException e = p.timedOut(n, p.totalTimeoutNanos, true);
     if (p.breaker != null) {
       p.breaker.onError(p.time.nanoTime() - began, TimeUnit.NANOSECONDS, e.getCause());
+      p.observeBreaker();
     }
     if (f != null) {
       f.cancel(true);

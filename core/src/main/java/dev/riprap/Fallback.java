@@ -34,18 +34,20 @@ public final class Fallback<T> {
   }
 
   /**
-   * A fallback to a fixed value on any failure.
+   * A fallback to a fixed value on any failure that is an {@link Exception} (rejections and
+   * timeouts included). An {@link Error} is not replaced; use {@link #on} for that.
    *
    * @param value the value, may be null
    * @param <T> the result type
    * @return the fallback
    */
   public static <T> Fallback<T> of(T value) {
-    return when(t -> true, t -> value);
+    return when(Exception.class::isInstance, t -> value);
   }
 
   /**
-   * A fallback computed from any failure.
+   * A fallback computed from any failure that is an {@link Exception} (rejections and timeouts
+   * included). An {@link Error} is not replaced; use {@link #on} for that.
    *
    * @param function maps the failure to a result
    * @param <T> the result type
@@ -53,7 +55,7 @@ public final class Fallback<T> {
    * @throws NullPointerException if {@code function} is null
    */
   public static <T> Fallback<T> of(Function<? super Throwable, ? extends T> function) {
-    return when(t -> true, function);
+    return when(Exception.class::isInstance, function);
   }
 
   /**

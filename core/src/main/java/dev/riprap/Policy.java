@@ -36,6 +36,7 @@ import java.util.concurrent.ForkJoinPool;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -102,6 +103,12 @@ public final class Policy {
   final long totalTimeoutNanos;
   final Executor asyncExecutor;
   final Consumer<Object> discarded;
+  /**
+   * The breaker state this policy last saw. Transitions are detected by comparing it with the
+   * breaker's state around each attempt, not by a resilience4j event consumer: registering any
+   * consumer makes resilience4j allocate an event on every call (resilience4j #1391).
+   */
+  private final AtomicReference<CircuitBreaker.State> observedState;
   private final Builder source;
 
   private Policy(Builder b, CircuitBreaker breaker, RateLimiter limiter, Bulkhead bulkhead) {
@@ -128,23 +135,8 @@ public final class Policy {
     this.asyncExecutor = b.asyncExecutor;
     this.discarded = b.discarded;
     this.source = b.copy();
-    if (breaker != null) {
-      breaker
-          .getEventPublisher()
-          .onStateTransition(
-              e -> {
-                if (events.hasListeners()) {
-                  events.publish(
-                      new CircuitStateChanged(
-                          name,
-                          tags,
-                          time.instant(),
-                          breaker.getName(),
-                          e.getStateTransition().getFromState(),
-                          e.getStateTransition().getToState()));
-                }
-              });
-    }
+    this.observedState =
+        breaker == null ? null : new AtomicReference<>(breaker.getState());
   }
 
   /**
@@ -585,11 +577,15 @@ public final class Policy {
   /** One attempt: breaker, limiter, bulkhead, timeout, call. Returns the result or throws. */
   private Object attemptSync(Object work, SyncContext ctx, int attempt, long deadline)
       throws Throwable {
-    if (breaker != null && !breaker.tryAcquirePermission()) {
-      throw rejection(
-          RejectionReason.CIRCUIT_OPEN,
-          null,
-          CallNotPermittedException.createCallNotPermittedException(breaker));
+    if (breaker != null) {
+      boolean permitted = breaker.tryAcquirePermission();
+      observeBreaker();
+      if (!permitted) {
+        throw rejection(
+            RejectionReason.CIRCUIT_OPEN,
+            null,
+            CallNotPermittedException.createCallNotPermittedException(breaker));
+      }
     }
     if (limiter != null) {
       long wait = limiter.reservePermission();
@@ -643,6 +639,7 @@ public final class Policy {
             t instanceof RejectedException && ((RejectedException) t).reason()
                 == RejectionReason.TIMED_OUT ? t.getCause() : t;
         breaker.onError(time.nanoTime() - t0, TimeUnit.NANOSECONDS, recorded);
+        observeBreaker();
       }
       throw t;
     }
@@ -651,6 +648,7 @@ public final class Policy {
     }
     if (breaker != null) {
       breaker.onResult(time.nanoTime() - t0, TimeUnit.NANOSECONDS, result);
+      observeBreaker();
     }
     return result;
   }
@@ -795,6 +793,22 @@ public final class Policy {
         && (budget == null || budget.hasRetryToken());
   }
 
+  /**
+   * Publishes a {@link CircuitStateChanged} if the breaker's state differs from the one this
+   * policy saw last. Called after every permission check and every recorded outcome, which is
+   * where resilience4j makes its transitions (a transition made elsewhere, by another policy
+   * sharing the breaker or by hand, is reported at this policy's next attempt). One volatile read
+   * when nothing changed; nothing allocated.
+   */
+  void observeBreaker() {
+    CircuitBreaker.State now = breaker.getState();
+    CircuitBreaker.State seen = observedState.get();
+    if (now != seen && observedState.compareAndSet(seen, now) && events.hasListeners()) {
+      events.publish(
+          new CircuitStateChanged(name, tags, time.instant(), breaker.getName(), seen, now));
+    }
+  }
+
   /** Hands a result the call will not return to the discarded-result handler, if any. */
   void discard(Object result) {
     if (discarded != null && result != null) {
@@ -843,6 +857,10 @@ public final class Policy {
             || (r.reason() == RejectionReason.CIRCUIT_OPEN && !retryWhenCircuitOpen)) {
           return -1;
         }
+      }
+      // An Error (out of memory, a failed assertion) is a bug or a dying JVM, not a flaky call.
+      if (failure instanceof Error) {
+        return -1;
       }
       // The retry config decides which exceptions are worth another attempt.
       if (!retryOnException.test(failure)) {

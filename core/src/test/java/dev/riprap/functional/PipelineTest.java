@@ -515,4 +515,18 @@ class PipelineTest {
         .extracting(f -> ((RejectedException) f).reason())
         .isEqualTo(RejectionReason.RATE_LIMITED);
   }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anErrorIsNeitherRetriedNorReplacedByADefaultFallback(Mode mode) {
+    Policy policy = builder().retry(fixedRetry(3, Duration.ofMillis(10))).build();
+
+    Outcome<String> out = mode.call(policy, time, () -> {
+      calls.incrementAndGet();
+      throw new AssertionError("bug");
+    }, Fallback.of("fallback"));
+
+    assertThat(out.failure).isExactlyInstanceOf(AssertionError.class).hasMessage("bug");
+    assertThat(calls).hasValue(1);
+  }
 }

@@ -24,7 +24,8 @@ import java.util.Random;
  * The main demo: an in-process flaky inventory service called through one Riprap policy while it
  * goes through four phases (healthy with a few transient errors, slow, a full outage, recovery).
  * Prints a timeline of what the policy did (retries, timeouts, breaker transitions, rejections,
- * fallbacks) and a summary table per phase, then runs the HTTP and annotation demos when present.
+ * fallbacks) and a summary table per phase, then the HTTP demo ({@link HttpDemo}) and the
+ * annotated declarative client ({@link AnnotatedDemo}).
  *
  * <p>Run it with {@code ./mvnw -q -pl examples -am package exec:java -DskipTests}. It ends by
  * itself in well under 30 seconds.
@@ -88,8 +89,10 @@ public final class Demo {
         + "(AttemptTimeout 150ms(call))))))");
     out.println();
     runCoreScenario(out);
-    runOptional("dev.riprap.examples.HttpDemo", out);
-    runOptional("dev.riprap.examples.AnnotatedDemo", out);
+    HttpDemo.run(out);
+    out.println();
+    AnnotatedDemo.run(out);
+    out.println();
     out.println("Demo finished.");
   }
 
@@ -148,17 +151,6 @@ public final class Demo {
     }
     out.println("  (downstream = attempts that reached the service: retries add to it, an open"
         + " breaker keeps it low during the outage)");
-    out.println();
-  }
-
-  private static void runOptional(String className, PrintStream out) throws Exception {
-    Class<?> type;
-    try {
-      type = Class.forName(className);
-    } catch (ClassNotFoundException e) {
-      return;
-    }
-    type.getMethod("run", PrintStream.class).invoke(null, out);
     out.println();
   }
 

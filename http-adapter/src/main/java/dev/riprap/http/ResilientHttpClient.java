@@ -10,6 +10,7 @@ import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
 import dev.riprap.event.FallbackApplied;
 import dev.riprap.event.RetryAbandoned;
+import dev.riprap.lifecycle.PolicyObserver;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -133,7 +134,8 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
                 .maxWaitDuration(Duration.ZERO)
                 .build());
     this.hosts =
-        new HostPolicies(b.maxHosts, b.hostIdleTimeout.toNanos(), time, this::newHostPolicy);
+        new HostPolicies(
+            b.maxHosts, b.hostIdleTimeout.toNanos(), time, this::newHostPolicy, b.observers);
     this.stale = b.staleIfError == null ? null : new StaleCache(b.staleIfError, time);
     this.fallback = b.fallback;
     this.asyncExecutor = delegate.executor().orElse(ForkJoinPool.commonPool());
@@ -327,6 +329,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    hosts.clear();
     Method close;
     try {
       close = HttpClient.class.getMethod("close");
@@ -495,7 +498,10 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
             .shutdownGate(gate)
             .bulkhead(bulkhead)
             .totalTimeout(p.totalTimeout())
-            .asyncExecutor(asyncExecutor);
+            .asyncExecutor(asyncExecutor)
+            // A response the caller will never see (it arrived after the total timeout, or its
+            // call was cancelled) must not hold its connection until garbage collection.
+            .onDiscardedResult(Responses::closeBody);
     if (p.maxRetries() > 0) {
       b.retry(retryConfig(p)).retryBudget(p.newBudget(time));
     }
@@ -836,6 +842,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     private StaleIfError staleIfError;
     private HttpFallback fallback;
     private TimeSource timeSource = TimeSource.system();
+    private final List<PolicyObserver> observers = new ArrayList<>();
 
     private Builder() {}
 
@@ -959,6 +966,23 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
      */
     public Builder staleIfError(StaleIfError settings) {
       this.staleIfError = Objects.requireNonNull(settings, "settings");
+      return this;
+    }
+
+    /**
+     * Tells {@code observer} of every per-host policy the client creates and evicts (and, on
+     * {@link ResilientHttpClient#close()}, of every one still held), so that per-host meters
+     * ({@code RiprapMetrics}) and health entries ({@code HealthMonitor}) come and go with the
+     * hosts and their number stays within {@link #maxHosts}. May be called several times; the
+     * observers are told in order, on the thread that created or evicted the policy. Default:
+     * none.
+     *
+     * @param observer the observer
+     * @return this builder
+     * @throws NullPointerException if {@code observer} is null
+     */
+    public Builder observer(PolicyObserver observer) {
+      observers.add(Objects.requireNonNull(observer, "observer"));
       return this;
     }
 

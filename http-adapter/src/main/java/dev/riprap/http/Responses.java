@@ -23,6 +23,25 @@ final class Responses {
    * Feeds {@code body} to the subscriber {@code handler} makes for {@code info}, honouring demand,
    * and completes with the response once the handler's body is ready.
    */
+  /**
+   * Releases the body of a response nobody will read: an {@code InputStream}, a {@code Stream} of
+   * lines or any other {@link AutoCloseable} body is closed (which lets the JDK client release the
+   * connection); bodies already read into memory need nothing. Never throws.
+   */
+  static void closeBody(Object result) {
+    if (!(result instanceof HttpResponse)) {
+      return;
+    }
+    Object body = ((HttpResponse<?>) result).body();
+    if (body instanceof AutoCloseable) {
+      try {
+        ((AutoCloseable) body).close();
+      } catch (Exception ignored) {
+        // Closing is best effort: the response is being thrown away.
+      }
+    }
+  }
+
   static <T> CompletableFuture<HttpResponse<T>> feed(
       HttpRequest request, Info info, byte[] body, HttpResponse.BodyHandler<T> handler) {
     HttpResponse.BodySubscriber<T> subscriber;

@@ -92,10 +92,22 @@ class RoutesAndLimitsTest extends WireMockSupport {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
-  void idleHostsAreEvicted(Mode mode) throws Exception {
+  void idleHostsAreEvictedAndObserversHearOfEachHostComingAndGoing(Mode mode) throws Exception {
     sequence("GET", "/items", aResponse().withStatus(200));
+    java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     Harness h = new Harness(delegate, ResilientHttpClient.builder()
-        .hostIdleTimeout(Duration.ofMinutes(1)));
+        .hostIdleTimeout(Duration.ofMinutes(1))
+        .observer(new dev.riprap.lifecycle.PolicyObserver() {
+          @Override
+          public void onAdded(dev.riprap.Policy policy) {
+            seen.add("+" + policy.tags().get("host"));
+          }
+
+          @Override
+          public void onRemoved(dev.riprap.Policy policy) {
+            seen.add("-" + policy.tags().get("host"));
+          }
+        }));
     mode.send(h, get("/items"), BodyHandlers.ofString());
     h.fake.advance(Duration.ofMinutes(2));
 
@@ -105,6 +117,12 @@ class RoutesAndLimitsTest extends WireMockSupport {
 
     assertThat(h.client.hostCount()).isEqualTo(1);
     assertThat(h.client.hostPolicy("GET", uri("/items"))).isEmpty();
+    String ip = "127.0.0.1:" + server.port();
+    String local = "localhost:" + server.port();
+    assertThat(seen).containsExactly("+" + ip, "-" + ip, "+" + local);
+    h.client.close();
+    assertThat(seen).containsExactly("+" + ip, "-" + ip, "+" + local, "-" + local);
+    assertThat(h.client.hostCount()).isZero();
   }
 
   @Test

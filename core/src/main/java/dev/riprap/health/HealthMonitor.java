@@ -1,0 +1,270 @@
+package dev.riprap.health;
+
+import dev.riprap.Policy;
+import dev.riprap.PolicyRegistry;
+import dev.riprap.TimeSource;
+import dev.riprap.lifecycle.PolicyObserver;
+import dev.riprap.lifecycle.Supervisor;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/**
+ * Tracks the health of a service from its policies' circuit breakers, its supervised workers and
+ * its shutdown: {@link HealthStatus#UP}, {@link HealthStatus#DEGRADED} (some breakers open or
+ * half-open), {@link HealthStatus#DOWN} (a breaker marked critical is open) or {@link
+ * HealthStatus#DRAINING} (shutdown started).
+ *
+ * <p>Readiness and liveness are separate answers for separate probes:
+ *
+ * <ul>
+ *   <li>{@link #isReady()}: send traffic here? False once draining, and while a critical breaker is
+ *       open (this replica cannot serve; the load balancer should prefer others).
+ *   <li>{@link #isLive()}: is the process well? False only when a supervisor gave up on a worker,
+ *       which a restart of the process may cure. Breakers never fail liveness: restarting a
+ *       service because a downstream is down only adds a cold start to the outage.
+ * </ul>
+ *
+ * <p>As a {@link PolicyObserver} it follows a registry's or an HTTP client's per-host instances, so
+ * evicted hosts leave the report. Reports are computed on demand from the breakers' own state; the
+ * monitor adds nothing to the call path. Thread-safe.
+ */
+public final class HealthMonitor implements PolicyObserver {
+  private final TimeSource time;
+  private final Map<Policy, Boolean> policies = new LinkedHashMap<>();
+  private final Set<String> criticalNames = ConcurrentHashMap.newKeySet();
+  private final List<Supervisor> supervisors = new CopyOnWriteArrayList<>();
+  private volatile boolean draining;
+
+  /** A monitor on the system time source (used for report timestamps). */
+  public HealthMonitor() {
+    this(TimeSource.system());
+  }
+
+  /**
+   * A monitor whose report timestamps come from {@code timeSource}.
+   *
+   * @param timeSource the time source
+   */
+  public HealthMonitor(TimeSource timeSource) {
+    this.time = Objects.requireNonNull(timeSource, "timeSource");
+  }
+
+  /**
+   * Monitors {@code policy}; critical if its name was {@linkplain #markCritical(String) marked
+   * critical}. Monitoring the same policy again has no effect.
+   *
+   * @param policy the policy
+   * @return this monitor
+   */
+  public HealthMonitor monitor(Policy policy) {
+    Objects.requireNonNull(policy, "policy");
+    synchronized (policies) {
+      policies.putIfAbsent(policy, Boolean.FALSE);
+    }
+    return this;
+  }
+
+  /**
+   * Monitors {@code policy} as critical: its open breaker makes the service {@link
+   * HealthStatus#DOWN} and not ready.
+   *
+   * @param policy the policy
+   * @return this monitor
+   */
+  public HealthMonitor monitorCritical(Policy policy) {
+    Objects.requireNonNull(policy, "policy");
+    synchronized (policies) {
+      policies.put(policy, Boolean.TRUE);
+    }
+    return this;
+  }
+
+  /**
+   * Marks every policy called {@code policyName}, now or later, as critical; per-host instances of
+   * an HTTP client match by their {@code policy} tag (the template's name), so {@code
+   * markCritical("inventory")} covers {@code inventory@host:port} too.
+   *
+   * @param policyName the policy name
+   * @return this monitor
+   */
+  public HealthMonitor markCritical(String policyName) {
+    criticalNames.add(Objects.requireNonNull(policyName, "policyName"));
+    return this;
+  }
+
+  /**
+   * Monitors every policy configured in {@code registry} (those it builds later through {@code
+   * policyOrDefault} are not included: monitor them as you get them).
+   *
+   * @param registry the registry
+   * @return this monitor
+   */
+  public HealthMonitor monitor(PolicyRegistry registry) {
+    Objects.requireNonNull(registry, "registry");
+    for (String name : registry.names()) {
+      monitor(registry.policy(name));
+    }
+    return this;
+  }
+
+  /**
+   * Stops monitoring {@code policy}.
+   *
+   * @param policy the policy
+   * @return {@code true} if it was monitored
+   */
+  public boolean unmonitor(Policy policy) {
+    synchronized (policies) {
+      return policies.remove(policy) != null;
+    }
+  }
+
+  /**
+   * Monitors a supervisor's workers: a worker it gave up on makes the service not live.
+   *
+   * @param supervisor the supervisor
+   * @return this monitor
+   */
+  public HealthMonitor monitor(Supervisor supervisor) {
+    Objects.requireNonNull(supervisor, "supervisor");
+    if (!supervisors.contains(supervisor)) {
+      supervisors.add(supervisor);
+    }
+    return this;
+  }
+
+  @Override
+  public void onAdded(Policy policy) {
+    monitor(policy);
+  }
+
+  @Override
+  public void onRemoved(Policy policy) {
+    unmonitor(policy);
+  }
+
+  /**
+   * Marks the service as draining: status {@link HealthStatus#DRAINING}, not ready. Irreversible.
+   * Pass it to {@code GracefulShutdown.Builder#readiness} as {@code health::startDraining}.
+   */
+  public void startDraining() {
+    draining = true;
+  }
+
+  /**
+   * Whether {@link #startDraining()} was called.
+   *
+   * @return {@code true} once draining
+   */
+  public boolean isDraining() {
+    return draining;
+  }
+
+  /**
+   * Whether the service should receive traffic: not draining and no critical breaker open.
+   *
+   * @return the readiness
+   */
+  public boolean isReady() {
+    return !draining && overall(snapshot()) != HealthStatus.DOWN;
+  }
+
+  /**
+   * Whether the process is well: no supervisor gave up on a worker.
+   *
+   * @return the liveness
+   */
+  public boolean isLive() {
+    for (Supervisor s : supervisors) {
+      if (s.hasGivenUp()) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  /**
+   * A snapshot of everything monitored.
+   *
+   * @return the report
+   */
+  public HealthReport report() {
+    List<PolicyHealth> ph = snapshot();
+    HealthStatus worst = overall(ph);
+    HealthStatus status = draining ? HealthStatus.DRAINING : worst;
+    List<HealthReport.WorkerHealth> workers = new ArrayList<>();
+    boolean live = true;
+    for (Supervisor s : supervisors) {
+      for (Supervisor.WorkerInfo w : s.workers()) {
+        workers.add(new HealthReport.WorkerHealth(s.name(), w.name(), w.state(), w.restarts()));
+        live &= w.state() != Supervisor.WorkerState.GAVE_UP;
+      }
+    }
+    boolean ready = !draining && worst != HealthStatus.DOWN;
+    return new HealthReport(status, ready, live, time.instant(), ph, workers);
+  }
+
+  private List<PolicyHealth> snapshot() {
+    List<Map.Entry<Policy, Boolean>> entries;
+    synchronized (policies) {
+      entries = new ArrayList<>(policies.entrySet());
+    }
+    List<PolicyHealth> out = new ArrayList<>(entries.size());
+    for (Map.Entry<Policy, Boolean> e : entries) {
+      Policy p = e.getKey();
+      boolean critical =
+          e.getValue()
+              || criticalNames.contains(p.name())
+              || criticalNames.contains(p.tags().getOrDefault("policy", p.name()));
+      out.add(health(p, critical));
+    }
+    return out;
+  }
+
+  private static PolicyHealth health(Policy policy, boolean critical) {
+    CircuitBreaker breaker = policy.circuitBreaker().orElse(null);
+    if (breaker == null) {
+      return new PolicyHealth(
+          policy.name(), policy.tags(), critical, HealthStatus.UP, null, null, -1f, 0, 0, 0);
+    }
+    CircuitBreaker.State state = breaker.getState();
+    HealthStatus status =
+        switch (state) {
+          case CLOSED, DISABLED, METRICS_ONLY -> HealthStatus.UP;
+          case HALF_OPEN -> HealthStatus.DEGRADED;
+          case OPEN, FORCED_OPEN -> critical ? HealthStatus.DOWN : HealthStatus.DEGRADED;
+        };
+    CircuitBreaker.Metrics m = breaker.getMetrics();
+    return new PolicyHealth(
+        policy.name(),
+        policy.tags(),
+        critical,
+        status,
+        breaker.getName(),
+        state,
+        m.getFailureRate(),
+        m.getNumberOfBufferedCalls(),
+        m.getNumberOfFailedCalls(),
+        m.getNumberOfNotPermittedCalls());
+  }
+
+  private static HealthStatus overall(List<PolicyHealth> policies) {
+    HealthStatus worst = HealthStatus.UP;
+    for (PolicyHealth p : policies) {
+      if (p.status() == HealthStatus.DOWN) {
+        return HealthStatus.DOWN;
+      }
+      if (p.status() == HealthStatus.DEGRADED) {
+        worst = HealthStatus.DEGRADED;
+      }
+    }
+    return worst;
+  }
+}
