@@ -35,10 +35,13 @@ import java.util.Optional;
  *   <tr><td>breaker threshold</td><td>50% of attempts</td><td>not Microsoft's 10%: with retries
  *       inside the breaker, 20% transient errors that retries absorb would open a 10%
  *       breaker</td></tr>
- *   <tr><td>breaker window</td><td>30 s, at least 100 calls</td><td>Microsoft's; 100 calls keep a
- *       random run of errors from tripping it</td></tr>
- *   <tr><td>break</td><td>500 ms, then 10 probes</td><td>not 5 s: traffic flows again within a
- *       second of the host healing</td></tr>
+ *   <tr><td>breaker window</td><td>the last 50 attempts</td><td>not Microsoft's 30 s: a time
+ *       window full of past successes lets an outage through for seconds (at 200 calls/s, 600
+ *       failed requests before it opens); 50 attempts open it after about 25, and 25 of 50 failing
+ *       by chance at a 20% error rate is a one-in-600,000 event</td></tr>
+ *   <tr><td>break</td><td>300 ms, then 1 probe</td><td>not 5 s: traffic flows again within
+ *       about 0.3 s of the host healing, while a host still down gets one request per break (about
+ *       2% of 200 calls/s)</td></tr>
  *   <tr><td>retry budget</td><td>30% of calls + 10 retries/s over 10 s</td><td>admits the 25% that
  *       20% transient errors need, caps what an outage costs the host at 1.3x</td></tr>
  *   <tr><td>rate limit</td><td>none</td><td>a client cannot know a host's capacity</td></tr>
@@ -64,6 +67,7 @@ public final class HttpPolicy {
   private final float failureRateThreshold;
   private final Duration breakerWindow;
   private final int minimumCalls;
+  private final int breakerWindowCalls;
   private final Duration breakDuration;
   private final int halfOpenCalls;
   private final RateLimiterConfig rateLimiter;
@@ -85,6 +89,7 @@ public final class HttpPolicy {
     this.failureRateThreshold = b.failureRateThreshold;
     this.breakerWindow = b.breakerWindow;
     this.minimumCalls = b.minimumCalls;
+    this.breakerWindowCalls = b.breakerWindowCalls;
     this.breakDuration = b.breakDuration;
     this.halfOpenCalls = b.halfOpenCalls;
     this.rateLimiter = b.rateLimiter;
@@ -134,6 +139,7 @@ public final class HttpPolicy {
     b.failureRateThreshold = failureRateThreshold;
     b.breakerWindow = breakerWindow;
     b.minimumCalls = minimumCalls;
+    b.breakerWindowCalls = breakerWindowCalls;
     b.breakDuration = breakDuration;
     b.halfOpenCalls = halfOpenCalls;
     b.rateLimiter = rateLimiter;
@@ -194,9 +200,22 @@ public final class HttpPolicy {
     return failureRateThreshold;
   }
 
-  /** @return the breaker's time-based sliding window */
-  public Duration breakerWindow() {
-    return breakerWindow;
+  /**
+   * The breaker's time-based sliding window, when it has one.
+   *
+   * @return the window, or empty when the window counts attempts ({@link #breakerWindowCalls()})
+   */
+  public Optional<Duration> breakerWindow() {
+    return breakerWindowCalls > 0 ? Optional.empty() : Optional.of(breakerWindow);
+  }
+
+  /**
+   * The size of the breaker's count-based sliding window: the last N attempts.
+   *
+   * @return N, or 0 when the window is time-based ({@link #breakerWindow()})
+   */
+  public int breakerWindowCalls() {
+    return breakerWindowCalls;
   }
 
   /** @return the attempts in the window before the breaker may judge the failure rate */
@@ -259,8 +278,11 @@ public final class HttpPolicy {
         + Durations.format(initialBackoff) + ".." + Durations.format(maxBackoff)
         + ", attemptTimeout=" + Durations.format(attemptTimeout)
         + ", totalTimeout=" + Durations.format(totalTimeout)
-        + (circuitBreaker ? ", breaker=" + failureRateThreshold + "%/" + Durations.format(breakerWindow)
-            + "/" + minimumCalls + " calls, break " + Durations.format(breakDuration) : ", no breaker")
+        + (circuitBreaker ? ", breaker=" + failureRateThreshold + "% of "
+            + (breakerWindowCalls > 0 ? "the last " + breakerWindowCalls + " attempts"
+                : Durations.format(breakerWindow) + "/" + minimumCalls + " calls")
+            + ", break " + Durations.format(breakDuration) + ", " + halfOpenCalls + " probe(s)"
+            : ", no breaker")
         + (rateLimiter != null ? ", rateLimiter=" + rateLimiter : "")
         + ", budget=" + budgetRatio
         + (retryNonIdempotent ? ", retries any method" : "") + '}';
@@ -283,9 +305,10 @@ public final class HttpPolicy {
     private boolean circuitBreaker = true;
     private float failureRateThreshold = 50f;
     private Duration breakerWindow = Duration.ofSeconds(30);
-    private int minimumCalls = 100;
-    private Duration breakDuration = Duration.ofMillis(500);
-    private int halfOpenCalls = 10;
+    private int breakerWindowCalls = 50;
+    private int minimumCalls = 50;
+    private Duration breakDuration = Duration.ofMillis(300);
+    private int halfOpenCalls = 1;
     private RateLimiterConfig rateLimiter;
     private double budgetRatio = 0.3;
     private int budgetMinRetriesPerSecond = 10;
@@ -402,7 +425,50 @@ public final class HttpPolicy {
     }
 
     /**
-     * A per-host circuit breaker over a time-based window. Default 50%, 30 s, 100 calls, 500 ms.
+     * A per-host circuit breaker over the last {@code windowCalls} attempts, judged once the window
+     * is full. This is the default (50%, 50 attempts, 300 ms): a count window forgets a healthy
+     * past as fast as the traffic replaces it, so an outage opens the breaker after about {@code
+     * windowCalls x threshold} failed attempts however long the host was healthy before, while 50
+     * attempts at 50% keep 20% random failures from ever tripping it (the chance that 25 of 50
+     * fail is about 1 in 600,000).
+     *
+     * @param failureRateThreshold the failure rate in percent of attempts that opens it, in (0, 100]
+     * @param windowCalls the attempts in the window, at least 1
+     * @param breakDuration how long it stays open before letting probes through, at least 1 ms
+     * @return this builder
+     * @throws IllegalArgumentException if a value is out of range
+     */
+    public Builder circuitBreaker(
+        float failureRateThreshold, int windowCalls, Duration breakDuration) {
+      checkBreaker(failureRateThreshold, windowCalls, breakDuration);
+      this.circuitBreaker = true;
+      this.failureRateThreshold = failureRateThreshold;
+      this.breakerWindowCalls = windowCalls;
+      this.minimumCalls = windowCalls;
+      this.breakDuration = breakDuration;
+      return this;
+    }
+
+    private static void checkBreaker(float rate, int calls, Duration breakDuration) {
+      if (!(rate > 0 && rate <= 100)) {
+        throw new IllegalArgumentException("failureRateThreshold must be in (0, 100], was " + rate);
+      }
+      if (calls < 1) {
+        throw new IllegalArgumentException("minimumCalls must be >= 1, was " + calls);
+      }
+      Objects.requireNonNull(breakDuration, "breakDuration");
+      if (breakDuration.compareTo(Duration.ofMillis(1)) < 0) {
+        throw new IllegalArgumentException(
+            "breakDuration must be at least 1ms, was " + Durations.format(breakDuration));
+      }
+    }
+
+    /**
+     * A per-host circuit breaker over a time-based window (Microsoft's standard handler uses 30 s
+     * and 100 calls). A long window remembers a healthy past: after 30 s of success at a high rate
+     * it takes as many failures to open it, so an outage reaches the host for longer than with
+     * the default count window. The window must be at least twice the attempt timeout (checked by
+     * {@link #build()}).
      *
      * @param failureRateThreshold the failure rate in percent of attempts that opens it, in (0, 100]
      * @param window the sliding window, whole seconds, at least 1 s
@@ -413,25 +479,15 @@ public final class HttpPolicy {
      */
     public Builder circuitBreaker(
         float failureRateThreshold, Duration window, int minimumCalls, Duration breakDuration) {
-      if (!(failureRateThreshold > 0 && failureRateThreshold <= 100)) {
-        throw new IllegalArgumentException(
-            "failureRateThreshold must be in (0, 100], was " + failureRateThreshold);
-      }
       Objects.requireNonNull(window, "window");
       if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.toNanos() % 1_000_000_000L != 0) {
         throw new IllegalArgumentException(
             "breaker window must be whole seconds, at least 1s, was " + Durations.format(window));
       }
-      if (minimumCalls < 1) {
-        throw new IllegalArgumentException("minimumCalls must be >= 1, was " + minimumCalls);
-      }
-      Objects.requireNonNull(breakDuration, "breakDuration");
-      if (breakDuration.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(
-            "breakDuration must be at least 1ms, was " + Durations.format(breakDuration));
-      }
+      checkBreaker(failureRateThreshold, minimumCalls, breakDuration);
       this.circuitBreaker = true;
       this.failureRateThreshold = failureRateThreshold;
+      this.breakerWindowCalls = 0;
       this.breakerWindow = window;
       this.minimumCalls = minimumCalls;
       this.breakDuration = breakDuration;
@@ -439,7 +495,9 @@ public final class HttpPolicy {
     }
 
     /**
-     * The probes a half-open breaker lets through; if enough succeed it closes. Default 10.
+     * The probes a half-open breaker lets through; if enough succeed it closes. Default 1: one
+     * request per break tells whether the host healed, and costs a still-failing host one request
+     * per break (about 3 a second at the default 300 ms), not ten.
      *
      * @param calls at least 1
      * @return this builder
@@ -541,7 +599,7 @@ public final class HttpPolicy {
      *
      * @return the policy
      * @throws IllegalStateException if the attempt timeout exceeds the total timeout, or the breaker
-     *     window is shorter than twice the attempt timeout (it could not see two timed-out
+     *     window is time-based and shorter than twice the attempt timeout (it could not see two timed-out
      *     attempts); the message names both values
      */
     public HttpPolicy build() {
@@ -550,7 +608,8 @@ public final class HttpPolicy {
             "HttpPolicy '" + name + "': attempt timeout (" + Durations.format(attemptTimeout)
                 + ") must not exceed total timeout (" + Durations.format(totalTimeout) + ")");
       }
-      if (circuitBreaker && breakerWindow.compareTo(attemptTimeout.multipliedBy(2)) < 0) {
+      if (circuitBreaker && breakerWindowCalls == 0
+          && breakerWindow.compareTo(attemptTimeout.multipliedBy(2)) < 0) {
         throw new IllegalStateException(
             "HttpPolicy '" + name + "': the breaker window (" + Durations.format(breakerWindow)
                 + ") must be at least 2x the attempt timeout (" + Durations.format(attemptTimeout)

@@ -534,10 +534,16 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   }
 
   private CircuitBreakerConfig breakerConfig(HttpPolicy p) {
-    return CircuitBreakerConfig.custom()
-        .failureRateThreshold(p.failureRateThreshold())
-        .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
-        .slidingWindowSize((int) p.breakerWindow().toSeconds())
+    CircuitBreakerConfig.Builder b = CircuitBreakerConfig.custom()
+        .failureRateThreshold(p.failureRateThreshold());
+    if (p.breakerWindowCalls() > 0) {
+      b.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+          .slidingWindowSize(p.breakerWindowCalls());
+    } else {
+      b.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+          .slidingWindowSize((int) p.breakerWindow().orElseThrow().toSeconds());
+    }
+    return b
         .minimumNumberOfCalls(p.minimumCalls())
         .waitDurationInOpenState(p.breakDuration())
         .permittedNumberOfCallsInHalfOpenState(p.halfOpenCalls())

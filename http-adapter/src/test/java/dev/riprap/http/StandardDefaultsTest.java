@@ -65,23 +65,21 @@ class StandardDefaultsTest {
   }
 
   @Test
-  void afterAFullOutageTrafficFlowsAgainWithinOneSecondOfHealing() throws Exception {
-    upstream.script((n, e) -> new Upstream.Answer(503, "down"));
+  void anOutageAfterAHealthyStretchIsCutOffQuicklyAndTrafficFlowsAgainSoonAfterHealing()
+      throws Exception {
     HttpRequest request = HttpRequest.newBuilder(upstream.uri("/items")).build();
-    int calls = 300;
-    List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
-    // 100 calls a second on the fake clock; their backoff timers fire as it moves.
-    for (int i = 0; i < calls; i++) {
-      h.fake.advance(Duration.ofMillis(10));
-      futures.add(h.client.sendAsync(request, BodyHandlers.ofString()));
-    }
-    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
-    while (!futures.stream().allMatch(CompletableFuture::isDone) && System.nanoTime() < end) {
-      Thread.sleep(2);
-      h.fake.advance(Duration.ofMillis(10));
-    }
+    // Three healthy seconds at 100 calls a second fill the breaker's window with successes.
+    upstream.script((n, e) -> new Upstream.Answer(200, "ok"));
+    runOpenLoop(request, 300);
+    assertThat(upstream.requests.get()).isEqualTo(300);
+
+    // Then six seconds of outage: every request answered 503.
+    upstream.script((n, e) -> new Upstream.Answer(503, "down"));
+    int before = upstream.requests.get();
+    List<CompletableFuture<HttpResponse<String>>> outage = runOpenLoop(request, 600);
+    int duringOutage = upstream.requests.get() - before;
     int rejected = 0;
-    for (CompletableFuture<HttpResponse<String>> f : futures) {
+    for (CompletableFuture<HttpResponse<String>> f : outage) {
       try {
         assertThat(f.get(1, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
       } catch (ExecutionException e) {
@@ -90,14 +88,14 @@ class StandardDefaultsTest {
         rejected++;
       }
     }
-    assertThat(rejected).isPositive();
-    // The retry budget (30% of calls plus its reserve of 100) keeps the outage from multiplying
-    // the load by the number of attempts.
-    assertThat(upstream.requests.get()).isLessThanOrEqualTo((int) (calls * 1.3) + 100);
+    // The count window forgets the healthy past as fast as failures replace it: about 25 failed
+    // attempts open the breaker, then one probe per 300 ms break. An unprotected client would
+    // have sent 600 requests; a 30 s time window full of successes would have let hundreds through.
+    assertThat(duringOutage).isLessThanOrEqualTo(60);
+    assertThat(rejected).isGreaterThan(500);
 
     upstream.script((n, e) -> new Upstream.Answer(200, "ok"));
-    // The host healed. Over the next second (100 calls), the breaker must let traffic through again:
-    // at worst a half-open round that straddled the healing opens it once more for 500 ms.
+    // The host healed. Within 0.4 s (40 calls) the breaker's next probe closes it again.
     List<Boolean> served = new ArrayList<>();
     for (int i = 0; i < 100; i++) {
       h.fake.advance(Duration.ofMillis(10));
@@ -107,9 +105,44 @@ class StandardDefaultsTest {
         served.add(false);
       }
     }
-    assertThat(served.subList(70, 100)).containsOnly(true);
+    assertThat(served.subList(40, 100)).containsOnly(true);
     assertThat(h.client.hostPolicy("GET", upstream.uri("/items")).orElseThrow()
         .circuitBreaker().orElseThrow().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  /**
+   * Sends {@code calls} requests at 100 a second of fake time (open loop: one every 10 ms whatever
+   * the earlier ones are doing, backoffs included), then lets their backoff timers fire until all
+   * have finished. Before the fake clock moves on, the attempts on the wire are let finish (on
+   * loopback an answer takes far less than 10 ms), so fake time never outruns the real responses.
+   * Bounded: 20 s of real time.
+   */
+  private List<CompletableFuture<HttpResponse<String>>> runOpenLoop(HttpRequest request, int calls)
+      throws InterruptedException {
+    List<CompletableFuture<HttpResponse<String>>> futures = new ArrayList<>();
+    for (int i = 0; i < calls; i++) {
+      h.fake.advance(Duration.ofMillis(10));
+      futures.add(h.client.sendAsync(request, BodyHandlers.ofString()));
+      awaitNoAttemptOnTheWire(request);
+    }
+    long end = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+    while (!futures.stream().allMatch(CompletableFuture::isDone) && System.nanoTime() < end) {
+      Thread.sleep(2);
+      h.fake.advance(Duration.ofMillis(10));
+    }
+    assertThat(futures).allMatch(CompletableFuture::isDone);
+    return futures;
+  }
+
+  private void awaitNoAttemptOnTheWire(HttpRequest request) throws InterruptedException {
+    io.github.resilience4j.bulkhead.Bulkhead concurrency = h.client.hostPolicy("GET", request.uri())
+        .orElseThrow().bulkhead().orElseThrow();
+    int limit = concurrency.getBulkheadConfig().getMaxConcurrentCalls();
+    long end = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+    while (concurrency.getMetrics().getAvailableConcurrentCalls() < limit
+        && System.nanoTime() < end) {
+      Thread.sleep(0, 100_000);
+    }
   }
 
   @Test
@@ -147,10 +180,11 @@ class StandardDefaultsTest {
     assertThat(p.totalTimeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(p.maxRetryAfter()).isEqualTo(Duration.ofSeconds(30));
     assertThat(p.failureRateThreshold()).isEqualTo(50f);
-    assertThat(p.breakerWindow()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(p.minimumCalls()).isEqualTo(100);
-    assertThat(p.breakDuration()).isEqualTo(Duration.ofMillis(500));
-    assertThat(p.halfOpenCalls()).isEqualTo(10);
+    assertThat(p.breakerWindow()).isEmpty();
+    assertThat(p.breakerWindowCalls()).isEqualTo(50);
+    assertThat(p.minimumCalls()).isEqualTo(50);
+    assertThat(p.breakDuration()).isEqualTo(Duration.ofMillis(300));
+    assertThat(p.halfOpenCalls()).isEqualTo(1);
     assertThat(p.budgetRatio()).isEqualTo(0.3);
     assertThat(p.rateLimiter()).isEmpty();
     assertThat(p.retryNonIdempotent()).isFalse();
