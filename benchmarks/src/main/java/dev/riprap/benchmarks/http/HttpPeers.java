@@ -4,6 +4,7 @@ import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeException;
 import dev.failsafe.FailsafeExecutor;
 import dev.riprap.event.CircuitStateChanged;
+import dev.riprap.http.HttpPolicy;
 import dev.riprap.http.ResilientHttpClient;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
@@ -27,25 +28,22 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * The HTTP clients compared, each a fresh instance with its own connection pool and its own
  * breaker state. The resilience4j and Failsafe clients are wired around {@link HttpClient#send} by
- * hand, the way their documentation shows, with the numbers of Riprap's {@code standard()} preset
- * so that they differ in mechanism, not in settings:
- *
- * <ul>
- *   <li>3 retries (4 attempts) on transport errors and on 408, 429 and 5xx, backoff 200 ms
- *       doubling, +/-50% jitter, at most 5 s;
- *   <li>a breaker over a 30 s window of at least 100 calls opening at 50% failures, open for
- *       500 ms, then 10 probes; the retry does not retry an open breaker;
- *   <li>at most 1000 requests in flight; a 10 s attempt timeout through {@link
- *       HttpRequest#timeout()} (set by the caller, identical for every client).
- * </ul>
+ * hand, the way their documentation shows, with the numbers of Riprap's preset, read from {@link
+ * HttpPolicy#standard()} so that they follow it and differ in mechanism, not in settings (see
+ * {@link #describeSettings()}): its retries on transport errors and on 408, 429 and 5xx with its
+ * exponential backoff and jitter; its breaker window, threshold, break and probes (an open breaker
+ * is not retried); at most 1000 requests in flight (the client's default concurrency limit); and
+ * the caller's {@link HttpRequest#timeout()} as the attempt timeout, identical for every client.
  *
  * <p>What they do not get is what Riprap adds and they would need custom code for: a retry budget,
  * honouring {@code Retry-After}, and a total timeout around the retries (Failsafe gets its {@code
- * Timeout} of 30 s, which it has built in).
+ * Timeout}, which it has built in).
  */
 public final class HttpPeers {
-  /** The total timeout Failsafe's pipeline gets, as Riprap's standard preset has. */
-  static final Duration TOTAL_TIMEOUT = Duration.ofSeconds(30);
+  /** The preset the peers copy. */
+  static final HttpPolicy STANDARD = HttpPolicy.standard();
+  /** {@code ResilientHttpClient}'s default concurrency limit, which the peers' bulkheads copy. */
+  static final int CONCURRENCY = 1000;
 
   private HttpPeers() {}
 
@@ -122,6 +120,25 @@ public final class HttpPeers {
     }
   }
 
+  /**
+   * The settings the peers copy from {@link HttpPolicy#standard()}, in words, for the report.
+   *
+   * @return one sentence fragment
+   */
+  public static String describeSettings() {
+    HttpPolicy p = STANDARD;
+    String window = p.breakerWindowCalls() > 0
+        ? "the last " + p.breakerWindowCalls() + " attempts"
+        : p.breakerWindow().orElseThrow().toSeconds() + " s";
+    return (p.maxRetries() + 1) + " attempts, backoff from " + p.initialBackoff().toMillis()
+        + " ms doubling up to " + p.maxBackoff().toMillis() + " ms with ±"
+        + Math.round(p.jitter() * 100) + "% jitter, a breaker opening at "
+        + Math.round(p.failureRateThreshold()) + "% failures over " + window + " (at least "
+        + p.minimumCalls() + "), open " + p.breakDuration().toMillis() + " ms, then "
+        + p.halfOpenCalls() + (p.halfOpenCalls() == 1 ? " probe" : " probes")
+        + ", at most " + CONCURRENCY + " in flight";
+  }
+
   static boolean transientStatus(int status) {
     return status == 408 || status == 429 || status >= 500;
   }
@@ -181,30 +198,42 @@ public final class HttpPeers {
   /** resilience4j's {@code Decorators} around {@code send}, decorated per request. */
   static Client resilience4j() {
     HttpClient http = HttpClient.newHttpClient();
+    HttpPolicy p = STANDARD;
     Bulkhead bulkhead =
         Bulkhead.of(
             "http",
-            BulkheadConfig.custom().maxConcurrentCalls(1000).maxWaitDuration(Duration.ZERO).build());
+            BulkheadConfig.custom()
+                .maxConcurrentCalls(CONCURRENCY)
+                .maxWaitDuration(Duration.ZERO)
+                .build());
+    CircuitBreakerConfig.Builder breakerConfig = CircuitBreakerConfig.custom();
+    if (p.breakerWindowCalls() > 0) {
+      breakerConfig
+          .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+          .slidingWindowSize(p.breakerWindowCalls());
+    } else {
+      breakerConfig
+          .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+          .slidingWindowSize((int) p.breakerWindow().orElseThrow().toSeconds());
+    }
     CircuitBreaker breaker =
         CircuitBreaker.of(
             "http",
-            CircuitBreakerConfig.custom()
-                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
-                .slidingWindowSize(30)
-                .minimumNumberOfCalls(100)
-                .failureRateThreshold(50)
-                .waitDurationInOpenState(Duration.ofMillis(500))
-                .permittedNumberOfCallsInHalfOpenState(10)
+            breakerConfig
+                .minimumNumberOfCalls(p.minimumCalls())
+                .failureRateThreshold(p.failureRateThreshold())
+                .waitDurationInOpenState(p.breakDuration())
+                .permittedNumberOfCallsInHalfOpenState(p.halfOpenCalls())
                 .recordResult(HttpPeers::transientResponse)
                 .build());
     Retry retry =
         Retry.of(
             "http",
             RetryConfig.<HttpResponse<byte[]>>custom()
-                .maxAttempts(4)
+                .maxAttempts(p.maxRetries() + 1)
                 .intervalFunction(
                     IntervalFunction.ofExponentialRandomBackoff(
-                        Duration.ofMillis(200), 2.0, 0.5, Duration.ofSeconds(5)))
+                        p.initialBackoff(), 2.0, p.jitter(), p.maxBackoff()))
                 .retryOnResult(r -> transientStatus(r.statusCode()))
                 .retryExceptions(IOException.class)
                 .ignoreExceptions(CallNotPermittedException.class)
@@ -236,29 +265,41 @@ public final class HttpPeers {
   /** Failsafe's executor around {@code send}. */
   static Client failsafe() {
     HttpClient http = HttpClient.newHttpClient();
+    HttpPolicy p = STANDARD;
     dev.failsafe.RetryPolicy<HttpResponse<byte[]>> retry =
         dev.failsafe.RetryPolicy.<HttpResponse<byte[]>>builder()
             .handle(IOException.class)
             .handleResultIf(r -> transientStatus(r.statusCode()))
-            .withMaxRetries(3)
-            .withBackoff(Duration.ofMillis(200), Duration.ofSeconds(5))
-            .withJitter(0.5)
+            .withMaxRetries(p.maxRetries())
+            .withBackoff(p.initialBackoff(), p.maxBackoff())
+            .withJitter(p.jitter())
             .abortOn(dev.failsafe.CircuitBreakerOpenException.class)
             .build();
-    dev.failsafe.CircuitBreaker<HttpResponse<byte[]>> breaker =
+    dev.failsafe.CircuitBreakerBuilder<HttpResponse<byte[]>> breakerBuilder =
         dev.failsafe.CircuitBreaker.<HttpResponse<byte[]>>builder()
             .handle(IOException.class)
             .handleResultIf(r -> transientStatus(r.statusCode()))
-            .withFailureRateThreshold(50, 100, Duration.ofSeconds(30))
-            .withDelay(Duration.ofMillis(500))
-            .withSuccessThreshold(6, 10)
-            .build();
+            .withDelay(p.breakDuration());
+    if (p.breakerWindowCalls() > 0) {
+      // resilience4j opens when failures / window >= the rate: that many of the last N.
+      int window = p.breakerWindowCalls();
+      breakerBuilder.withFailureThreshold(
+          (int) Math.ceil(window * p.failureRateThreshold() / 100.0), window);
+    } else {
+      breakerBuilder.withFailureRateThreshold(
+          Math.round(p.failureRateThreshold()), p.minimumCalls(), p.breakerWindow().orElseThrow());
+    }
+    // resilience4j closes a half-open breaker when its probes fail less often than the rate.
+    int probes = p.halfOpenCalls();
+    int failuresTolerated = (int) Math.ceil(probes * p.failureRateThreshold() / 100.0) - 1;
+    dev.failsafe.CircuitBreaker<HttpResponse<byte[]>> breaker =
+        breakerBuilder.withSuccessThreshold(probes - failuresTolerated, probes).build();
     FailsafeExecutor<HttpResponse<byte[]>> executor =
         Failsafe.with(
-            dev.failsafe.Timeout.<HttpResponse<byte[]>>of(TOTAL_TIMEOUT),
+            dev.failsafe.Timeout.<HttpResponse<byte[]>>of(p.totalTimeout()),
             retry,
             breaker,
-            dev.failsafe.Bulkhead.<HttpResponse<byte[]>>builder(1000)
+            dev.failsafe.Bulkhead.<HttpResponse<byte[]>>builder(CONCURRENCY)
                 .withMaxWaitTime(Duration.ZERO)
                 .build());
     return new Client() {

@@ -3,6 +3,7 @@ package dev.riprap.benchmarks.report;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.riprap.benchmarks.http.Args;
+import dev.riprap.benchmarks.http.HttpPeers;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.charset.StandardCharsets;
@@ -399,9 +400,8 @@ public final class Report {
         .append("failure. Every request carries a ").append(faults.get("attemptTimeoutSeconds")
             .asText())
         .append(" s `HttpRequest.timeout`. Clients as in the HTTP section, a fresh instance per ")
-        .append("run; resilience4j and Failsafe get the numbers of Riprap's `standard()` (4 ")
-        .append("attempts, 200 ms doubling backoff with ±50% jitter, breaker at 50% over 30 s ")
-        .append("and 100 calls, 500 ms open, 10 probes) but, as their documentation shows them, ")
+        .append("run; resilience4j and Failsafe get the numbers of Riprap's `standard()` (")
+        .append(HttpPeers.describeSettings()).append(") but, as their documentation shows them, ")
         .append("no retry budget and no `Retry-After` handling. *Amplification* is requests the ")
         .append("upstream received ÷ calls made. Latencies are of calls that got an answer or an ")
         .append("exception (shed calls excluded), from their scheduled start.\n\n");
