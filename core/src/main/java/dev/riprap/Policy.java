@@ -82,6 +82,8 @@ import java.util.function.Supplier;
  */
 public final class Policy {
   private static final long NONE = Long.MAX_VALUE;
+  /** The start of a call whose start was not read (no total timeout, nobody listening). */
+  static final long UNTIMED = Long.MIN_VALUE;
   private static final CountDownLatch NEVER = new CountDownLatch(1);
 
   final String name;
@@ -499,7 +501,10 @@ public final class Policy {
   @SuppressWarnings("unchecked")
   private <T, E extends Throwable> T execSync(Object work, Fallback<T> fallback) throws E {
     Objects.requireNonNull(work, "work");
-    long start = time.nanoTime();
+    // A clock read costs about as much as a whole strategy: read the start only when a total
+    // timeout needs it or someone listens for the call's duration.
+    long start =
+        totalTimeoutNanos != NONE || events.hasListeners() ? time.nanoTime() : UNTIMED;
     if (gate != null && !gate.tryEnter()) {
       return (T) finishSync(null, rejection(RejectionReason.SHUTTING_DOWN, null, null), fallback,
           0, start);
@@ -612,7 +617,9 @@ public final class Policy {
           null,
           BulkheadFullException.createBulkheadFullException(bulkhead));
     }
-    long t0 = time.nanoTime();
+    // The attempt's start matters to the breaker (slow calls) and the timeouts only.
+    boolean timed = breaker != null || attemptTimeoutNanos != NONE || deadline != NONE;
+    long t0 = timed ? time.nanoTime() : 0L;
     long timeout = Math.min(attemptTimeoutNanos, deadline == NONE ? NONE : deadline - t0);
     if (timeout <= 0) {
       // The limiter's wait used up the total budget: the attempt never ran, so nothing is recorded.
@@ -924,7 +931,8 @@ public final class Policy {
       events.publish(
           new CallCompleted(
               name, tags, time.instant(), outcome, reason, attempts,
-              Duration.ofNanos(time.nanoTime() - start)));
+              // A listener that subscribed during an untimed call gets a zero duration.
+              start == UNTIMED ? Duration.ZERO : Duration.ofNanos(time.nanoTime() - start)));
     }
   }
 
