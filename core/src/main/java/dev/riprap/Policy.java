@@ -1197,22 +1197,9 @@ public final class Policy {
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder pacedRate(int permitsPerSecond, Duration maxWait) {
-      if (permitsPerSecond < 1 || permitsPerSecond > 1_000_000) {
-        throw new IllegalArgumentException(
-            "permitsPerSecond must be in [1, 1000000], was " + permitsPerSecond);
-      }
-      Objects.requireNonNull(maxWait, "maxWait");
-      if (maxWait.isNegative()) {
-        throw new IllegalArgumentException(
-            "maxWait must not be negative, was " + Durations.format(maxWait));
-      }
-      return rateLimiter(
-          RateLimiterConfig.custom()
-              .limitForPeriod(1)
-              .limitRefreshPeriod(Duration.ofNanos(1_000_000_000L / permitsPerSecond))
-              .timeoutDuration(maxWait)
-              .build());
+      return rateLimiter(PacedRate.config(permitsPerSecond, maxWait));
     }
+
 
     /**
      * A bulkhead made from {@code config}, named after the policy.
