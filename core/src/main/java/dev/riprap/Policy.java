@@ -105,6 +105,7 @@ public final class Policy {
   final long totalTimeoutNanos;
   final Executor asyncExecutor;
   final Consumer<Object> discarded;
+  final Executor timeoutExecutor;
   /**
    * The breaker state this policy last saw. Transitions are detected by comparing it with the
    * breaker's state around each attempt, not by a resilience4j event consumer: registering any
@@ -136,6 +137,7 @@ public final class Policy {
     this.totalTimeoutNanos = b.totalTimeout == null ? NONE : b.totalTimeout.toNanos();
     this.asyncExecutor = b.asyncExecutor;
     this.discarded = b.discarded;
+    this.timeoutExecutor = b.timeoutExecutor;
     this.source = b.copy();
     this.observedState =
         breaker == null ? null : new AtomicReference<>(breaker.getState());
@@ -676,6 +678,9 @@ public final class Policy {
   private Object invokeWithTimeout(
       Object work, SyncContext ctx, long timeout, long t0, long deadline, int attempt)
       throws Throwable {
+    if (timeoutExecutor != null) {
+      return invokeOffloaded(work, ctx, timeout, t0, deadline, attempt);
+    }
     Interrupter interrupter = new Interrupter(Thread.currentThread());
     Cancellable timer = time.schedule(interrupter, timeout);
     Object result;
@@ -702,6 +707,44 @@ public final class Policy {
       throw failure;
     }
     return result;
+  }
+
+  /**
+   * Runs the attempt on the timeout executor and waits for it at most {@code timeout}: the caller's
+   * wait is bounded even when the work ignores interrupts. On timeout the work is interrupted
+   * ({@code cancel(true)}) and left to end on its own thread; the caller returns at once.
+   */
+  private Object invokeOffloaded(
+      Object work, SyncContext ctx, long timeout, long t0, long deadline, int attempt)
+      throws Throwable {
+    java.util.concurrent.FutureTask<Object> task =
+        new java.util.concurrent.FutureTask<>(() -> {
+          try {
+            return invoke(work, ctx);
+          } catch (Exception | Error e) {
+            throw e;
+          } catch (Throwable t) {
+            throw new java.util.concurrent.ExecutionException(t);
+          }
+        });
+    timeoutExecutor.execute(task);
+    try {
+      return task.get(timeout, TimeUnit.NANOSECONDS);
+    } catch (java.util.concurrent.ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof java.util.concurrent.ExecutionException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      throw cause;
+    } catch (TimeoutException e) {
+      task.cancel(true);
+      boolean total = deadline != NONE && t0 + timeout >= deadline;
+      throw timedOut(attempt, timeout, total);
+    } catch (InterruptedException e) {
+      // The caller was interrupted: stop the work too, and keep the caller's flag.
+      task.cancel(true);
+      throw e;
+    }
   }
 
   RejectedException timedOut(int attempt, long timeoutNanos, boolean total) {
@@ -980,6 +1023,7 @@ public final class Policy {
     private Duration totalTimeout;
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private Consumer<Object> discarded;
+    private Executor timeoutExecutor;
 
     private Builder(String name) {
       this.name = checkName(name);
@@ -1012,6 +1056,7 @@ public final class Policy {
       b.totalTimeout = totalTimeout;
       b.asyncExecutor = asyncExecutor;
       b.discarded = discarded;
+      b.timeoutExecutor = timeoutExecutor;
       return b;
     }
 
@@ -1152,22 +1197,9 @@ public final class Policy {
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder pacedRate(int permitsPerSecond, Duration maxWait) {
-      if (permitsPerSecond < 1 || permitsPerSecond > 1_000_000) {
-        throw new IllegalArgumentException(
-            "permitsPerSecond must be in [1, 1000000], was " + permitsPerSecond);
-      }
-      Objects.requireNonNull(maxWait, "maxWait");
-      if (maxWait.isNegative()) {
-        throw new IllegalArgumentException(
-            "maxWait must not be negative, was " + Durations.format(maxWait));
-      }
-      return rateLimiter(
-          RateLimiterConfig.custom()
-              .limitForPeriod(1)
-              .limitRefreshPeriod(Duration.ofNanos(1_000_000_000L / permitsPerSecond))
-              .timeoutDuration(maxWait)
-              .build());
+      return rateLimiter(PacedRate.config(permitsPerSecond, maxWait));
     }
+
 
     /**
      * A bulkhead made from {@code config}, named after the policy.
@@ -1291,7 +1323,9 @@ public final class Policy {
      * Bounds each attempt. A sync attempt runs on the calling thread and a timer interrupts it at
      * the deadline: no thread hop, one timer task per attempt, and the interrupt is cleared before
      * the call returns, so it never leaks into the caller's later code. Work that ignores interrupts
-     * is not cut short by it (the attempt still counts as timed out when it returns). An async
+     * is not cut short by it (the attempt still counts as timed out when it returns); for such work
+     * set a {@link #timeoutExecutor(Executor)}, which bounds the wait at the cost of a thread hop.
+     * An async
      * attempt's stage is cancelled and the attempt fails from the timer. A timed-out attempt is a
      * failure for the breaker (recorded as a {@code TimeoutException}) and for the retry. Default:
      * none.
@@ -1333,6 +1367,22 @@ public final class Policy {
      */
     public Builder asyncExecutor(Executor executor) {
       this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      return this;
+    }
+
+    /**
+     * Runs each sync attempt that has a timeout (attempt or total) on {@code executor} instead of the
+     * calling thread, so the timeout bounds the caller's wait even when the work ignores interrupts
+     * (a busy loop, blocking socket I/O). Cost: a thread hop per attempt (microseconds, against none
+     * by default) and, on timeout, the abandoned work keeps its executor thread until it ends (it is
+     * interrupted). Async calls are not affected. Default: none; attempts run on the caller's thread
+     * and a timer interrupts them.
+     *
+     * @param executor runs sync attempts; give it enough threads for the concurrent calls
+     * @return this builder
+     */
+    public Builder timeoutExecutor(Executor executor) {
+      this.timeoutExecutor = Objects.requireNonNull(executor, "executor");
       return this;
     }
 

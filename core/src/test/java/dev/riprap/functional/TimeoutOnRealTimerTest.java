@@ -100,4 +100,51 @@ class TimeoutOnRealTimerTest {
         .hasMessage("Policy 'slow' rejected the call: timed out (attempt timeout 50ms)");
     assertThat(hanging).isCancelled();
   }
+
+  @Test
+  void withATimeoutExecutorTheCallerReturnsEvenWhenTheWorkIgnoresInterrupts() throws Exception {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+    try {
+      Policy policy = Policy.builder("stubborn")
+          .attemptTimeout(Duration.ofMillis(50))
+          .timeoutExecutor(pool)
+          .build();
+      CountDownLatch release = new CountDownLatch(1);
+      CompletableFuture<Boolean> sawInterrupt = new CompletableFuture<>();
+
+      // The work ignores interrupts until released: only the offloaded wait can return first.
+      assertThatThrownBy(() -> policy.call(() -> {
+        while (release.getCount() > 0) {
+          Thread.onSpinWait();
+        }
+        sawInterrupt.complete(Thread.currentThread().isInterrupted());
+        return "too late";
+      }))
+          .isInstanceOf(RejectedException.class)
+          .hasMessage("Policy 'stubborn' rejected the call: timed out (attempt timeout 50ms)");
+      release.countDown();
+
+      assertThat(sawInterrupt.get(10, TimeUnit.SECONDS)).isTrue();
+      assertThat(Thread.currentThread().isInterrupted()).isFalse();
+    } finally {
+      pool.shutdownNow();
+    }
+  }
+
+  @Test
+  void withATimeoutExecutorTheWorksOwnCheckedExceptionComesBackAsItself() {
+    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+    try {
+      Policy policy = Policy.builder("p")
+          .attemptTimeout(Duration.ofSeconds(30))
+          .timeoutExecutor(pool)
+          .build();
+
+      assertThatThrownBy(() -> policy.call(() -> {
+        throw new java.io.IOException("disk full");
+      })).isExactlyInstanceOf(java.io.IOException.class).hasMessage("disk full");
+    } finally {
+      pool.shutdownNow();
+    }
+  }
 }

@@ -1,6 +1,7 @@
 package dev.riprap.http;
 
 import dev.riprap.Durations;
+import dev.riprap.PacedRate;
 import dev.riprap.RetryBudget;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
@@ -531,22 +532,9 @@ public final class HttpPolicy {
      * @throws IllegalArgumentException if a value is out of range
      */
     public Builder rateLimit(int permitsPerSecond, Duration maxWait) {
-      if (permitsPerSecond < 1 || permitsPerSecond > 1_000_000) {
-        throw new IllegalArgumentException(
-            "permitsPerSecond must be in [1, 1000000], was " + permitsPerSecond);
-      }
-      Objects.requireNonNull(maxWait, "maxWait");
-      if (maxWait.isNegative()) {
-        throw new IllegalArgumentException(
-            "rate limit maxWait must not be negative, was " + Durations.format(maxWait));
-      }
-      return rateLimit(
-          RateLimiterConfig.custom()
-              .limitForPeriod(1)
-              .limitRefreshPeriod(Duration.ofNanos(1_000_000_000L / permitsPerSecond))
-              .timeoutDuration(maxWait)
-              .build());
+      return rateLimit(PacedRate.config(permitsPerSecond, maxWait));
     }
+
 
     /**
      * A per-host rate limit with any resilience4j limiter settings (a burst of N per period, say).
