@@ -56,10 +56,12 @@ java -jar "$jar" $jmh_opts -t 2 -prof gc -rf json -rff "$out/jmh-2-threads.json"
   "$jmh_two_threads" > "$logs/jmh-2-threads.log"
 echo "loadAfterJmh=$(load)" >> "$out/run-info.properties"
 
+echo "loadBeforeHttp=$(load)" >> "$out/run-info.properties"
 step "HTTP on loopback (load $(load))"
 java -Dsun.net.httpserver.nodelay=true -cp "$jar" dev.riprap.benchmarks.http.LoopbackBenchmark \
   --mode "$mode" --out "$out/http.json" | tee "$logs/http.log"
 
+echo "loadBeforeFaults=$(load)" >> "$out/run-info.properties"
 step "fault scenarios (load $(load))"
 java -Dsun.net.httpserver.nodelay=true -cp "$jar" dev.riprap.benchmarks.faults.FaultScenarios \
   --mode "$mode" --out "$out/faults.json" | tee "$logs/faults.log"

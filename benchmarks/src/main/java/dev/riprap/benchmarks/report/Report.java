@@ -101,16 +101,29 @@ public final class Report {
     }
     head.append("| load average (1, 5, 15 min) | before: ").append(info.getProperty("loadStart"))
         .append("; after the JMH part: ").append(info.getProperty("loadAfterJmh", "n/a"))
+        .append("; before the HTTP part: ").append(info.getProperty("loadBeforeHttp", "n/a"))
+        .append("; before the fault scenarios: ")
+        .append(info.getProperty("loadBeforeFaults", "n/a"))
         .append("; at the end: ").append(info.getProperty("loadEnd")).append(" |\n\n");
-    double load = firstNumber(info.getProperty("loadStart"));
     int cores = Runtime.getRuntime().availableProcessors();
-    if (load > cores * 0.5) {
-      head.append("**Read these numbers with care: the machine was loaded** (load average ")
-          .append(fmt(load, 2)).append(" on ").append(cores)
-          .append(" cores when the run started), shared with other busy processes. Absolute ")
-          .append("numbers are slower and noisier than on a quiet machine; the ratios compare ")
-          .append("variants measured minutes apart under the same kind of load, and the error ")
-          .append("columns show how far to trust them.\n\n");
+    List<String> loaded = new ArrayList<>();
+    String[][] points = {
+      {"loadStart", "when the run started"}, {"loadAfterJmh", "after the JMH part"},
+      {"loadBeforeHttp", "before the HTTP part"}, {"loadBeforeFaults", "before the fault scenarios"},
+      {"loadEnd", "at the end"}};
+    for (String[] point : points) {
+      double load = firstNumber(info.getProperty(point[0]));
+      if (load > cores * 0.5) {
+        loaded.add(fmt(load, 2) + " " + point[1]);
+      }
+    }
+    if (!loaded.isEmpty()) {
+      head.append("**Read these numbers with care: the machine was shared with other busy ")
+          .append("processes** (1-minute load average ").append(String.join(", ", loaded))
+          .append(", on ").append(cores).append(" cores). Times measured under that load are ")
+          .append("slower and noisier than on a quiet machine; the error columns and the spread ")
+          .append("between peers show how far to trust them. Allocation figures do not depend on ")
+          .append("the load.\n\n");
     }
 
     policy(jmh);
