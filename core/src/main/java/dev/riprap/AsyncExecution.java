@@ -287,7 +287,7 @@ final class AsyncExecution<T> implements AttemptContext {
     if (p.breaker != null) {
       long took = p.time.nanoTime() - began;
       if (failure == null) {
-        p.breaker.onResult(took, TimeUnit.NANOSECONDS, v);
+        p.recordResult(took, v);
       } else {
         p.breaker.onError(took, TimeUnit.NANOSECONDS, failure);
       }

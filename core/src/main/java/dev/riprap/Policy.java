@@ -112,6 +112,12 @@ public final class Policy {
    * consumer makes resilience4j allocate an event on every call (resilience4j #1391).
    */
   private final AtomicReference<CircuitBreaker.State> observedState;
+  /**
+   * Whether the breaker looks at results (a record-result predicate or a transition on result).
+   * When it does not, a returned value is recorded with {@code onSuccess}, which resilience4j does
+   * without wrapping the result (its {@code onResult} allocates an {@code Either} per call).
+   */
+  final boolean breakerReadsResults;
   private final Builder source;
 
   private Policy(Builder b, CircuitBreaker breaker, RateLimiter limiter, Bulkhead bulkhead) {
@@ -141,6 +147,7 @@ public final class Policy {
     this.source = b.copy();
     this.observedState =
         breaker == null ? null : new AtomicReference<>(breaker.getState());
+    this.breakerReadsResults = breaker != null && readsResults(breaker.getCircuitBreakerConfig());
   }
 
   /**
@@ -656,7 +663,7 @@ public final class Policy {
       bulkhead.onComplete();
     }
     if (breaker != null) {
-      breaker.onResult(time.nanoTime() - t0, TimeUnit.NANOSECONDS, result);
+      recordResult(time.nanoTime() - t0, result);
       observeBreaker();
     }
     return result;
@@ -841,6 +848,22 @@ public final class Policy {
         && (gate == null || !gate.isDraining())
         && (deadline == NONE || time.nanoTime() < deadline)
         && (budget == null || budget.hasRetryToken());
+  }
+
+  private static final CircuitBreakerConfig BREAKER_DEFAULTS = CircuitBreakerConfig.ofDefaults();
+
+  private static boolean readsResults(CircuitBreakerConfig c) {
+    return c.getRecordResultPredicate() != BREAKER_DEFAULTS.getRecordResultPredicate()
+        || c.getTransitionOnResult() != BREAKER_DEFAULTS.getTransitionOnResult();
+  }
+
+  /** Records a returned value with the breaker: as a result only if the breaker reads results. */
+  void recordResult(long nanos, Object result) {
+    if (breakerReadsResults) {
+      breaker.onResult(nanos, TimeUnit.NANOSECONDS, result);
+    } else {
+      breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   /**

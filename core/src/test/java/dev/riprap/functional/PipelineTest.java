@@ -529,4 +529,24 @@ class PipelineTest {
     assertThat(out.failure).isExactlyInstanceOf(AssertionError.class).hasMessage("bug");
     assertThat(calls).hasValue(1);
   }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aBreakerThatReadsResultsCountsAFlaggedResultAsAFailure(Mode mode) {
+    Policy reading = builder()
+        .circuitBreaker(CircuitBreakerConfig.custom().recordResult("bad"::equals).build())
+        .build();
+    Policy plain = Policy.builder("plain").timeSource(time).asyncExecutor(Runnable::run)
+        .circuitBreaker(CircuitBreakerConfig.ofDefaults()).build();
+
+    mode.call(reading, time, () -> "bad");
+    mode.call(reading, time, () -> "good");
+    mode.call(plain, time, () -> "bad");
+
+    CircuitBreaker.Metrics m = reading.circuitBreaker().orElseThrow().getMetrics();
+    assertThat(m.getNumberOfFailedCalls()).isEqualTo(1);
+    assertThat(m.getNumberOfSuccessfulCalls()).isEqualTo(1);
+    assertThat(plain.circuitBreaker().orElseThrow().getMetrics().getNumberOfSuccessfulCalls())
+        .isEqualTo(1);
+  }
 }

