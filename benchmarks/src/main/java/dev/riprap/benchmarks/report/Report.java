@@ -118,9 +118,11 @@ public final class Report {
       }
     }
     if (!loaded.isEmpty()) {
-      head.append("**Read these numbers with care: the machine was shared with other busy ")
-          .append("processes** (1-minute load average ").append(String.join(", ", loaded))
-          .append(", on ").append(cores).append(" cores). Times measured under that load are ")
+      head.append("**Read these numbers with care: the machine was loaded** (1-minute load ")
+          .append("average ").append(String.join(", ", loaded))
+          .append(", on ").append(cores).append(" cores; the load counts the benchmark's own ")
+          .append("threads too, such as 32 callers and the server's pool in the HTTP part, and ")
+          .append("whatever else ran). Times measured under that load are ")
           .append("slower and noisier than on a quiet machine; the error columns and the spread ")
           .append("between peers show how far to trust them. Allocation figures do not depend on ")
           .append("the load.\n\n");
