@@ -3,6 +3,7 @@ package dev.riprap.annotation;
 import dev.riprap.Durations;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
+import dev.riprap.internal.TypeNames;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.core.IntervalFunction;
@@ -768,16 +769,6 @@ final class Plans {
   }
 
   static String simple(Type t) {
-    if (t instanceof Class) {
-      return ((Class<?>) t).getSimpleName();
-    }
-    if (t instanceof ParameterizedType) {
-      ParameterizedType p = (ParameterizedType) t;
-      return simple(p.getRawType())
-          + Arrays.stream(p.getActualTypeArguments())
-              .map(Plans::simple)
-              .collect(Collectors.joining(", ", "<", ">"));
-    }
-    return t.getTypeName();
+    return TypeNames.simple(t);
   }
 }

@@ -1,6 +1,7 @@
 package dev.riprap.http;
 
 import dev.riprap.annotation.CallTarget;
+import dev.riprap.internal.TypeNames;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.io.UncheckedIOException;
@@ -15,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -342,17 +342,7 @@ final class HttpApiMethod {
   }
 
   static String simple(Type t) {
-    if (t instanceof Class) {
-      return ((Class<?>) t).getSimpleName();
-    }
-    if (t instanceof ParameterizedType) {
-      ParameterizedType p = (ParameterizedType) t;
-      return simple(p.getRawType())
-          + Arrays.stream(p.getActualTypeArguments())
-              .map(HttpApiMethod::simple)
-              .collect(Collectors.joining(", ", "<", ">"));
-    }
-    return t.getTypeName();
+    return TypeNames.simple(t);
   }
 
   // ---------------------------------------------------------------- per call
