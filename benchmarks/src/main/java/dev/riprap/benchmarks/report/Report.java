@@ -332,17 +332,30 @@ public final class Report {
     md.append("## HTTP on loopback\n\n");
     md.append("A JDK `HttpServer` on 127.0.0.1 (`-Dsun.net.httpserver.nodelay=true`) answering ")
         .append("GET with a 64 B or a 16 KiB body; in the same JVM, N threads each send a request ")
-        .append("and read the whole body before sending the next (N requests in flight). Each ")
-        .append("client is a fresh instance per run: the raw JDK `HttpClient`, ")
-        .append("`ResilientHttpClient.standard()`, resilience4j decorators around `send` and ")
-        .append("Failsafe around `send` (see `HttpPeers`). After a first warm-up of every client, ")
-        .append("each configuration runs ").append(http.get("rounds").asText())
-        .append(" rounds in which every client, in alternating order, gets ")
+        .append("and read the whole body before sending the next (N requests in flight). The ")
+        .append("clients: the raw JDK `HttpClient`, `ResilientHttpClient.standard()`, resilience4j ")
+        .append("decorators around `send` and Failsafe around `send` (see `HttpPeers`). ");
+    if (http.path("jvmPerClientAndConfiguration").asBoolean(false)) {
+      md.append("Each client runs each configuration in a JVM of its own, as JMH forks one per ")
+          .append("benchmark: clients sharing a JVM share the JIT's type profiles of the JDK's ")
+          .append("HTTP code and its compile time, and a JDK 17 `HttpClient` cannot be closed, ")
+          .append("so earlier clients' threads and connections would still run. The clients ")
+          .append("take turns, the order reversed from one configuration to the next. In its ")
+          .append("JVM, a client first runs one-second warm-up passes until the JIT compiler is ")
+          .append("quiet (under 2% of a pass) or ").append(http.get("maxWarmupPasses").asText())
+          .append(" passes have run, then ");
+    } else {
+      md.append("All clients share one JVM; every client is warmed up first, then the clients ")
+          .append("alternate: ");
+    }
+    md.append(http.get("rounds").asText()).append(" rounds of ")
         .append(http.get("warmupSeconds").asText()).append(" s of warm-up and ")
         .append(http.get("measureSeconds").asText())
         .append(" s measured; a row adds up its client's measured windows. *vs raw* is the row's ")
         .append("throughput as a share of the raw client's, and its p99 as a multiple of the raw ")
-        .append("client's, in the same configuration. *caller B/req* is what the calling thread ")
+        .append("client's, in the same configuration. *JIT ms* is the time the JIT compiler ")
+        .append("spent compiling during the measured rounds (it competes with the benchmark for ")
+        .append("the cores). *caller B/req* is what the calling thread ")
         .append("allocated per request (the client's own work on the caller's side; the JDK ")
         .append("client's selector and body-reading threads are not counted): unlike the times, ")
         .append("it does not depend on the machine's load.\n\n");
@@ -352,8 +365,8 @@ public final class Report {
         raw.put(r.get("bodyBytes").asText() + "/" + r.get("inFlight").asText(), r);
       }
     }
-    md.append("| body | in flight | client | req/s | vs raw | p50 µs | p99 µs | p99 vs raw | p99.9 µs | caller B/req | errors |\n");
-    md.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+    md.append("| body | in flight | client | req/s | vs raw | p50 µs | p99 µs | p99 vs raw | p99.9 µs | caller B/req | errors | JIT ms |\n");
+    md.append("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
     int configs = 0;
     int fastEnough = 0;
     int tailOk = 0;
@@ -377,7 +390,9 @@ public final class Report {
           .append(fmt(r.get("p999Micros").asDouble(), 0)).append(" | ")
           .append(r.has("callerBytesPerRequest")
               ? fmt(r.get("callerBytesPerRequest").asDouble(), 0) : "n/a").append(" | ")
-          .append(r.get("errors").asText()).append(" |\n");
+          .append(r.get("errors").asText()).append(" | ")
+          .append(r.has("jitMillisWhileMeasured") ? r.get("jitMillisWhileMeasured").asText() : "n/a")
+          .append(" |\n");
       if (client.equals("riprap") && base != null) {
         configs++;
         if (share >= 0.95) {
