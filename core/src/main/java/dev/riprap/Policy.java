@@ -507,6 +507,10 @@ public final class Policy {
 
   // ---------------------------------------------------------------- the sync loop
 
+  // The hot path is kept in small methods with the rare branches (rejections, waits, events) moved
+  // out of line: the JIT compiler inlines a hot method only up to 325 bytecodes, and a call it does
+  // not inline costs more than a whole strategy (see docs/benchmarks/analysis.md).
+
   @SuppressWarnings("unchecked")
   private <T, E extends Throwable> T execSync(Object work, Fallback<T> fallback) throws E {
     Objects.requireNonNull(work, "work");
@@ -527,7 +531,7 @@ public final class Policy {
       int attempt = 0;
       Object result;
       Throwable failure;
-      while (true) {
+      do {
         attempt++;
         result = null;
         failure = null;
@@ -536,31 +540,40 @@ public final class Policy {
         } catch (Throwable t) {
           failure = t;
         }
-        boolean interrupted =
-            failure instanceof InterruptedException || Thread.currentThread().isInterrupted();
-        long delay = retryDelay(attempt, result, failure, deadline, interrupted);
-        if (delay < 0) {
-          break;
-        }
-        try {
-          boolean cut = time.await(gate == null ? NEVER : gate.drainSignal(), delay);
-          if (cut) {
-            gate.recordCutShort();
-            abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
-            break;
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          abandoned(attempt, RetryAbandoned.Reason.INTERRUPTED, result, failure);
-          break;
-        }
-      }
+      } while (retry != null && (failure != null || retryOnResult.test(result))
+          && waitToRetry(attempt, result, failure, deadline));
       return (T) finishSync(result, failure, fallback, attempt, start);
     } finally {
       if (gate != null) {
         gate.exit();
       }
     }
+  }
+
+  /**
+   * After a retryable-looking outcome: decides on a retry and waits for it. Returns whether to make
+   * another attempt.
+   */
+  private boolean waitToRetry(int attempt, Object result, Throwable failure, long deadline) {
+    boolean interrupted =
+        failure instanceof InterruptedException || Thread.currentThread().isInterrupted();
+    long delay = retryDelay(attempt, result, failure, deadline, interrupted);
+    if (delay < 0) {
+      return false;
+    }
+    try {
+      boolean cut = time.await(gate == null ? NEVER : gate.drainSignal(), delay);
+      if (cut) {
+        gate.recordCutShort();
+        abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
+        return false;
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      abandoned(attempt, RetryAbandoned.Reason.INTERRUPTED, result, failure);
+      return false;
+    }
+    return true;
   }
 
   @SuppressWarnings("unchecked")
@@ -595,48 +608,24 @@ public final class Policy {
       boolean permitted = breaker.tryAcquirePermission();
       observeBreaker();
       if (!permitted) {
-        throw rejection(
-            RejectionReason.CIRCUIT_OPEN,
-            null,
-            CallNotPermittedException.createCallNotPermittedException(breaker));
+        throw circuitOpen();
       }
     }
     if (limiter != null) {
       long wait = limiter.reservePermission();
-      if (wait < 0) {
-        releaseBreaker();
-        throw rejection(
-            RejectionReason.RATE_LIMITED,
-            null,
-            RequestNotPermitted.createRequestNotPermitted(limiter));
-      }
-      if (wait > 0) {
-        try {
-          time.await(NEVER, wait);
-        } catch (InterruptedException e) {
-          releaseBreaker();
-          throw e;
-        }
+      if (wait != 0) {
+        awaitLimiter(wait);
       }
     }
     if (bulkhead != null && !bulkhead.tryAcquirePermission()) {
-      releaseBreaker();
-      throw rejection(
-          RejectionReason.BULKHEAD_FULL,
-          null,
-          BulkheadFullException.createBulkheadFullException(bulkhead));
+      throw bulkheadFull();
     }
     // The attempt's start matters to the breaker (slow calls) and the timeouts only.
     boolean timed = breaker != null || attemptTimeoutNanos != NONE || deadline != NONE;
     long t0 = timed ? time.nanoTime() : 0L;
     long timeout = Math.min(attemptTimeoutNanos, deadline == NONE ? NONE : deadline - t0);
     if (timeout <= 0) {
-      // The limiter's wait used up the total budget: the attempt never ran, so nothing is recorded.
-      if (bulkhead != null) {
-        bulkhead.onComplete();
-      }
-      releaseBreaker();
-      throw timedOut(attempt, 0, true);
+      throw noTimeLeft(attempt);
     }
     Object result;
     try {
@@ -647,17 +636,7 @@ public final class Policy {
       result = timeout == NONE ? invoke(work, ctx) : invokeWithTimeout(work, ctx, timeout, t0,
           deadline, attempt);
     } catch (Throwable t) {
-      if (bulkhead != null) {
-        bulkhead.onComplete();
-      }
-      if (breaker != null) {
-        Throwable recorded =
-            t instanceof RejectedException && ((RejectedException) t).reason()
-                == RejectionReason.TIMED_OUT ? t.getCause() : t;
-        breaker.onError(time.nanoTime() - t0, TimeUnit.NANOSECONDS, recorded);
-        observeBreaker();
-      }
-      throw t;
+      throw attemptFailed(t, t0);
     }
     if (bulkhead != null) {
       bulkhead.onComplete();
@@ -667,6 +646,62 @@ public final class Policy {
       observeBreaker();
     }
     return result;
+  }
+
+  private RejectedException circuitOpen() {
+    return rejection(
+        RejectionReason.CIRCUIT_OPEN,
+        null,
+        CallNotPermittedException.createCallNotPermittedException(breaker));
+  }
+
+  /** The limiter asked for a wait ({@code wait > 0}) or refused ({@code wait < 0}). */
+  private void awaitLimiter(long wait) throws InterruptedException {
+    if (wait < 0) {
+      releaseBreaker();
+      throw rejection(
+          RejectionReason.RATE_LIMITED,
+          null,
+          RequestNotPermitted.createRequestNotPermitted(limiter));
+    }
+    try {
+      time.await(NEVER, wait);
+    } catch (InterruptedException e) {
+      releaseBreaker();
+      throw e;
+    }
+  }
+
+  private RejectedException bulkheadFull() {
+    releaseBreaker();
+    return rejection(
+        RejectionReason.BULKHEAD_FULL,
+        null,
+        BulkheadFullException.createBulkheadFullException(bulkhead));
+  }
+
+  /** The limiter's wait used up the total budget: the attempt never ran, nothing is recorded. */
+  private RejectedException noTimeLeft(int attempt) {
+    if (bulkhead != null) {
+      bulkhead.onComplete();
+    }
+    releaseBreaker();
+    return timedOut(attempt, 0, true);
+  }
+
+  /** Releases the attempt's permits after it threw, records the failure, returns it. */
+  private Throwable attemptFailed(Throwable t, long t0) {
+    if (bulkhead != null) {
+      bulkhead.onComplete();
+    }
+    if (breaker != null) {
+      Throwable recorded =
+          t instanceof RejectedException && ((RejectedException) t).reason()
+              == RejectionReason.TIMED_OUT ? t.getCause() : t;
+      breaker.onError(time.nanoTime() - t0, TimeUnit.NANOSECONDS, recorded);
+      observeBreaker();
+    }
+    return t;
   }
 
   @SuppressWarnings("unchecked")
@@ -876,7 +911,13 @@ public final class Policy {
   void observeBreaker() {
     CircuitBreaker.State now = breaker.getState();
     CircuitBreaker.State seen = observedState.get();
-    if (now != seen && observedState.compareAndSet(seen, now) && events.hasListeners()) {
+    if (now != seen) {
+      breakerChanged(seen, now);
+    }
+  }
+
+  private void breakerChanged(CircuitBreaker.State seen, CircuitBreaker.State now) {
+    if (observedState.compareAndSet(seen, now) && events.hasListeners()) {
       events.publish(
           new CircuitStateChanged(name, tags, time.instant(), breaker.getName(), seen, now));
     }
