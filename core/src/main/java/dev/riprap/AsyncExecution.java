@@ -122,16 +122,63 @@ final class AsyncExecution<T> implements AttemptContext {
       waitingAfter = 0;
     }
     if (p.breaker != null && !acquireBreaker()) {
-      onOutcome(
-          n,
-          null,
-          p.rejection(
-              RejectionReason.CIRCUIT_OPEN,
-              null,
-              CallNotPermittedException.createCallNotPermittedException(p.breaker)));
+      if (p.probeWaitNanos > 0) {
+        awaitProbe(n, p.openings(), p.time.nanoTime() + p.probeWaitNanos);
+      } else {
+        onOutcome(n, null, p.circuitOpen());
+      }
       return;
     }
+    afterBreaker(n);
+  }
+
+  /**
+   * The breaker refused attempt {@code n} and the policy lets it wait for a probe: asks the breaker
+   * again after the wait {@link Policy#probeWait} gives, on the timer, until it lets the attempt
+   * through or the wait ends.
+   */
+  private void awaitProbe(int n, long opening, long until) {
+    long wait = p.probeWait(opening, until, deadline);
+    if (wait < 0) {
+      onOutcome(n, null, p.circuitOpen());
+      return;
+    }
+    Cancellable timer =
+        p.time.schedule(() -> p.asyncExecutor.execute(() -> afterProbeWait(n, opening, until)),
+            wait);
     synchronized (this) {
+      if (!done && attempt == n) {
+        waitTimer = timer;
+        return;
+      }
+    }
+    timer.cancel();
+  }
+
+  private void afterProbeWait(int n, long opening, long until) {
+    synchronized (this) {
+      if (done || attempt != n) {
+        return;
+      }
+      waitTimer = null;
+    }
+    if (acquireBreaker()) {
+      afterBreaker(n);
+    } else {
+      awaitProbe(n, opening, until);
+    }
+  }
+
+  /** Attempt {@code n} holds the breaker's permission (if any): limiter, bulkhead, then the work. */
+  private void afterBreaker(int n) {
+    synchronized (this) {
+      if (done || attempt != n) {
+        // Ended (timed out, cancelled) since the permission was taken: nobody else releases it.
+        if (p.breaker != null) {
+          p.releaseBreaker();
+        }
+        return;
+      }
       breakerPending = true;
     }
     if (p.limiter != null) {

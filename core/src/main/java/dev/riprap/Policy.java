@@ -100,6 +100,17 @@ public final class Policy {
   final Predicate<Object> retryOnResult;
   final IntervalBiFunction<Object> interval;
   final boolean retryWhenCircuitOpen;
+  /** How long a call refused by the breaker may wait for its next probe; 0 when it does not. */
+  final long probeWaitNanos;
+  /** The breaker's wait in the open state, as its config gives it for the first opening. */
+  private final long openWaitNanos;
+  private static final long ONE_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
+  /** How often a call waiting for a probe's outcome looks at the breaker again. */
+  private final long probeStepNanos;
+  /** Counts the openings this policy saw; a waiting call gives up when it changes. */
+  private volatile long openings;
+  /** When this policy saw the breaker open last ({@link TimeSource#nanoTime()}). */
+  private volatile long openedAt;
   final RetryBudget budget;
   final long attemptTimeoutNanos;
   final long totalTimeoutNanos;
@@ -138,6 +149,11 @@ public final class Policy {
     this.retryOnResult = onResult != null ? onResult : r -> false;
     this.interval = retry == null ? null : retry.getIntervalBiFunction();
     this.retryWhenCircuitOpen = b.retryWhenCircuitOpen;
+    this.probeWaitNanos = b.probeWait == null ? 0 : b.probeWait.toNanos();
+    Long openMillis = breaker == null ? null
+        : breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1);
+    this.openWaitNanos = openMillis == null ? 0 : TimeUnit.MILLISECONDS.toNanos(openMillis);
+    this.probeStepNanos = Math.max(ONE_MILLI, openWaitNanos / 20);
     this.budget = b.budget;
     this.attemptTimeoutNanos = b.attemptTimeout == null ? NONE : b.attemptTimeout.toNanos();
     this.totalTimeoutNanos = b.totalTimeout == null ? NONE : b.totalTimeout.toNanos();
@@ -607,7 +623,7 @@ public final class Policy {
     if (breaker != null) {
       boolean permitted = breaker.tryAcquirePermission();
       observeBreaker();
-      if (!permitted) {
+      if (!permitted && !(probeWaitNanos > 0 && awaitProbe(deadline))) {
         throw circuitOpen();
       }
     }
@@ -648,7 +664,66 @@ public final class Policy {
     return result;
   }
 
-  private RejectedException circuitOpen() {
+  /**
+   * The breaker refused this attempt: waits, within {@link #probeWaitNanos} and the deadline, until
+   * the open period ends and, if another call is the probe, until the probe's outcome is known.
+   * Returns whether the breaker then let this attempt through (it holds the permission).
+   */
+  private boolean awaitProbe(long deadline) throws InterruptedException {
+    long opening = openings;
+    long until = time.nanoTime() + probeWaitNanos;
+    long wait;
+    while ((wait = probeWait(opening, until, deadline)) >= 0) {
+      if (wait > 0 && time.await(gate == null ? NEVER : gate.drainSignal(), wait)) {
+        // A drain began: no more waiting.
+        return false;
+      }
+      boolean permitted = breaker.tryAcquirePermission();
+      observeBreaker();
+      if (permitted) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /**
+   * How long a call refused by the breaker waits before asking it again, or -1 to give up: until
+   * the end of the open period this policy saw begin, then in short steps while a probe is out. It
+   * gives up when the breaker opened again since the call began waiting ({@code opening}: the
+   * probe failed), when the wait would pass {@code until} or the deadline, and for states that no
+   * probe ends (forced open, disabled).
+   */
+  long probeWait(long opening, long until, long deadline) {
+    long now = time.nanoTime();
+    long limit = deadline == NONE ? until : Math.min(until, deadline);
+    CircuitBreaker.State state = breaker.getState();
+    long wait;
+    if (state == CircuitBreaker.State.OPEN) {
+      if (openings != opening) {
+        return -1;
+      }
+      // resilience4j lets the first call through once its clock is past the open period's end.
+      wait = Math.max(probeStepNanos, openedAt + openWaitNanos + ONE_MILLI - now);
+    } else if (state == CircuitBreaker.State.HALF_OPEN) {
+      wait = probeStepNanos;
+    } else if (state == CircuitBreaker.State.CLOSED) {
+      return 0;
+    } else {
+      return -1;
+    }
+    if (now + wait > limit) {
+      // The breaker cannot let the call through before its limit: no point waiting for it.
+      return state == CircuitBreaker.State.HALF_OPEN && limit > now ? limit - now : -1;
+    }
+    return wait;
+  }
+
+  long openings() {
+    return openings;
+  }
+
+  RejectedException circuitOpen() {
     return rejection(
         RejectionReason.CIRCUIT_OPEN,
         null,
@@ -917,7 +992,14 @@ public final class Policy {
   }
 
   private void breakerChanged(CircuitBreaker.State seen, CircuitBreaker.State now) {
-    if (observedState.compareAndSet(seen, now) && events.hasListeners()) {
+    if (!observedState.compareAndSet(seen, now)) {
+      return;
+    }
+    if (now == CircuitBreaker.State.OPEN) {
+      openedAt = time.nanoTime();
+      openings++;
+    }
+    if (events.hasListeners()) {
       events.publish(
           new CircuitStateChanged(name, tags, time.instant(), breaker.getName(), seen, now));
     }
@@ -1082,6 +1164,7 @@ public final class Policy {
     private Bulkhead bulkheadInstance;
     private RetryConfig retryConfig;
     private boolean retryWhenCircuitOpen;
+    private Duration probeWait;
     private RetryBudget budget;
     private Duration attemptTimeout;
     private Duration totalTimeout;
@@ -1115,6 +1198,7 @@ public final class Policy {
       b.bulkheadInstance = bulkheadInstance;
       b.retryConfig = retryConfig;
       b.retryWhenCircuitOpen = retryWhenCircuitOpen;
+      b.probeWait = probeWait;
       b.budget = budget;
       b.attemptTimeout = attemptTimeout;
       b.totalTimeout = totalTimeout;
@@ -1373,6 +1457,42 @@ public final class Policy {
     }
 
     /**
+     * Lets a call that the circuit breaker refuses wait for the breaker's next probe instead of
+     * failing at once: it waits until the open period ends and, if another call is the probe,
+     * until the probe's outcome is known (it looks every twentieth of the open wait, at least
+     * every millisecond). If the breaker then lets calls through, the call goes ahead as the same
+     * attempt (no retry is counted and the retry budget is not touched); if the probe failed and
+     * the breaker opened again, or the wait would last longer than {@code maxWait} or past the
+     * total timeout, the call is refused as before with {@link RejectionReason#CIRCUIT_OPEN}. An
+     * attempt waits for one probe at most, so during a long outage callers fail after at most one
+     * open period plus a probe, and the downstream still sees only the probes. (An attempt that
+     * failed as the probe may be retried as usual, and that retry may wait for the next probe.)
+     *
+     * <p>This trades fast failure for availability when the downstream heals: without it, every
+     * call made in the last open period after the recovery fails. Sync calls wait on the caller's
+     * thread (an interrupt ends the wait and the call, keeping the flag; a drain of the policy's
+     * gate ends it too); async calls wait on the timer without blocking. The end of the open
+     * period is timed from when this policy saw the breaker open, with the breaker's wait for a
+     * first opening; a breaker shared with other policies or opened by hand may make the call wait
+     * longer than needed, never past {@code maxWait}. Default: off.
+     *
+     * @param maxWait the longest a call waits for a probe, positive; typically the breaker's open
+     *     wait plus the time a probe takes
+     * @return this builder
+     * @throws IllegalArgumentException if {@code maxWait} is zero or negative
+     * @throws NullPointerException if {@code maxWait} is null
+     */
+    public Builder awaitProbe(Duration maxWait) {
+      Objects.requireNonNull(maxWait, "maxWait");
+      if (maxWait.isZero() || maxWait.isNegative()) {
+        throw new IllegalArgumentException(
+            "Policy '" + name + "': awaitProbe must be positive, was " + Durations.format(maxWait));
+      }
+      this.probeWait = maxWait;
+      return this;
+    }
+
+    /**
      * A retry budget, possibly shared with other policies. Default: none.
      *
      * @param budget the budget
@@ -1471,12 +1591,17 @@ public final class Policy {
      * Builds the policy, checking the settings against each other.
      *
      * @return the policy
-     * @throws IllegalStateException when the attempt timeout exceeds the total timeout, or a
+     * @throws IllegalStateException when {@link #awaitProbe} is set without a circuit breaker, the
+     *     attempt timeout exceeds the total timeout, or a
      *     time-based breaker window is shorter than twice the attempt timeout (a window that short
      *     cannot see two timed-out attempts, so a hanging downstream never trips it); the message
      *     names both values
      */
     public Policy build() {
+      if (probeWait != null && breakerConfig == null && breakerInstance == null) {
+        throw new IllegalStateException("Policy '" + name + "': awaitProbe ("
+            + Durations.format(probeWait) + ") needs a circuit breaker, and none is configured");
+      }
       if (attemptTimeout != null && totalTimeout != null
           && attemptTimeout.compareTo(totalTimeout) > 0) {
         throw new IllegalStateException(

@@ -43,6 +43,11 @@ import java.util.Optional;
  *   <tr><td>break</td><td>300 ms, then 1 probe</td><td>not 5 s: traffic flows again within
  *       about 0.3 s of the host healing, while a host still down gets one request per break (about
  *       2% of 200 calls/s)</td></tr>
+ *   <tr><td>probe wait</td><td>up to 1 s</td><td>a request the open breaker refuses waits for
+ *       the next probe (at most one open period plus the probe's answer) instead of failing: when
+ *       the host heals, the requests of the last open period succeed instead of failing; during an
+ *       outage callers wait up to about 0.3 s longer for the same failure, and the host still sees
+ *       only the probes</td></tr>
  *   <tr><td>retry budget</td><td>30% of calls + 10 retries/s over 10 s</td><td>admits the 25% that
  *       20% transient errors need, caps what an outage costs the host at 1.3x</td></tr>
  *   <tr><td>rate limit</td><td>none</td><td>a client cannot know a host's capacity</td></tr>
@@ -71,6 +76,7 @@ public final class HttpPolicy {
   private final int breakerWindowCalls;
   private final Duration breakDuration;
   private final int halfOpenCalls;
+  private final Duration probeWait;
   private final RateLimiterConfig rateLimiter;
   private final double budgetRatio;
   private final int budgetMinRetriesPerSecond;
@@ -93,6 +99,7 @@ public final class HttpPolicy {
     this.breakerWindowCalls = b.breakerWindowCalls;
     this.breakDuration = b.breakDuration;
     this.halfOpenCalls = b.halfOpenCalls;
+    this.probeWait = b.probeWait;
     this.rateLimiter = b.rateLimiter;
     this.budgetRatio = b.budgetRatio;
     this.budgetMinRetriesPerSecond = b.budgetMinRetriesPerSecond;
@@ -143,6 +150,7 @@ public final class HttpPolicy {
     b.breakerWindowCalls = breakerWindowCalls;
     b.breakDuration = breakDuration;
     b.halfOpenCalls = halfOpenCalls;
+    b.probeWait = probeWait;
     b.rateLimiter = rateLimiter;
     b.budgetRatio = budgetRatio;
     b.budgetMinRetriesPerSecond = budgetMinRetriesPerSecond;
@@ -235,6 +243,16 @@ public final class HttpPolicy {
   }
 
   /**
+   * How long a request refused by the open breaker may wait for the breaker's next probe (see
+   * {@link Builder#awaitProbe}); {@link Duration#ZERO} when it fails at once.
+   *
+   * @return the longest wait
+   */
+  public Duration probeWait() {
+    return probeWait;
+  }
+
+  /**
    * The per-host rate limiter's settings, if the policy limits the rate. Each host gets its own
    * limiter built from them.
    *
@@ -283,6 +301,7 @@ public final class HttpPolicy {
             + (breakerWindowCalls > 0 ? "the last " + breakerWindowCalls + " attempts"
                 : Durations.format(breakerWindow) + "/" + minimumCalls + " calls")
             + ", break " + Durations.format(breakDuration) + ", " + halfOpenCalls + " probe(s)"
+            + (probeWait.isZero() ? "" : ", probe wait " + Durations.format(probeWait))
             : ", no breaker")
         + (rateLimiter != null ? ", rateLimiter=" + rateLimiter : "")
         + ", budget=" + budgetRatio
@@ -310,6 +329,7 @@ public final class HttpPolicy {
     private int minimumCalls = 50;
     private Duration breakDuration = Duration.ofMillis(300);
     private int halfOpenCalls = 1;
+    private Duration probeWait = Duration.ofSeconds(1);
     private RateLimiterConfig rateLimiter;
     private double budgetRatio = 0.3;
     private int budgetMinRetriesPerSecond = 10;
@@ -509,6 +529,33 @@ public final class HttpPolicy {
         throw new IllegalArgumentException("halfOpenCalls must be >= 1, was " + calls);
       }
       this.halfOpenCalls = calls;
+      return this;
+    }
+
+    /**
+     * Lets a request that the open breaker refuses wait, up to {@code maxWait}, for the breaker's
+     * next probe, and go ahead if the probe succeeds (see {@link
+     * dev.riprap.Policy.Builder#awaitProbe}); it is refused as before when the probe fails, the
+     * open period lasts past {@code maxWait} or the total timeout. Without it, every request made
+     * during the last open period after the host healed fails. Default: 1 s (a 300 ms break plus a
+     * probe's answer).
+     *
+     * @param maxWait the longest wait, positive
+     * @return this builder
+     * @throws IllegalArgumentException if not positive
+     */
+    public Builder awaitProbe(Duration maxWait) {
+      this.probeWait = positive(maxWait, "awaitProbe");
+      return this;
+    }
+
+    /**
+     * A request the open breaker refuses fails at once, without waiting for the next probe.
+     *
+     * @return this builder
+     */
+    public Builder noProbeWait() {
+      this.probeWait = Duration.ZERO;
       return this;
     }
 

@@ -507,6 +507,9 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     }
     if (p.hasCircuitBreaker()) {
       b.circuitBreaker(CircuitBreaker.of(name, breakerConfig(p)));
+      if (!p.probeWait().isZero()) {
+        b.awaitProbe(p.probeWait());
+      }
     }
     p.rateLimiter().ifPresent(config -> b.rateLimiter(RateLimiter.of(name, config)));
     return b.build();

@@ -33,7 +33,34 @@ class RejectionTest extends WireMockSupport {
         .attemptTimeout(Duration.ofSeconds(5))
         .circuitBreaker(50, Duration.ofSeconds(10), 4, Duration.ofMillis(500))
         .halfOpenCalls(1)
+        // These tests look at the rejection itself: no waiting for the next probe.
+        .noProbeWait()
         .build();
+  }
+
+  @org.junit.jupiter.api.Test
+  void byDefaultARefusedRequestWaitsForTheNextProbeAndGetsTheHealedAnswer() throws Exception {
+    sequence("GET", "/items",
+        aResponse().withStatus(503), aResponse().withStatus(503), aResponse().withStatus(503),
+        aResponse().withStatus(503), aResponse().withStatus(200).withBody("healed"));
+    HttpPolicy waiting = breaking().toBuilder("inventory").awaitProbe(Duration.ofSeconds(1))
+        .build();
+    Harness h = new Harness(delegate, ResilientHttpClient.builder().policy(waiting));
+    for (int i = 0; i < 4; i++) {
+      assertThat(h.client.send(get("/items"), BodyHandlers.ofString()).statusCode())
+          .isEqualTo(503);
+    }
+    long before = h.fake.nanoTime();
+
+    var response = h.client.send(get("/items"), BodyHandlers.ofString());
+
+    assertThat(response.body()).isEqualTo("healed");
+    // It waited out the 500 ms break (plus the millisecond resilience4j needs to be past it).
+    assertThat(h.fake.nanoTime() - before).isEqualTo(Duration.ofMillis(501).toNanos());
+    assertThat(h.events(CircuitStateChanged.class)).extracting(CircuitStateChanged::to)
+        .containsExactly(CircuitBreaker.State.OPEN, CircuitBreaker.State.HALF_OPEN,
+            CircuitBreaker.State.CLOSED);
+    assertThat(count(getRequestedFor(urlEqualTo("/items")))).isEqualTo(5);
   }
 
   static void awaitReceived(String path, int n) {
