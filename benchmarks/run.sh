@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every Riprap benchmark and writes docs/benchmarks.md from the results.
 #
-#   benchmarks/run.sh --quick   # about 8 minutes on 2 cores: short JMH iterations, short scenarios
+#   benchmarks/run.sh --quick   # under 10 minutes on 2 cores: short JMH iterations, short scenarios
 #   benchmarks/run.sh --full    # 2 JMH forks, longer iterations and scenarios (about 50 minutes)
 #
 # Steps: build with the repo's Maven wrapper; JMH policy overhead at 1 and 2 threads with -prof gc;

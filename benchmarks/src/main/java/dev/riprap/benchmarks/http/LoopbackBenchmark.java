@@ -62,7 +62,7 @@ public final class LoopbackBenchmark {
     static Timing of(String mode) {
       switch (mode) {
         case "quick":
-          return new Timing(2, Duration.ofMillis(250), Duration.ofSeconds(1), 6);
+          return new Timing(2, Duration.ofMillis(250), Duration.ofSeconds(1), 4);
         case "full":
           return new Timing(3, Duration.ofMillis(500), Duration.ofSeconds(2), 20);
         default:
