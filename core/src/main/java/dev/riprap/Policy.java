@@ -499,6 +499,16 @@ public final class Policy {
   }
 
   /**
+   * How long a call the open breaker refuses may wait for its next probe ({@link
+   * Builder#awaitProbe}), if set.
+   *
+   * @return the longest wait
+   */
+  public Optional<Duration> awaitProbe() {
+    return probeWaitNanos == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(probeWaitNanos));
+  }
+
+  /**
    * The shutdown gate that counts this policy's calls, if it has one.
    *
    * @return the gate

@@ -3,6 +3,7 @@ package dev.riprap.config;
 import static dev.riprap.config.Setting.ATTEMPT_TIMEOUT;
 import static dev.riprap.config.Setting.BH_MAX_CONCURRENT_CALLS;
 import static dev.riprap.config.Setting.BH_MAX_WAIT_DURATION;
+import static dev.riprap.config.Setting.CB_AWAIT_PROBE;
 import static dev.riprap.config.Setting.CB_FAILURE_RATE_THRESHOLD;
 import static dev.riprap.config.Setting.CB_MINIMUM_NUMBER_OF_CALLS;
 import static dev.riprap.config.Setting.CB_PERMITTED_CALLS_IN_HALF_OPEN_STATE;
@@ -131,6 +132,7 @@ final class Resolved {
     }
     if (enabled(Strategy.CIRCUIT_BREAKER)) {
       builder.circuitBreaker(breakerConfig());
+      set(CB_AWAIT_PROBE, v -> builder.awaitProbe((Duration) v));
     }
     if (enabled(Strategy.RATE_LIMITER)) {
       applyRateLimiter(builder);

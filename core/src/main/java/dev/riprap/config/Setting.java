@@ -45,6 +45,7 @@ enum Setting {
       "circuit-breaker.permitted-number-of-calls-in-half-open-state",
       Kind.INTEGER_AT_LEAST_1,
       Strategy.CIRCUIT_BREAKER),
+  CB_AWAIT_PROBE("circuit-breaker.await-probe", Kind.POSITIVE_DURATION, Strategy.CIRCUIT_BREAKER),
   CB_ENABLED("circuit-breaker.enabled", Kind.BOOLEAN, Strategy.CIRCUIT_BREAKER),
 
   RL_LIMIT_FOR_PERIOD(

@@ -71,6 +71,7 @@ class PropertiesConfigurationTest {
                 "riprap.policies.inventory.circuit-breaker.minimum-number-of-calls=7",
                 "riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state=5s",
                 "riprap.policies.inventory.circuit-breaker.permitted-number-of-calls-in-half-open-state=2",
+                "riprap.policies.inventory.circuit-breaker.await-probe=6s",
                 "riprap.policies.inventory.rate-limiter.limit-for-period=40",
                 "riprap.policies.inventory.rate-limiter.limit-refresh-period=2s",
                 "riprap.policies.inventory.rate-limiter.timeout-duration=20ms",
@@ -98,6 +99,7 @@ class PropertiesConfigurationTest {
     assertThat(cb.getMinimumNumberOfCalls()).isEqualTo(7);
     assertThat(cb.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(5000L);
     assertThat(cb.getPermittedNumberOfCallsInHalfOpenState()).isEqualTo(2);
+    assertThat(p.awaitProbe()).contains(Duration.ofSeconds(6));
 
     RateLimiterConfig rl = p.rateLimiter().orElseThrow().getRateLimiterConfig();
     assertThat(rl.getLimitForPeriod()).isEqualTo(40);

@@ -20,7 +20,7 @@ class PropertiesValidationTest {
           + " circuit-breaker.sliding-window-size, circuit-breaker.minimum-number-of-calls,"
           + " circuit-breaker.wait-duration-in-open-state,"
           + " circuit-breaker.permitted-number-of-calls-in-half-open-state,"
-          + " circuit-breaker.enabled, rate-limiter.limit-for-period,"
+          + " circuit-breaker.await-probe, circuit-breaker.enabled, rate-limiter.limit-for-period,"
           + " rate-limiter.limit-refresh-period, rate-limiter.timeout-duration,"
           + " rate-limiter.paced-rate, rate-limiter.enabled, bulkhead.max-concurrent-calls,"
           + " bulkhead.max-wait-duration, bulkhead.enabled, retry-budget.ratio,"

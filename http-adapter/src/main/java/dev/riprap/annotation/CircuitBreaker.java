@@ -63,4 +63,14 @@ public @interface CircuitBreaker {
    * @return the number of trial calls
    */
   int halfOpenCalls() default 10;
+
+  /**
+   * How long a call the open breaker refuses may wait for the breaker's next probe, and go ahead if
+   * it succeeds, instead of failing at once (see {@link dev.riprap.Policy.Builder#awaitProbe}).
+   * Default {@code "0s"}: no wait; otherwise positive, such as {@code "61s"} for the default 60 s
+   * open wait.
+   *
+   * @return the longest wait, or {@code "0s"} for none
+   */
+  String awaitProbe() default "0s";
 }

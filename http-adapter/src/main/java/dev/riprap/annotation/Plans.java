@@ -302,6 +302,10 @@ final class Plans {
     }
     if (c != null) {
       CircuitBreakerConfig config = breakerConfig(where, c);
+      Duration probeWait = notNegative(where, "@CircuitBreaker awaitProbe", c.awaitProbe());
+      if (!probeWait.isZero()) {
+        pb.awaitProbe(probeWait);
+      }
       if (c.name().isEmpty()) {
         pb.circuitBreaker(config);
       } else {

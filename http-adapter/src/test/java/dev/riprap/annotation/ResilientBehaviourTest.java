@@ -279,6 +279,31 @@ class ResilientBehaviourTest {
     assertThat(api.alone()).isEqualTo("alone");
   }
 
+  interface Healing {
+    @CircuitBreaker(slidingWindowSize = 2, minimumCalls = 2, waitInOpen = "1s", halfOpenCalls = 1,
+        awaitProbe = "2s")
+    String fetch() throws IOException;
+  }
+
+  @Test
+  void awaitProbeLetsARefusedCallWaitForTheNextProbe() throws IOException {
+    AtomicInteger calls = new AtomicInteger();
+    Healing api = resilient.wrap(Healing.class, () -> {
+      if (calls.incrementAndGet() <= 2) {
+        throw new IOException("down");
+      }
+      return "healed";
+    });
+    assertThatThrownBy(api::fetch).isInstanceOf(IOException.class);
+    assertThatThrownBy(api::fetch).isInstanceOf(IOException.class);
+    long before = time.nanoTime();
+
+    // The breaker is open: the call waits out its 1 s (on the fake clock) and is the probe.
+    assertThat(api.fetch()).isEqualTo("healed");
+    assertThat(time.nanoTime() - before).isEqualTo(Duration.ofMillis(1001).toNanos());
+    assertThat(calls).hasValue(3);
+  }
+
   @Test
   void namedBreakersAreSharedAcrossProxiesOfOneResilient() {
     Breakers one = resilient.wrap(Breakers.class, new FailingBreakers());

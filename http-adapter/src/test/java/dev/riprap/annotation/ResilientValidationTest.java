@@ -329,6 +329,19 @@ class ResilientValidationTest {
         "ZeroWait.get(): @CircuitBreaker waitInOpen must be positive, was 0s");
   }
 
+  interface NegativeProbeWait {
+    @CircuitBreaker(awaitProbe = "PT-1S")
+    String get();
+  }
+
+  @Test
+  void aNegativeProbeWaitIsRejected() {
+    assertRejected(
+        NegativeProbeWait.class,
+        IllegalArgumentException.class,
+        "NegativeProbeWait.get(): @CircuitBreaker awaitProbe must not be negative, was -1s");
+  }
+
   interface BadThreshold {
     @CircuitBreaker(failureRateThreshold = 150)
     String get();
