@@ -684,9 +684,15 @@ public final class Policy {
     long until = time.nanoTime() + probeWaitNanos;
     long wait;
     while ((wait = probeWait(opening, until, deadline)) >= 0) {
-      if (wait > 0 && time.await(gate == null ? NEVER : gate.drainSignal(), wait)) {
-        // A drain began: no more waiting.
-        return false;
+      try {
+        if (wait > 0 && time.await(gate == null ? NEVER : gate.drainSignal(), wait)) {
+          // A drain began: no more waiting.
+          return false;
+        }
+      } catch (InterruptedException e) {
+        // The call ends with the interrupt, and the caller's thread keeps its flag.
+        Thread.currentThread().interrupt();
+        throw e;
       }
       boolean permitted = breaker.tryAcquirePermission();
       observeBreaker();
@@ -1480,8 +1486,9 @@ public final class Policy {
      *
      * <p>This trades fast failure for availability when the downstream heals: without it, every
      * call made in the last open period after the recovery fails. Sync calls wait on the caller's
-     * thread (an interrupt ends the wait and the call, keeping the flag; a drain of the policy's
-     * gate ends it too); async calls wait on the timer without blocking. The end of the open
+     * thread: an interrupt ends the call with {@link InterruptedException} and the thread's
+     * interrupt flag stays set, and a drain of the policy's gate ends the wait. Async calls wait on
+     * the timer without blocking, up to {@code maxWait}. The end of the open
      * period is timed from when this policy saw the breaker open, with the breaker's wait for a
      * first opening; a breaker shared with other policies or opened by hand may make the call wait
      * longer than needed, never past {@code maxWait}. Default: off.

@@ -201,6 +201,21 @@ class ProbeWaitTest {
   }
 
   @Test
+  void anInterruptEndsASyncWaitAndTheFlagStaysSet() {
+    Policy policy = builder(Duration.ofSeconds(2)).build();
+    open(policy, Mode.SYNC);
+    time.schedule(Thread.currentThread()::interrupt, Duration.ofMillis(100).toNanos());
+    try {
+      assertThatThrownBy(() -> policy.call(() -> counted("never")))
+          .isInstanceOf(InterruptedException.class);
+      assertThat(Thread.currentThread().isInterrupted()).isTrue();
+      assertThat(calls).hasValue(0);
+    } finally {
+      Thread.interrupted();
+    }
+  }
+
+  @Test
   void awaitProbeIsCheckedWhenThePolicyIsBuilt() {
     assertThatThrownBy(() -> Policy.builder("p").awaitProbe(Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
