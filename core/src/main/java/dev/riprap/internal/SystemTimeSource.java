@@ -22,6 +22,7 @@ public final class SystemTimeSource implements TimeSource {
    * a million short timeouts do not pile up in the queue.
    */
   private static final class Holder {
+    static final long ANCHOR_MILLIS = 500;
     static final ScheduledThreadPoolExecutor TIMER = newTimer();
 
     private static ScheduledThreadPoolExecutor newTimer() {
@@ -35,6 +36,11 @@ public final class SystemTimeSource implements TimeSource {
               });
       timer.setRemoveOnCancelPolicy(true);
       timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+      // A task that becomes the head of the queue wakes the timer thread. Most tasks are timeouts
+      // that are cancelled long before they are due; with one call at a time, each would be the
+      // head of an otherwise empty queue and cost a wake-up of this thread. A no-op task due
+      // at least every ANCHOR_MILLIS stays ahead of every task due later than that.
+      timer.scheduleAtFixedRate(() -> { }, ANCHOR_MILLIS, ANCHOR_MILLIS, TimeUnit.MILLISECONDS);
       return timer;
     }
   }
