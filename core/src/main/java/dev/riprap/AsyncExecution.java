@@ -174,9 +174,7 @@ final class AsyncExecution<T> implements AttemptContext {
     synchronized (this) {
       if (done || attempt != n) {
         // Ended (timed out, cancelled) since the permission was taken: nobody else releases it.
-        if (p.breaker != null) {
-          p.releaseBreaker();
-        }
+        p.releaseBreaker();
         return;
       }
       breakerPending = true;

@@ -55,12 +55,12 @@ final class HostPolicies {
   private static final class Entry {
     final Policy policy;
     volatile long lastUsed;
-    volatile long lastUse;
+    volatile long useOrder;
 
-    Entry(Policy policy, long lastUsed, long lastUse) {
+    Entry(Policy policy, long lastUsed, long useOrder) {
       this.policy = policy;
       this.lastUsed = lastUsed;
-      this.lastUse = lastUse;
+      this.useOrder = useOrder;
     }
   }
 
@@ -113,7 +113,7 @@ final class HostPolicies {
     if (now - e.lastUsed > 0) {
       e.lastUsed = now;
     }
-    e.lastUse = uses.incrementAndGet();
+    e.useOrder = uses.incrementAndGet();
   }
 
   /** Removes the idle entries and moves {@link #nextSweep} to the earliest next expiry. */
@@ -138,7 +138,7 @@ final class HostPolicies {
     Map.Entry<Key, Entry> eldest = null;
     for (Map.Entry<Key, Entry> m : map.entrySet()) {
       if (!m.getKey().equals(keep)
-          && (eldest == null || m.getValue().lastUse < eldest.getValue().lastUse)) {
+          && (eldest == null || m.getValue().useOrder < eldest.getValue().useOrder)) {
         eldest = m;
       }
     }

@@ -3,17 +3,15 @@ package dev.riprap.http;
 import static com.github.tomakehurst.wiremock.client.WireMock.aResponse;
 import static com.github.tomakehurst.wiremock.client.WireMock.any;
 import static com.github.tomakehurst.wiremock.client.WireMock.anyUrl;
-import static com.github.tomakehurst.wiremock.client.WireMock.get;
 import static com.github.tomakehurst.wiremock.client.WireMock.ok;
 import static com.github.tomakehurst.wiremock.client.WireMock.okJson;
-import static com.github.tomakehurst.wiremock.client.WireMock.post;
 import static com.github.tomakehurst.wiremock.client.WireMock.postRequestedFor;
 import static com.github.tomakehurst.wiremock.client.WireMock.urlPathEqualTo;
-import static com.github.tomakehurst.wiremock.core.WireMockConfiguration.options;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.github.tomakehurst.wiremock.WireMockServer;
+import com.github.tomakehurst.wiremock.client.WireMock;
+
 import com.github.tomakehurst.wiremock.http.Fault;
 import com.github.tomakehurst.wiremock.verification.LoggedRequest;
 import dev.riprap.annotation.CircuitBreaker;
@@ -23,7 +21,6 @@ import dev.riprap.testing.FakeTimeSource;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -33,18 +30,12 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Declarative clients against a real WireMock server on 127.0.0.1. */
-@ExtendWith(LeakCheck.class)
-class HttpApiTest {
-  static WireMockServer server;
-  static HttpClient delegate;
+class HttpApiTest extends WireMockSupport {
 
   /** The client's clock: its sync backoffs advance it themselves. */
   final FakeTimeSource clientTime = new FakeTimeSource();
@@ -54,22 +45,8 @@ class HttpApiTest {
 
   record Item(String id, int stock) {}
 
-  @BeforeAll
-  static void startServer() {
-    server = new WireMockServer(options().bindAddress("127.0.0.1").dynamicPort()
-        .containerThreads(8).jettyAcceptors(1));
-    server.start();
-    delegate = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-  }
-
-  @AfterAll
-  static void stopServer() {
-    server.stop();
-  }
-
   @BeforeEach
-  void reset() {
-    server.resetAll();
+  void newClient() {
     client = clientRetrying(0);
   }
 
@@ -202,8 +179,8 @@ class HttpApiTest {
 
   @Test
   void jsonBodiesAreDecodedIntoTheReturnTypeSyncAndAsync() throws Throwable {
-    server.stubFor(get("/api/items/7").willReturn(okJson("{\"id\":\"7\",\"stock\":4}")));
-    server.stubFor(get("/api/items").willReturn(okJson("[{\"id\":\"1\",\"stock\":2}]")));
+    server.stubFor(WireMock.get("/api/items/7").willReturn(okJson("{\"id\":\"7\",\"stock\":4}")));
+    server.stubFor(WireMock.get("/api/items").willReturn(okJson("[{\"id\":\"1\",\"stock\":2}]")));
     Catalog catalog = api(Catalog.class);
 
     assertThat(catalog.item("7")).isEqualTo(new Item("7", 4));
@@ -215,7 +192,7 @@ class HttpApiTest {
 
   @Test
   void bodiesAreEncodedByType() throws Throwable {
-    server.stubFor(post("/api/items").willReturn(okJson("{\"id\":\"9\",\"stock\":1}")));
+    server.stubFor(WireMock.post("/api/items").willReturn(okJson("{\"id\":\"9\",\"stock\":1}")));
     server.stubFor(any(anyUrl()).atPriority(10).willReturn(aResponse().withStatus(204)));
     Catalog catalog = api(Catalog.class);
 
@@ -242,7 +219,7 @@ class HttpApiTest {
   @Test
   void aNon2xxAnswerIsATypedExceptionSync() {
     server.stubFor(
-        get("/api/items/0")
+        WireMock.get("/api/items/0")
             .willReturn(
                 aResponse().withStatus(404).withHeader("X-Reason", "gone").withBody("no item 0")));
     Catalog catalog = api(Catalog.class);
@@ -261,7 +238,7 @@ class HttpApiTest {
 
   @Test
   void aNon2xxAnswerIsATypedExceptionAsync() {
-    server.stubFor(get("/api/items/0").willReturn(aResponse().withStatus(409).withBody("busy")));
+    server.stubFor(WireMock.get("/api/items/0").willReturn(aResponse().withStatus(409).withBody("busy")));
     Catalog catalog = api(Catalog.class);
 
     assertThatThrownBy(() -> drive(catalog.itemAsync("0")))
@@ -275,7 +252,7 @@ class HttpApiTest {
 
   @Test
   void aMethodReturningTheResponseGetsANon2xxAnswerAsItIs() throws Throwable {
-    server.stubFor(get("/api/items/0").willReturn(aResponse().withStatus(404).withBody("none")));
+    server.stubFor(WireMock.get("/api/items/0").willReturn(aResponse().withStatus(404).withBody("none")));
     Catalog catalog = api(Catalog.class);
 
     HttpResponse<String> sync = catalog.response("0");
@@ -290,7 +267,7 @@ class HttpApiTest {
 
   @Test
   void anUnreadableBodyIsACodecException() {
-    server.stubFor(get("/api/items/7").willReturn(okJson("{not json")));
+    server.stubFor(WireMock.get("/api/items/7").willReturn(okJson("{not json")));
     Catalog catalog = api(Catalog.class);
 
     assertThatThrownBy(() -> catalog.item("7"))
@@ -309,7 +286,7 @@ class HttpApiTest {
 
   @Test
   void aTransportFailureIsTheIoExceptionWhenDeclaredAndUncheckedOtherwise() {
-    server.stubFor(get("/api/down").willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
+    server.stubFor(WireMock.get("/api/down").willReturn(aResponse().withFault(Fault.CONNECTION_RESET_BY_PEER)));
     Transport transport = api(Transport.class);
 
     assertThatThrownBy(transport::declared).isInstanceOf(IOException.class);
@@ -328,7 +305,7 @@ class HttpApiTest {
 
   @Test
   void anInterruptIsThrownAsDeclaredAndTheFlagIsKept() {
-    server.stubFor(get("/api/items/1").willReturn(ok("one")));
+    server.stubFor(WireMock.get("/api/items/1").willReturn(ok("one")));
     Interruptible api = api(Interruptible.class);
 
     Thread.currentThread().interrupt();
@@ -378,7 +355,7 @@ class HttpApiTest {
 
   @Test
   void aMethodRetryRepeatsTransientAnswersButNotOtherOnesSync() {
-    server.stubFor(get("/api/flaky").willReturn(aResponse().withStatus(503)));
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(503)));
     Retried api = api(Retried.class);
 
     assertThatThrownBy(api::flaky)
@@ -387,7 +364,7 @@ class HttpApiTest {
     assertThat(requests()).hasSize(3);
 
     server.resetRequests();
-    server.stubFor(get("/api/flaky").willReturn(aResponse().withStatus(404)));
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(404)));
     assertThatThrownBy(api::flaky)
         .isInstanceOfSatisfying(
             HttpStatusException.class, e -> assertThat(e.statusCode()).isEqualTo(404));
@@ -396,7 +373,7 @@ class HttpApiTest {
 
   @Test
   void aMethodRetryRepeatsTransientAnswersButNotOtherOnesAsync() {
-    server.stubFor(get("/api/flaky").willReturn(aResponse().withStatus(503)));
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(503)));
     Retried api = api(Retried.class);
 
     assertThatThrownBy(() -> drive(api.flakyAsync()))
@@ -405,7 +382,7 @@ class HttpApiTest {
     assertThat(requests()).hasSize(3);
 
     server.resetRequests();
-    server.stubFor(get("/api/flaky").willReturn(aResponse().withStatus(400)));
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(400)));
     assertThatThrownBy(() -> drive(api.flakyAsync()))
         .isInstanceOfSatisfying(
             HttpStatusException.class, e -> assertThat(e.statusCode()).isEqualTo(400));
@@ -416,7 +393,7 @@ class HttpApiTest {
   void aPostIsNotRetriedByTheClientUnlessIdempotent() {
     client.close();
     client = clientRetrying(2);
-    server.stubFor(post("/api/orders").willReturn(aResponse().withStatus(503)));
+    server.stubFor(WireMock.post("/api/orders").willReturn(aResponse().withStatus(503)));
     Retried api = api(Retried.class);
 
     assertThatThrownBy(() -> api.order("one")).isInstanceOf(HttpStatusException.class);
@@ -438,7 +415,7 @@ class HttpApiTest {
     // The client's async backoff runs on its own timer; this test is about which requests are
     // sent, not when, so the client keeps the system clock (its backoff is 10 ms).
     client = clientRetrying(2, dev.riprap.TimeSource.system());
-    server.stubFor(post("/api/orders").willReturn(aResponse().withStatus(503)));
+    server.stubFor(WireMock.post("/api/orders").willReturn(aResponse().withStatus(503)));
     Retried api = api(Retried.class);
 
     assertThatThrownBy(() -> drive(api.orderAsync("one")))
@@ -455,7 +432,7 @@ class HttpApiTest {
 
   @Test
   void everyAttemptOfOneCallCarriesTheSameIdempotencyKey() {
-    server.stubFor(post("/api/orders").willReturn(aResponse().withStatus(502)));
+    server.stubFor(WireMock.post("/api/orders").willReturn(aResponse().withStatus(502)));
     Retried api = api(Retried.class);
 
     assertThatThrownBy(() -> api.retriedOrder("a")).isInstanceOf(HttpStatusException.class);
@@ -484,7 +461,7 @@ class HttpApiTest {
 
   @Test
   void anAttemptTimeoutCutsASlowSyncCallAndClearsTheInterrupt() throws InterruptedException {
-    server.stubFor(get("/api/slow").willReturn(ok("late").withFixedDelay(3_000)));
+    server.stubFor(WireMock.get("/api/slow").willReturn(ok("late").withFixedDelay(3_000)));
     Slow api = api(Slow.class);
     // The method's clock moves once its attempt timer is set: the timer interrupts the caller.
     Thread clock =
@@ -508,7 +485,7 @@ class HttpApiTest {
 
   @Test
   void anAttemptTimeoutCutsASlowAsyncCall() {
-    server.stubFor(get("/api/slow").willReturn(ok("late").withFixedDelay(3_000)));
+    server.stubFor(WireMock.get("/api/slow").willReturn(ok("late").withFixedDelay(3_000)));
     Slow api = api(Slow.class);
 
     CompletableFuture<String> result = api.slowAsync();
@@ -547,7 +524,7 @@ class HttpApiTest {
 
   @Test
   void aFallbackAnswersForAFailedCallSyncAndAsync() throws Throwable {
-    server.stubFor(get("/api/items/5").willReturn(aResponse().withStatus(500)));
+    server.stubFor(WireMock.get("/api/items/5").willReturn(aResponse().withStatus(500)));
     WithFallback api = api(WithFallback.class);
 
     assertThat(api.item("5")).isEqualTo(new Item("5", -500));
@@ -556,8 +533,8 @@ class HttpApiTest {
 
   @Test
   void answersThatAreNotFailuresNeverOpenTheBreakerButFailuresDo() {
-    server.stubFor(get("/api/items/1").willReturn(aResponse().withStatus(404)));
-    server.stubFor(get("/api/items/2").willReturn(aResponse().withStatus(503)));
+    server.stubFor(WireMock.get("/api/items/1").willReturn(aResponse().withStatus(404)));
+    server.stubFor(WireMock.get("/api/items/2").willReturn(aResponse().withStatus(503)));
     WithFallback api = api(WithFallback.class);
 
     // A window of 2 calls at 50%: two counted failures would open it; three 404s do not.
