@@ -81,89 +81,12 @@ import java.util.function.Supplier;
  * no one listens to the events and no timeout is set.
  */
 public final class Policy {
-  private static final long NONE = Long.MAX_VALUE;
-  /** The start of a call whose start was not read (no total timeout, nobody listening). */
-  static final long UNTIMED = Long.MIN_VALUE;
-  private static final CountDownLatch NEVER = new CountDownLatch(1);
-
-  final String name;
-  final Map<String, String> tags;
-  final TimeSource time;
-  final EventStream events;
-  final ShutdownGate gate;
-  final CircuitBreaker breaker;
-  final RateLimiter limiter;
-  final Bulkhead bulkhead;
-  final RetryConfig retry;
-  final int maxAttempts;
-  final Predicate<Throwable> retryOnException;
-  final Predicate<Object> retryOnResult;
-  final IntervalBiFunction<Object> interval;
-  final boolean retryWhenCircuitOpen;
-  /** How long a call refused by the breaker may wait for its next probe; 0 when it does not. */
-  final long probeWaitNanos;
-  /** The breaker's wait in the open state, as its config gives it for the first opening. */
-  private final long openWaitNanos;
-  private static final long ONE_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
-  /** How often a call waiting for a probe's outcome looks at the breaker again. */
-  private final long probeStepNanos;
-  /** Counts the openings this policy saw; a waiting call gives up when it changes. */
-  private volatile long openings;
-  /** When this policy saw the breaker open last ({@link TimeSource#nanoTime()}). */
-  private volatile long openedAt;
-  final RetryBudget budget;
-  final long attemptTimeoutNanos;
-  final long totalTimeoutNanos;
-  final Executor asyncExecutor;
-  final Consumer<Object> discarded;
-  final Executor timeoutExecutor;
-  /**
-   * The breaker state this policy last saw. Transitions are detected by comparing it with the
-   * breaker's state around each attempt, not by a resilience4j event consumer: registering any
-   * consumer makes resilience4j allocate an event on every call (resilience4j #1391).
-   */
-  private final AtomicReference<CircuitBreaker.State> observedState;
-  /**
-   * Whether the breaker looks at results (a record-result predicate or a transition on result).
-   * When it does not, a returned value is recorded with {@code onSuccess}, which resilience4j does
-   * without wrapping the result (its {@code onResult} allocates an {@code Either} per call).
-   */
-  final boolean breakerReadsResults;
+  private final Pipeline pipeline;
   private final Builder source;
 
-  private Policy(Builder b, CircuitBreaker breaker, RateLimiter limiter, Bulkhead bulkhead) {
-    this.name = b.name;
-    this.tags = Collections.unmodifiableMap(new LinkedHashMap<>(b.tags));
-    this.time = b.timeSource;
-    this.events = new EventStream(b.parentEvents);
-    this.gate = b.gate;
-    this.breaker = breaker;
-    this.limiter = limiter;
-    this.bulkhead = bulkhead;
-    this.retry = b.retryConfig;
-    this.maxAttempts = retry == null ? 1 : retry.getMaxAttempts();
-    Predicate<Throwable> onException = retry == null ? null : retry.getExceptionPredicate();
-    Predicate<Object> onResult = retry == null ? null : retry.getResultPredicate();
-    // resilience4j leaves these null when not configured: every exception is retried, no result is.
-    this.retryOnException = onException != null ? onException : t -> true;
-    this.retryOnResult = onResult != null ? onResult : r -> false;
-    this.interval = retry == null ? null : retry.getIntervalBiFunction();
-    this.retryWhenCircuitOpen = b.retryWhenCircuitOpen;
-    this.probeWaitNanos = b.probeWait == null ? 0 : b.probeWait.toNanos();
-    Long openMillis = breaker == null ? null
-        : breaker.getCircuitBreakerConfig().getWaitIntervalFunctionInOpenState().apply(1);
-    this.openWaitNanos = openMillis == null ? 0 : TimeUnit.MILLISECONDS.toNanos(openMillis);
-    this.probeStepNanos = Math.max(ONE_MILLI, openWaitNanos / 20);
-    this.budget = b.budget;
-    this.attemptTimeoutNanos = b.attemptTimeout == null ? NONE : b.attemptTimeout.toNanos();
-    this.totalTimeoutNanos = b.totalTimeout == null ? NONE : b.totalTimeout.toNanos();
-    this.asyncExecutor = b.asyncExecutor;
-    this.discarded = b.discarded;
-    this.timeoutExecutor = b.timeoutExecutor;
+  private Policy(Builder b, Pipeline pipeline) {
+    this.pipeline = pipeline;
     this.source = b.copy();
-    this.observedState =
-        breaker == null ? null : new AtomicReference<>(breaker.getState());
-    this.breakerReadsResults = breaker != null && readsResults(breaker.getCircuitBreakerConfig());
   }
 
   /**
@@ -207,7 +130,7 @@ public final class Policy {
    * @throws RejectedException when the policy refused the call or it timed out
    */
   public <T, E extends Throwable> T call(ThrowingSupplier<? extends T, E> work) throws E {
-    return execSync(work, null);
+    return execSync(Objects.requireNonNull(work, "work"), null);
   }
 
   /**
@@ -292,7 +215,7 @@ public final class Policy {
    */
   public <T> CompletableFuture<T> callAsync(Supplier<? extends CompletionStage<? extends T>> work) {
     Objects.requireNonNull(work, "work");
-    return new AsyncExecution<T>(this, ctx -> work.get(), null).start();
+    return execAsync(ctx -> work.get(), null);
   }
 
   /**
@@ -306,8 +229,7 @@ public final class Policy {
   public <T> CompletableFuture<T> callAsync(
       Supplier<? extends CompletionStage<? extends T>> work, Fallback<T> fallback) {
     Objects.requireNonNull(work, "work");
-    return new AsyncExecution<T>(this, ctx -> work.get(), Objects.requireNonNull(fallback))
-        .start();
+    return execAsync(ctx -> work.get(), Objects.requireNonNull(fallback, "fallback"));
   }
 
   /**
@@ -319,7 +241,7 @@ public final class Policy {
    */
   public <T> CompletableFuture<T> executeAsync(
       Function<AttemptContext, ? extends CompletionStage<? extends T>> work) {
-    return new AsyncExecution<T>(this, Objects.requireNonNull(work, "work"), null).start();
+    return execAsync(Objects.requireNonNull(work, "work"), null);
   }
 
   /**
@@ -332,9 +254,7 @@ public final class Policy {
    */
   public <T> CompletableFuture<T> executeAsync(
       Function<AttemptContext, ? extends CompletionStage<? extends T>> work, Fallback<T> fallback) {
-    return new AsyncExecution<T>(
-            this, Objects.requireNonNull(work, "work"), Objects.requireNonNull(fallback))
-        .start();
+    return execAsync(Objects.requireNonNull(work, "work"), Objects.requireNonNull(fallback, "fallback"));
   }
 
   // ---------------------------------------------------------------- decorators
@@ -409,7 +329,7 @@ public final class Policy {
    * @return the name
    */
   public String name() {
-    return name;
+    return pipeline.name;
   }
 
   /**
@@ -418,7 +338,7 @@ public final class Policy {
    * @return an unmodifiable map
    */
   public Map<String, String> tags() {
-    return tags;
+    return pipeline.tags;
   }
 
   /**
@@ -428,7 +348,7 @@ public final class Policy {
    * @return the stream
    */
   public EventStream events() {
-    return events;
+    return pipeline.events;
   }
 
   /**
@@ -437,7 +357,7 @@ public final class Policy {
    * @return the breaker
    */
   public Optional<CircuitBreaker> circuitBreaker() {
-    return Optional.ofNullable(breaker);
+    return pipeline.breaker == null ? Optional.empty() : Optional.of(pipeline.breaker.breaker);
   }
 
   /**
@@ -446,7 +366,7 @@ public final class Policy {
    * @return the limiter
    */
   public Optional<RateLimiter> rateLimiter() {
-    return Optional.ofNullable(limiter);
+    return pipeline.limiter == null ? Optional.empty() : Optional.of(pipeline.limiter.limiter);
   }
 
   /**
@@ -455,7 +375,9 @@ public final class Policy {
    * @return the bulkhead
    */
   public Optional<Bulkhead> bulkhead() {
-    return Optional.ofNullable(bulkhead);
+    return pipeline.bulkhead == null
+        ? Optional.empty()
+        : Optional.of(pipeline.bulkhead.bulkhead);
   }
 
   /**
@@ -464,7 +386,7 @@ public final class Policy {
    * @return the resilience4j retry config
    */
   public Optional<RetryConfig> retryConfig() {
-    return Optional.ofNullable(retry);
+    return Optional.ofNullable(source.retryConfig);
   }
 
   /**
@@ -473,7 +395,7 @@ public final class Policy {
    * @return the budget
    */
   public Optional<RetryBudget> retryBudget() {
-    return Optional.ofNullable(budget);
+    return Optional.ofNullable(pipeline.budget);
   }
 
   /**
@@ -482,9 +404,7 @@ public final class Policy {
    * @return the attempt timeout
    */
   public Optional<Duration> attemptTimeout() {
-    return attemptTimeoutNanos == NONE
-        ? Optional.empty()
-        : Optional.of(Duration.ofNanos(attemptTimeoutNanos));
+    return Optional.ofNullable(source.attemptTimeout);
   }
 
   /**
@@ -493,9 +413,7 @@ public final class Policy {
    * @return the total timeout
    */
   public Optional<Duration> totalTimeout() {
-    return totalTimeoutNanos == NONE
-        ? Optional.empty()
-        : Optional.of(Duration.ofNanos(totalTimeoutNanos));
+    return Optional.ofNullable(source.totalTimeout);
   }
 
   /**
@@ -505,7 +423,7 @@ public final class Policy {
    * @return the longest wait
    */
   public Optional<Duration> awaitProbe() {
-    return probeWaitNanos == 0 ? Optional.empty() : Optional.of(Duration.ofNanos(probeWaitNanos));
+    return Optional.ofNullable(source.probeWait);
   }
 
   /**
@@ -514,7 +432,7 @@ public final class Policy {
    * @return the gate
    */
   public Optional<ShutdownGate> shutdownGate() {
-    return Optional.ofNullable(gate);
+    return Optional.ofNullable(pipeline.gate);
   }
 
   /**
@@ -523,638 +441,29 @@ public final class Policy {
    * @return the time source
    */
   public TimeSource timeSource() {
-    return time;
+    return pipeline.time;
   }
 
   @Override
   public String toString() {
-    return "Policy{" + name + (tags.isEmpty() ? "" : ", tags=" + tags) + '}';
+    return "Policy{" + pipeline.name + (pipeline.tags.isEmpty() ? "" : ", tags=" + pipeline.tags)
+        + '}';
   }
 
-  // ---------------------------------------------------------------- the sync loop
-
-  // The hot path is kept in small methods with the rare branches (rejections, waits, events) moved
-  // out of line: the JIT compiler inlines a hot method only up to 325 bytecodes, and a call it does
-  // not inline costs more than a whole strategy (see docs/benchmarks/analysis.md).
+  // ---------------------------------------------------------------- the drivers
 
   @SuppressWarnings("unchecked")
   private <T, E extends Throwable> T execSync(Object work, Fallback<T> fallback) throws E {
-    Objects.requireNonNull(work, "work");
-    // A clock read costs about as much as a whole strategy: read the start only when a total
-    // timeout needs it or someone listens for the call's duration.
-    long start =
-        totalTimeoutNanos != NONE || events.hasListeners() ? time.nanoTime() : UNTIMED;
-    if (gate != null && !gate.tryEnter()) {
-      return (T) finishSync(null, rejection(RejectionReason.SHUTTING_DOWN, null, null), fallback,
-          0, start);
-    }
     try {
-      long deadline = totalTimeoutNanos == NONE ? NONE : start + totalTimeoutNanos;
-      if (budget != null) {
-        budget.recordCall();
-      }
-      SyncContext ctx = work instanceof AttemptFunction ? new SyncContext(this, deadline) : null;
-      int attempt = 0;
-      Object result;
-      Throwable failure;
-      do {
-        attempt++;
-        result = null;
-        failure = null;
-        try {
-          result = attemptSync(work, ctx, attempt, deadline);
-        } catch (Throwable t) {
-          failure = t;
-        }
-      } while (retry != null && (failure != null || retryOnResult.test(result))
-          && waitToRetry(attempt, result, failure, deadline));
-      return (T) finishSync(result, failure, fallback, attempt, start);
-    } finally {
-      if (gate != null) {
-        gate.exit();
-      }
-    }
-  }
-
-  /**
-   * After a retryable-looking outcome: decides on a retry and waits for it. Returns whether to make
-   * another attempt.
-   */
-  private boolean waitToRetry(int attempt, Object result, Throwable failure, long deadline) {
-    boolean interrupted =
-        failure instanceof InterruptedException || Thread.currentThread().isInterrupted();
-    long delay = retryDelay(attempt, result, failure, deadline, interrupted);
-    if (delay < 0) {
-      return false;
-    }
-    try {
-      boolean cut = time.await(gate == null ? NEVER : gate.drainSignal(), delay);
-      if (cut) {
-        gate.recordCutShort();
-        abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
-        return false;
-      }
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      abandoned(attempt, RetryAbandoned.Reason.INTERRUPTED, result, failure);
-      return false;
-    }
-    return true;
-  }
-
-  @SuppressWarnings("unchecked")
-  private <E extends Throwable> Object finishSync(
-      Object result, Throwable failure, Fallback<?> fallback, int attempts, long start) throws E {
-    if (failure == null) {
-      completed(CallCompleted.Outcome.SUCCESS, null, attempts, start);
-      return result;
-    }
-    if (fallback != null && fallback.handles(failure)) {
-      Object value;
-      try {
-        value = fallback.apply(failure);
-      } catch (RuntimeException | Error e) {
-        completed(CallCompleted.Outcome.FAILURE, null, attempts, start);
-        throw e;
-      }
-      if (events.hasListeners()) {
-        events.publish(new FallbackApplied(name, tags, time.instant(), failure));
-      }
-      completed(CallCompleted.Outcome.FALLBACK, null, attempts, start);
-      return value;
-    }
-    completedWithFailure(failure, attempts, start);
-    throw (E) failure;
-  }
-
-  /** One attempt: breaker, limiter, bulkhead, timeout, call. Returns the result or throws. */
-  private Object attemptSync(Object work, SyncContext ctx, int attempt, long deadline)
-      throws Throwable {
-    if (breaker != null) {
-      boolean permitted = breaker.tryAcquirePermission();
-      observeBreaker();
-      if (!permitted && !(probeWaitNanos > 0 && awaitProbe(deadline))) {
-        throw circuitOpen();
-      }
-    }
-    if (limiter != null) {
-      long wait = limiter.reservePermission();
-      if (wait != 0) {
-        awaitLimiter(wait);
-      }
-    }
-    if (bulkhead != null && !bulkhead.tryAcquirePermission()) {
-      throw bulkheadFull();
-    }
-    // The attempt's start matters to the breaker (slow calls) and the timeouts only.
-    boolean timed = breaker != null || attemptTimeoutNanos != NONE || deadline != NONE;
-    long t0 = timed ? time.nanoTime() : 0L;
-    long timeout = Math.min(attemptTimeoutNanos, deadline == NONE ? NONE : deadline - t0);
-    if (timeout <= 0) {
-      throw noTimeLeft(attempt);
-    }
-    Object result;
-    try {
-      if (ctx != null) {
-        ctx.attempt = attempt;
-        ctx.attemptDeadline = timeout == NONE ? NONE : t0 + timeout;
-      }
-      result = timeout == NONE ? invoke(work, ctx) : invokeWithTimeout(work, ctx, timeout, t0,
-          deadline, attempt);
+      return (T) new SyncCall(pipeline, work).run(fallback);
     } catch (Throwable t) {
-      throw attemptFailed(t, t0);
-    }
-    if (bulkhead != null) {
-      bulkhead.onComplete();
-    }
-    if (breaker != null) {
-      recordResult(time.nanoTime() - t0, result);
-      observeBreaker();
-    }
-    return result;
-  }
-
-  /**
-   * The breaker refused this attempt: waits, within {@link #probeWaitNanos} and the deadline, until
-   * the open period ends and, if another call is the probe, until the probe's outcome is known.
-   * Returns whether the breaker then let this attempt through (it holds the permission).
-   */
-  private boolean awaitProbe(long deadline) throws InterruptedException {
-    long opening = openings;
-    long until = time.nanoTime() + probeWaitNanos;
-    long wait;
-    while ((wait = probeWait(opening, until, deadline)) >= 0) {
-      try {
-        if (wait > 0 && time.await(gate == null ? NEVER : gate.drainSignal(), wait)) {
-          // A drain began: no more waiting.
-          return false;
-        }
-      } catch (InterruptedException e) {
-        // The call ends with the interrupt, and the caller's thread keeps its flag.
-        Thread.currentThread().interrupt();
-        throw e;
-      }
-      boolean permitted = breaker.tryAcquirePermission();
-      observeBreaker();
-      if (permitted) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * How long a call refused by the breaker waits before asking it again, or -1 to give up: until
-   * the end of the open period this policy saw begin, then in short steps while a probe is out. It
-   * gives up when the breaker opened again since the call began waiting ({@code opening}: the
-   * probe failed), when the wait would pass {@code until} or the deadline, and for states that no
-   * probe ends (forced open, disabled).
-   */
-  long probeWait(long opening, long until, long deadline) {
-    long now = time.nanoTime();
-    long limit = deadline == NONE ? until : Math.min(until, deadline);
-    CircuitBreaker.State state = breaker.getState();
-    long wait;
-    if (state == CircuitBreaker.State.OPEN) {
-      if (openings != opening) {
-        return -1;
-      }
-      // resilience4j lets the first call through once its clock is past the open period's end.
-      wait = Math.max(probeStepNanos, openedAt + openWaitNanos + ONE_MILLI - now);
-    } else if (state == CircuitBreaker.State.HALF_OPEN) {
-      wait = probeStepNanos;
-    } else if (state == CircuitBreaker.State.CLOSED) {
-      return 0;
-    } else {
-      return -1;
-    }
-    if (now + wait > limit) {
-      // The breaker cannot let the call through before its limit: no point waiting for it.
-      return state == CircuitBreaker.State.HALF_OPEN && limit > now ? limit - now : -1;
-    }
-    return wait;
-  }
-
-  long openings() {
-    return openings;
-  }
-
-  RejectedException circuitOpen() {
-    return rejection(
-        RejectionReason.CIRCUIT_OPEN,
-        null,
-        CallNotPermittedException.createCallNotPermittedException(breaker));
-  }
-
-  /** The limiter asked for a wait ({@code wait > 0}) or refused ({@code wait < 0}). */
-  private void awaitLimiter(long wait) throws InterruptedException {
-    if (wait < 0) {
-      releaseBreaker();
-      throw rejection(
-          RejectionReason.RATE_LIMITED,
-          null,
-          RequestNotPermitted.createRequestNotPermitted(limiter));
-    }
-    try {
-      time.await(NEVER, wait);
-    } catch (InterruptedException e) {
-      releaseBreaker();
-      throw e;
+      throw (E) t;
     }
   }
 
-  private RejectedException bulkheadFull() {
-    releaseBreaker();
-    return rejection(
-        RejectionReason.BULKHEAD_FULL,
-        null,
-        BulkheadFullException.createBulkheadFullException(bulkhead));
-  }
-
-  /** The limiter's wait used up the total budget: the attempt never ran, nothing is recorded. */
-  private RejectedException noTimeLeft(int attempt) {
-    if (bulkhead != null) {
-      bulkhead.onComplete();
-    }
-    releaseBreaker();
-    return timedOut(attempt, 0, true);
-  }
-
-  /** Releases the attempt's permits after it threw, records the failure, returns it. */
-  private Throwable attemptFailed(Throwable t, long t0) {
-    if (bulkhead != null) {
-      bulkhead.onComplete();
-    }
-    if (breaker != null) {
-      Throwable recorded =
-          t instanceof RejectedException && ((RejectedException) t).reason()
-              == RejectionReason.TIMED_OUT ? t.getCause() : t;
-      breaker.onError(time.nanoTime() - t0, TimeUnit.NANOSECONDS, recorded);
-      observeBreaker();
-    }
-    return t;
-  }
-
-  @SuppressWarnings("unchecked")
-  private static Object invoke(Object work, SyncContext ctx) throws Throwable {
-    if (ctx != null) {
-      return ((AttemptFunction<Object, Throwable>) work).apply(ctx);
-    }
-    return ((ThrowingSupplier<Object, Throwable>) work).get();
-  }
-
-  /**
-   * Runs the work on the calling thread and interrupts it from the timer at the deadline: no thread
-   * hop, one timer task per attempt. The interrupt never leaks into the caller's later code: when
-   * the timer fired, the flag it set is cleared before returning.
-   */
-  private Object invokeWithTimeout(
-      Object work, SyncContext ctx, long timeout, long t0, long deadline, int attempt)
-      throws Throwable {
-    if (timeoutExecutor != null) {
-      return invokeOffloaded(work, ctx, timeout, t0, deadline, attempt);
-    }
-    Interrupter interrupter = new Interrupter(Thread.currentThread());
-    Cancellable timer = time.schedule(interrupter, timeout);
-    Object result;
-    Throwable failure = null;
-    try {
-      result = invoke(work, ctx);
-    } catch (Throwable t) {
-      result = null;
-      failure = t;
-    }
-    timer.cancel();
-    if (interrupter.finish()) {
-      if (failure == null) {
-        discard(result);
-      }
-      boolean total = deadline != NONE && t0 + timeout >= deadline;
-      RejectedException e = timedOut(attempt, timeout, total);
-      if (failure != null && !(failure instanceof InterruptedException)) {
-        e.addSuppressed(failure);
-      }
-      throw e;
-    }
-    if (failure != null) {
-      throw failure;
-    }
-    return result;
-  }
-
-  /**
-   * Runs the attempt on the timeout executor and waits for it at most {@code timeout}: the caller's
-   * wait is bounded even when the work ignores interrupts. On timeout the work is interrupted
-   * ({@code cancel(true)}) and left to end on its own thread; the caller returns at once.
-   */
-  private Object invokeOffloaded(
-      Object work, SyncContext ctx, long timeout, long t0, long deadline, int attempt)
-      throws Throwable {
-    java.util.concurrent.FutureTask<Object> task =
-        new java.util.concurrent.FutureTask<>(() -> {
-          try {
-            return invoke(work, ctx);
-          } catch (Exception | Error e) {
-            throw e;
-          } catch (Throwable t) {
-            throw new java.util.concurrent.ExecutionException(t);
-          }
-        });
-    timeoutExecutor.execute(task);
-    try {
-      return task.get(timeout, TimeUnit.NANOSECONDS);
-    } catch (java.util.concurrent.ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof java.util.concurrent.ExecutionException && cause.getCause() != null) {
-        cause = cause.getCause();
-      }
-      throw cause;
-    } catch (TimeoutException e) {
-      task.cancel(true);
-      boolean total = deadline != NONE && t0 + timeout >= deadline;
-      throw timedOut(attempt, timeout, total);
-    } catch (InterruptedException e) {
-      // The caller was interrupted: stop the work too, and keep the caller's flag.
-      task.cancel(true);
-      throw e;
-    }
-  }
-
-  RejectedException timedOut(int attempt, long timeoutNanos, boolean total) {
-    String what = (total ? "total timeout " : "attempt timeout ")
-        + Durations.format(Duration.ofNanos(timeoutNanos));
-    if (events.hasListeners()) {
-      events.publish(
-          new AttemptTimedOut(
-              name, tags, time.instant(), attempt, Duration.ofNanos(timeoutNanos), total));
-    }
-    return new TimedOut(name, what, total);
-  }
-
-  /** A timeout rejection that remembers whether the total timeout (which ends the call) fired. */
-  static final class TimedOut extends RejectedException {
-    private static final long serialVersionUID = 1L;
-    final boolean total;
-
-    TimedOut(String policy, String what, boolean total) {
-      super(policy, RejectionReason.TIMED_OUT, what,
-          new TimeoutException(what + " expired"));
-      this.total = total;
-    }
-  }
-
-  /** Interrupts the attempt's thread once at the deadline, and lets the thread undo it. */
-  private static final class Interrupter extends AtomicInteger implements Runnable {
-    private static final long serialVersionUID = 1L;
-    private static final int RUNNING = 0;
-    private static final int FIRING = 1;
-    private static final int FIRED = 2;
-    private static final int DONE = 3;
-    private final transient Thread thread;
-
-    Interrupter(Thread thread) {
-      this.thread = thread;
-    }
-
-    @Override
-    public void run() {
-      if (compareAndSet(RUNNING, FIRING)) {
-        thread.interrupt();
-        set(FIRED);
-      }
-    }
-
-    /** Called by the attempt's thread when the work returned; true if the timer fired. */
-    boolean finish() {
-      if (compareAndSet(RUNNING, DONE)) {
-        return false;
-      }
-      while (get() != FIRED) {
-        Thread.onSpinWait();
-      }
-      Thread.interrupted();
-      return true;
-    }
-  }
-
-  private static final class SyncContext implements AttemptContext {
-    private final Policy policy;
-    private final long deadline;
-    int attempt;
-    long attemptDeadline;
-
-    SyncContext(Policy policy, long deadline) {
-      this.policy = policy;
-      this.deadline = deadline;
-    }
-
-    @Override
-    public int attempt() {
-      return attempt;
-    }
-
-    @Override
-    public long remainingNanos() {
-      return attemptDeadline == NONE
-          ? NONE
-          : Math.max(0, attemptDeadline - policy.time.nanoTime());
-    }
-
-    @Override
-    public boolean retryPossible() {
-      return policy.retryPossible(attempt, deadline);
-    }
-  }
-
-  // ---------------------------------------------------------------- shared decisions
-
-  boolean retryPossible(int attempt, long deadline) {
-    return retry != null
-        && attempt < maxAttempts
-        && (gate == null || !gate.isDraining())
-        && (deadline == NONE || time.nanoTime() < deadline)
-        && (budget == null || budget.hasRetryToken());
-  }
-
-  private static final CircuitBreakerConfig BREAKER_DEFAULTS = CircuitBreakerConfig.ofDefaults();
-
-  private static boolean readsResults(CircuitBreakerConfig c) {
-    return c.getRecordResultPredicate() != BREAKER_DEFAULTS.getRecordResultPredicate()
-        || c.getTransitionOnResult() != BREAKER_DEFAULTS.getTransitionOnResult();
-  }
-
-  /** Records a returned value with the breaker: as a result only if the breaker reads results. */
-  void recordResult(long nanos, Object result) {
-    if (breakerReadsResults) {
-      breaker.onResult(nanos, TimeUnit.NANOSECONDS, result);
-    } else {
-      breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
-    }
-  }
-
-  /**
-   * Publishes a {@link CircuitStateChanged} if the breaker's state differs from the one this
-   * policy saw last. Called after every permission check and every recorded outcome, which is
-   * where resilience4j makes its transitions (a transition made elsewhere, by another policy
-   * sharing the breaker or by hand, is reported at this policy's next attempt). One volatile read
-   * when nothing changed; nothing allocated.
-   */
-  void observeBreaker() {
-    CircuitBreaker.State now = breaker.getState();
-    CircuitBreaker.State seen = observedState.get();
-    if (now != seen) {
-      breakerChanged(seen, now);
-    }
-  }
-
-  private void breakerChanged(CircuitBreaker.State seen, CircuitBreaker.State now) {
-    if (!observedState.compareAndSet(seen, now)) {
-      return;
-    }
-    if (now == CircuitBreaker.State.OPEN) {
-      openedAt = time.nanoTime();
-      openings++;
-    }
-    if (events.hasListeners()) {
-      events.publish(
-          new CircuitStateChanged(name, tags, time.instant(), breaker.getName(), seen, now));
-    }
-  }
-
-  /** Hands a result the call will not return to the discarded-result handler, if any. */
-  void discard(Object result) {
-    if (discarded != null && result != null) {
-      try {
-        discarded.accept(result);
-      } catch (RuntimeException e) {
-        System.getLogger(Policy.class.getName())
-            .log(System.Logger.Level.WARNING, "discarded-result handler of " + this + " threw", e);
-      }
-    }
-  }
-
-  void releaseBreaker() {
-    if (breaker != null) {
-      breaker.releasePermission();
-    }
-  }
-
-  RejectedException rejection(RejectionReason reason, String detail, Throwable cause) {
-    if (events.hasListeners()) {
-      events.publish(new CallRejected(name, tags, time.instant(), reason));
-    }
-    return new RejectedException(name, reason, detail, cause);
-  }
-
-  /**
-   * The retry decision, one ladder for sync and async. Returns the wait in nanoseconds before the
-   * next attempt, or -1 to end the call with this attempt's outcome.
-   */
-  long retryDelay(int attempt, Object result, Throwable failure, long deadline, boolean interrupted) {
-    // No retry strategy: every outcome is final.
-    if (retry == null) {
-      return -1;
-    }
-    if (failure != null) {
-      // An interrupt means "stop now": never retry through it.
-      if (interrupted) {
-        return -1;
-      }
-      if (failure instanceof RejectedException) {
-        RejectedException r = (RejectedException) failure;
-        // Shutting down and the total timeout end the call; an open breaker would only reject
-        // again, so it is not retried unless asked for.
-        if (r.reason() == RejectionReason.SHUTTING_DOWN
-            || (failure instanceof TimedOut && ((TimedOut) failure).total)
-            || (r.reason() == RejectionReason.CIRCUIT_OPEN && !retryWhenCircuitOpen)) {
-          return -1;
-        }
-      }
-      // An Error (out of memory, a failed assertion) is a bug or a dying JVM, not a flaky call.
-      if (failure instanceof Error) {
-        return -1;
-      }
-      // The retry config decides which exceptions are worth another attempt.
-      if (!retryOnException.test(failure)) {
-        return -1;
-      }
-    } else if (!retryOnResult.test(result)) {
-      // A result the retry does not flag is a success.
-      return -1;
-    }
-    // The outcome is retryable; from here on, a limit that stops the retry is reported.
-    if (attempt >= maxAttempts) {
-      abandoned(attempt, RetryAbandoned.Reason.MAX_ATTEMPTS, result, failure);
-      return -1;
-    }
-    if (gate != null && gate.isDraining()) {
-      gate.recordCutShort();
-      abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
-      return -1;
-    }
-    Either<Throwable, Object> outcome = failure != null ? Either.left(failure) : Either.right(result);
-    Long millis = interval.apply(attempt, outcome);
-    long delay = millis == null ? 0 : TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
-    // A wait that would end past the total timeout is not worth starting.
-    if (deadline != NONE && time.nanoTime() + delay >= deadline) {
-      abandoned(attempt, RetryAbandoned.Reason.DEADLINE, result, failure);
-      return -1;
-    }
-    // The budget keeps retries from multiplying the load on a failing downstream.
-    if (budget != null && !budget.tryAcquireRetry()) {
-      abandoned(attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
-      return -1;
-    }
-    if (failure == null) {
-      // The retried result will not be returned: let its owner release it.
-      java.util.function.BiConsumer<Integer, Object> consume =
-          retry.getConsumeResultBeforeRetryAttempt();
-      if (consume != null) {
-        consume.accept(attempt, result);
-      }
-      discard(result);
-    }
-    if (events.hasListeners()) {
-      events.publish(
-          new RetryScheduled(
-              name, tags, time.instant(), attempt, Duration.ofNanos(delay), failure,
-              failure == null ? result : null));
-    }
-    return delay;
-  }
-
-  void abandoned(int attempt, RetryAbandoned.Reason reason, Object result, Throwable failure) {
-    if (events.hasListeners()) {
-      events.publish(
-          new RetryAbandoned(name, tags, time.instant(), attempt, reason, failure,
-              failure == null ? result : null));
-    }
-  }
-
-  void completed(CallCompleted.Outcome outcome, RejectionReason reason, int attempts, long start) {
-    if (events.hasListeners()) {
-      events.publish(
-          new CallCompleted(
-              name, tags, time.instant(), outcome, reason, attempts,
-              // A listener that subscribed during an untimed call gets a zero duration.
-              start == UNTIMED ? Duration.ZERO : Duration.ofNanos(time.nanoTime() - start)));
-    }
-  }
-
-  void completedWithFailure(Throwable failure, int attempts, long start) {
-    if (!events.hasListeners()) {
-      return;
-    }
-    if (failure instanceof RejectedException) {
-      RejectionReason reason = ((RejectedException) failure).reason();
-      completed(
-          reason == RejectionReason.TIMED_OUT
-              ? CallCompleted.Outcome.TIMED_OUT
-              : CallCompleted.Outcome.REJECTED,
-          reason, attempts, start);
-    } else {
-      completed(CallCompleted.Outcome.FAILURE, null, attempts, start);
-    }
+  private <T> CompletableFuture<T> execAsync(
+      Function<AttemptContext, ? extends CompletionStage<? extends T>> work, Fallback<T> fallback) {
+    return new AsyncCall<T>(pipeline, work, fallback).start();
   }
 
   // ---------------------------------------------------------------- builder
@@ -1167,7 +476,7 @@ public final class Policy {
    * immutable and thread-safe.
    */
   public static final class Builder {
-    private String name;
+    String name;
     private final Map<String, String> tags = new LinkedHashMap<>();
     private TimeSource timeSource = TimeSource.system();
     private EventStream parentEvents;
@@ -1178,12 +487,12 @@ public final class Policy {
     private RateLimiter limiterInstance;
     private BulkheadConfig bulkheadConfig;
     private Bulkhead bulkheadInstance;
-    private RetryConfig retryConfig;
+    RetryConfig retryConfig;
     private boolean retryWhenCircuitOpen;
-    private Duration probeWait;
+    Duration probeWait;
     private RetryBudget budget;
-    private Duration attemptTimeout;
-    private Duration totalTimeout;
+    Duration attemptTimeout;
+    Duration totalTimeout;
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private Consumer<Object> discarded;
     private Executor timeoutExecutor;
@@ -1663,7 +972,33 @@ public final class Policy {
       if (bh == null && bulkheadConfig != null) {
         bh = Bulkhead.of(name, bulkheadConfig);
       }
-      return new Policy(this, cb, rl, bh);
+      return new Policy(this, pipeline(cb, rl, bh));
+    }
+
+    /** The engine's view of these settings, with the strategy instances this build made. */
+    private Pipeline pipeline(CircuitBreaker cb, RateLimiter rl, Bulkhead bh) {
+      BreakerStep breakerStep =
+          cb == null ? null : new BreakerStep(cb, timeSource, probeWait == null ? 0 : Pipeline.nanos(probeWait));
+      Pipeline p = new Pipeline(
+          name,
+          Collections.unmodifiableMap(new LinkedHashMap<>(tags)),
+          timeSource,
+          new EventStream(parentEvents),
+          gate,
+          budget,
+          breakerStep,
+          rl == null ? null : new LimiterStep(rl),
+          bh == null ? null : new BulkheadStep(bh),
+          retryConfig == null ? null : new RetryRule(retryConfig, retryWhenCircuitOpen),
+          Pipeline.nanos(attemptTimeout),
+          Pipeline.nanos(totalTimeout),
+          asyncExecutor,
+          timeoutExecutor,
+          discarded);
+      if (breakerStep != null) {
+        breakerStep.attach(p);
+      }
+      return p;
     }
   }
 }

@@ -1,0 +1,196 @@
+package dev.riprap;
+
+import dev.riprap.event.CallCompleted;
+import dev.riprap.event.FallbackApplied;
+import io.github.resilience4j.bulkhead.Bulkhead;
+
+/**
+ * What one call through a policy shares between its driver and its steps: the attempt counter, the
+ * permits the current attempt holds, the deadline, and the decisions both drivers make the same
+ * way (retry, fallback, completion). {@link SyncCall} drives it on the caller's thread, {@link
+ * AsyncCall} on stage completions and timer tasks.
+ *
+ * <p>Fields are written only by whoever owns the call at the moment: the caller's thread for a
+ * sync call; for an async call, the party that won its state word ({@link AsyncCall}).
+ */
+abstract class Call extends Outcome {
+  /** Earlier attempts' failures kept to attach to the last one: enough to see a pattern. */
+  private static final int EARLIER_KEPT = 4;
+
+  final Pipeline p;
+  long start;
+  long deadline = Pipeline.NONE;
+  int attempt;
+  /** How many of {@link Pipeline#steps} hold a permit for the current attempt. */
+  int held;
+  /** Probe-wait state of the current attempt (see {@link BreakerStep#acquire}). */
+  boolean probing;
+  long probeOpening;
+  long probeUntil;
+  /** The failures of earlier attempts, kept only once a retry happened. */
+  private Throwable[] earlier;
+
+  Call(Pipeline p) {
+    this.p = p;
+  }
+
+  /**
+   * A bulkhead whose own wait may outlast the deadline: takes its permit waiting at most {@code
+   * remainingNanos}. The async driver cannot bound resilience4j's blocking wait (it ends the call
+   * at the deadline from the timer and gives the permit back when the wait ends); the sync driver
+   * can.
+   */
+  long enterWithin(Bulkhead bulkhead, long remainingNanos) {
+    return bulkhead.tryAcquirePermission() ? Step.GO : Step.REFUSED;
+  }
+
+  /**
+   * Step {@code i} answered something other than {@link Step#GO} for the current attempt: turns a
+   * breaker's refusal into a wait for its probe where the policy allows it, and a bulkhead wait
+   * that could outlast the deadline into a bounded one. Returns the answer the driver acts on.
+   */
+  final long resolve(int i, long answer, long remainingNanos) {
+    Step step = p.steps[i];
+    if (answer == Step.REFUSED && step == p.breaker && p.breaker.probeWaitNanos > 0) {
+      long wait = p.breaker.probeWait(this, remainingNanos);
+      return wait < 0 ? Step.REFUSED : Step.askAgainIn(wait);
+    }
+    if (answer == Step.BLOCKS) {
+      return enterWithin(p.bulkhead.bulkhead, remainingNanos);
+    }
+    return answer;
+  }
+
+  // ---------------------------------------------------------------- permits
+
+  /** Gives back the permits of an attempt that never ran, innermost first. */
+  final void releaseHeld() {
+    Step[] steps = p.steps;
+    for (int i = held - 1; i >= 0; i--) {
+      steps[i].release();
+    }
+    held = 0;
+  }
+
+  /**
+   * Records the attempt's outcome with every step that holds a permit and gives the permits back,
+   * innermost first. Returns what user code run while recording threw (a breaker predicate), or
+   * null.
+   */
+  final Throwable settleHeld(long nanos, Object result, Throwable recorded) {
+    Step[] steps = p.steps;
+    Throwable thrown = null;
+    for (int i = held - 1; i >= 0; i--) {
+      try {
+        steps[i].settle(nanos, result, recorded);
+      } catch (Throwable t) {
+        thrown = t;
+      }
+    }
+    held = 0;
+    return thrown;
+  }
+
+  /**
+   * The attempt that began at {@code t0} ended with {@code r} or {@code f}: records it with the
+   * steps that hold a permit and gives the permits back, then leaves the attempt's outcome in
+   * {@link #result} and {@link #failure}. A timeout is recorded as its {@code TimeoutException}.
+   * When user code run while recording throws, the attempt's outcome becomes that throwable.
+   */
+  final void settle(long t0, Object r, Throwable f) {
+    if (held > 0) {
+      long took = p.breaker != null ? p.time.nanoTime() - t0 : 0L;
+      Throwable thrown = settleHeld(took, r, f instanceof Pipeline.TimedOut ? f.getCause() : f);
+      if (thrown != null) {
+        if (f == null) {
+          p.discard(r);
+        }
+        r = null;
+        f = Pipeline.userCodeFailed(thrown, f);
+      }
+    }
+    result = r;
+    failure = f;
+  }
+
+  // ---------------------------------------------------------------- decisions
+
+  /**
+   * The retry decision after attempt {@link #attempt}: the wait before the next attempt, or -1.
+   * When user code in the decision throws, the call ends with what it threw: it is stored in
+   * {@code out} and -1 returned.
+   */
+  final long decide(Object result, Throwable failure, boolean interrupted, Outcome out) {
+    if (p.retry == null) {
+      return -1;
+    }
+    try {
+      long delay = p.retry.delay(p, attempt, result, failure, deadline, interrupted);
+      if (delay >= 0 && failure != null) {
+        keepEarlier(failure);
+      }
+      return delay;
+    } catch (Throwable userCode) {
+      if (failure == null) {
+        p.discard(result);
+      }
+      out.failure = Pipeline.userCodeFailed(userCode, failure);
+      out.result = null;
+      return -1;
+    }
+  }
+
+  private void keepEarlier(Throwable failure) {
+    if (earlier == null) {
+      earlier = new Throwable[EARLIER_KEPT];
+    }
+    for (int i = 0; i < EARLIER_KEPT; i++) {
+      if (earlier[i] == null) {
+        earlier[i] = failure;
+        return;
+      }
+    }
+  }
+
+  /**
+   * Ends the call with {@code out}: attaches what a failure after retries should carry, applies
+   * the fallback and publishes the call's one {@link CallCompleted}. Leaves the final outcome in
+   * {@code out}. Runs once per call; user code in the fallback that throws becomes the outcome.
+   */
+  final void complete(Fallback<?> fallback, Outcome out, int attempts) {
+    Throwable failure = out.failure;
+    if (failure == null) {
+      p.completed(CallCompleted.Outcome.SUCCESS, null, attempts, start);
+      return;
+    }
+    if (attempts > 1) {
+      attachAttempts(failure, attempts);
+    }
+    if (fallback != null) {
+      try {
+        if (fallback.handles(failure)) {
+          out.result = fallback.apply(failure);
+          out.failure = null;
+          if (p.events.hasListeners()) {
+            p.events.publish(new FallbackApplied(p.name, p.tags, p.time.instant(), failure));
+          }
+          p.completed(CallCompleted.Outcome.FALLBACK, null, attempts, start);
+          return;
+        }
+      } catch (Throwable userCode) {
+        out.failure = Pipeline.userCodeFailed(userCode, failure);
+      }
+    }
+    p.completed(CallCompleted.Outcome.FAILURE, out.failure, attempts, start);
+  }
+
+  /** A failure that ends a call after more than one attempt tells how many and what came before. */
+  private void attachAttempts(Throwable failure, int attempts) {
+    Pipeline.suppress(failure, new RetriesExhaustedException(p.name, attempts), 16);
+    if (earlier != null) {
+      for (Throwable t : earlier) {
+        Pipeline.suppress(failure, t, 16);
+      }
+    }
+  }
+}

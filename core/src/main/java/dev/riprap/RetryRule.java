@@ -1,0 +1,124 @@
+package dev.riprap;
+
+import dev.riprap.event.RetryAbandoned;
+import dev.riprap.event.RetryScheduled;
+import io.github.resilience4j.core.IntervalBiFunction;
+import io.github.resilience4j.core.functions.Either;
+import io.github.resilience4j.retry.RetryConfig;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+import java.util.function.Predicate;
+
+/**
+ * The retry decision: one ladder for both drivers, made once per attempt next to the loop that
+ * acts on it. The user's predicates and interval function run here; whatever they throw reaches
+ * the driver, which ends the call with it ({@link Call#decide}).
+ */
+final class RetryRule {
+  final int maxAttempts;
+  private final Predicate<Throwable> retryOnException;
+  private final Predicate<Object> retryOnResult;
+  private final IntervalBiFunction<Object> interval;
+  private final BiConsumer<Integer, Object> consumeResult;
+  final boolean retryWhenCircuitOpen;
+
+  RetryRule(RetryConfig config, boolean retryWhenCircuitOpen) {
+    this.maxAttempts = config.getMaxAttempts();
+    Predicate<Throwable> onException = config.getExceptionPredicate();
+    Predicate<Object> onResult = config.getResultPredicate();
+    // resilience4j leaves these null when not configured: every exception is retried, no result is.
+    this.retryOnException = onException != null ? onException : t -> true;
+    this.retryOnResult = onResult != null ? onResult : r -> false;
+    this.interval = config.getIntervalBiFunction();
+    this.consumeResult = config.getConsumeResultBeforeRetryAttempt();
+    this.retryWhenCircuitOpen = retryWhenCircuitOpen;
+  }
+
+  /** Whether a returned value asks for another attempt (user code: may throw). */
+  boolean retriesResult(Object result) {
+    return retryOnResult.test(result);
+  }
+
+  /**
+   * Decides whether the attempt that ended with {@code result} or {@code failure} is followed by
+   * another. Returns the wait in nanoseconds before it, or -1 to end the call with this outcome.
+   *
+   * @param interrupted whether the caller's thread was interrupted from outside: never retried
+   */
+  long delay(Pipeline p, int attempt, Object result, Throwable failure, long deadline,
+      boolean interrupted) {
+    if (failure != null) {
+      // An interrupt means "stop now": never retry through it.
+      if (interrupted) {
+        return -1;
+      }
+      if (failure instanceof RejectedException) {
+        RejectionReason reason = ((RejectedException) failure).reason();
+        // Shutting down and the total timeout end the call; an open breaker would only reject
+        // again, so it is not retried unless asked for.
+        if (reason == RejectionReason.SHUTTING_DOWN || Pipeline.endsCall(failure)
+            || (reason == RejectionReason.CIRCUIT_OPEN && !retryWhenCircuitOpen)) {
+          return -1;
+        }
+      }
+      // An Error (out of memory, a failed assertion) is a bug or a dying JVM, not a flaky call.
+      if (failure instanceof Error) {
+        return -1;
+      }
+      // The retry config decides which exceptions are worth another attempt.
+      if (!retryOnException.test(failure)) {
+        return -1;
+      }
+    } else if (!retryOnResult.test(result)) {
+      // A result the retry does not flag is a success.
+      return -1;
+    }
+    // The outcome is retryable; from here on, a limit that stops the retry is reported.
+    if (attempt >= maxAttempts) {
+      p.abandoned(attempt, RetryAbandoned.Reason.MAX_ATTEMPTS, result, failure);
+      return -1;
+    }
+    if (p.gate != null && p.gate.isDraining()) {
+      p.gate.recordCutShort();
+      p.abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
+      return -1;
+    }
+    Either<Throwable, Object> outcome =
+        failure != null ? Either.left(failure) : Either.right(result);
+    Long millis = interval.apply(attempt, outcome);
+    long delay = millis == null ? 0 : TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
+    // A wait that would end past the total timeout is not worth starting.
+    if (deadline != Pipeline.NONE && Pipeline.plus(p.time.nanoTime(), delay) >= deadline) {
+      p.abandoned(attempt, RetryAbandoned.Reason.DEADLINE, result, failure);
+      return -1;
+    }
+    // The budget keeps retries from multiplying the load on a failing downstream.
+    if (p.budget != null && !p.budget.tryAcquireRetry()) {
+      p.abandoned(attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
+      return -1;
+    }
+    if (failure == null) {
+      // The retried result will not be returned: let its owner release it.
+      if (consumeResult != null) {
+        consumeResult.accept(attempt, result);
+      }
+      p.discard(result);
+    }
+    if (p.events.hasListeners()) {
+      p.events.publish(
+          new RetryScheduled(
+              p.name, p.tags, p.time.instant(), attempt, Duration.ofNanos(delay), failure,
+              failure == null ? result : null));
+    }
+    return delay;
+  }
+
+  /** Whether another attempt could follow attempt {@code attempt} (no budget token taken). */
+  boolean possible(Pipeline p, int attempt, long deadline) {
+    return attempt < maxAttempts
+        && (p.gate == null || !p.gate.isDraining())
+        && (deadline == Pipeline.NONE || p.time.nanoTime() < deadline)
+        && (p.budget == null || p.budget.hasRetryToken());
+  }
+}

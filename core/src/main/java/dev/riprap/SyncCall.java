@@ -1,0 +1,418 @@
+package dev.riprap;
+
+import dev.riprap.event.RetryAbandoned;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The blocking driver: one call on the caller's thread. Waits (limiter slot, probe, backoff) block
+ * that thread, each bounded by the call's deadline; the attempt timeout interrupts it from the
+ * timer.
+ *
+ * <p>Interrupts: only the engine's own timeout interrupt is ever cleared. An interrupt from outside
+ * ends the call without a further attempt. The work's own {@link InterruptedException} passes
+ * through as the work left it (flag clear, as calling the work directly would); every other end
+ * after such an interrupt (a wait of the engine's that it cut short, a fallback's value, another
+ * failure) leaves the thread's flag set.
+ *
+ * <p>The hot path is kept in small methods with the rare branches (rejections, waits, timeouts)
+ * out of line: the JIT compiler inlines a hot method only up to 325 bytecodes, and this object
+ * then never leaves the caller's frame (see docs/benchmarks/analysis.md).
+ */
+final class SyncCall extends Call implements AttemptContext {
+  private final Object work;
+  private final boolean contextual;
+  private long attemptDeadline = Pipeline.NONE;
+  /** Whether the caller's thread was interrupted from outside during the call. */
+  private boolean interrupted;
+  /** Whether that showed as the work throwing {@link InterruptedException}. */
+  private boolean workInterrupted;
+
+  SyncCall(Pipeline p, Object work) {
+    super(p);
+    this.work = work;
+    this.contextual = work instanceof AttemptFunction;
+  }
+
+  /** Runs the call to its one outcome: returns the result or throws the failure. */
+  Object run(Fallback<?> fallback) throws Throwable {
+    Pipeline p = this.p;
+    start = p.timesCalls() ? p.time.nanoTime() : Pipeline.UNTIMED;
+    ShutdownGate gate = p.gate;
+    if (gate != null && !gate.tryEnter()) {
+      failure = p.rejection(RejectionReason.SHUTTING_DOWN, null, null);
+      return endFailed(fallback);
+    }
+    try {
+      if (p.totalTimeoutNanos != Pipeline.NONE) {
+        deadline = Pipeline.plus(start, p.totalTimeoutNanos);
+      }
+      if (p.budget != null) {
+        p.budget.recordCall();
+      }
+      do {
+        attempt++;
+        runAttempt();
+      } while (p.retry != null && again());
+      if (failure == null && !interrupted) {
+        p.completed(dev.riprap.event.CallCompleted.Outcome.SUCCESS, null, attempt, start);
+        return result;
+      }
+      return endFailed(fallback);
+    } finally {
+      if (gate != null) {
+        gate.exit();
+      }
+    }
+  }
+
+  private Object endFailed(Fallback<?> fallback) throws Throwable {
+    complete(fallback, this, attempt);
+    if (interrupted && !(failure instanceof InterruptedException && workInterrupted)) {
+      // The caller's thread was interrupted from outside. Only the work's own
+      // InterruptedException, passed through, leaves the flag as the work left it (as calling
+      // the work directly would); every other end, a fallback's value included, keeps the flag.
+      Thread.currentThread().interrupt();
+    }
+    if (failure != null) {
+      throw failure;
+    }
+    return result;
+  }
+
+  // ---------------------------------------------------------------- one attempt
+
+  private void runAttempt() {
+    result = null;
+    failure = null;
+    held = 0;
+    probing = false;
+    Pipeline p = this.p;
+    Step[] steps = p.steps;
+    for (int i = 0; i < steps.length; ) {
+      long remaining = deadline == Pipeline.NONE
+          ? Pipeline.NONE : Pipeline.remaining(deadline, p.time.nanoTime());
+      long answer = steps[i].acquire(remaining);
+      if (answer == Step.GO) {
+        held = ++i;
+      } else if ((i = await(i, answer, remaining)) < 0) {
+        return;
+      }
+    }
+    long t0 = p.timesAttempts(deadline) ? p.time.nanoTime() : 0L;
+    long timeout = Math.min(p.attemptTimeoutNanos, Pipeline.remaining(deadline, t0));
+    if (timeout <= 0) {
+      noTimeLeft();
+      return;
+    }
+    Object r = null;
+    Throwable f = null;
+    try {
+      if (contextual) {
+        attemptDeadline = timeout == Pipeline.NONE ? Pipeline.NONE : Pipeline.plus(t0, timeout);
+      }
+      r = timeout == Pipeline.NONE ? invoke() : invokeWithTimeout(timeout, t0);
+    } catch (NotStarted e) {
+      releaseHeld();
+      failure = e.getCause();
+      return;
+    } catch (Throwable t) {
+      f = t;
+    }
+    settle(t0, r, f);
+  }
+
+  private void noTimeLeft() {
+    releaseHeld();
+    failure = p.totalTimedOut(attempt);
+  }
+
+  /**
+   * Step {@code i} did not answer {@link Step#GO}: waits as the answer says. Returns the index of
+   * the step to ask next, or -1 when the attempt ended ({@link #failure} says how).
+   */
+  private int await(int i, long answer, long remaining) {
+    answer = resolve(i, answer, remaining);
+    try {
+      if (answer == Step.GO) {
+        held = i + 1;
+        return i + 1;
+      }
+      if (answer > 0) {
+        // The permit is held; its slot comes later.
+        held = i + 1;
+        p.time.await(Pipeline.NEVER, answer);
+        return i + 1;
+      }
+      if (Step.isAskAgain(answer)) {
+        long wait = Step.askAgainDelay(answer);
+        ShutdownGate gate = p.gate;
+        if (wait > 0 && p.time.await(gate == null ? Pipeline.NEVER : gate.drainSignal(), wait)) {
+          // A drain began: no more waiting for the probe.
+          return refused(i);
+        }
+        return i;
+      }
+      if (answer == Step.DEADLINE) {
+        noTimeLeft();
+        return -1;
+      }
+      return refused(i);
+    } catch (InterruptedException e) {
+      releaseHeld();
+      interrupted = true;
+      failure = e;
+      return -1;
+    }
+  }
+
+  private int refused(int i) {
+    releaseHeld();
+    if (Thread.currentThread().isInterrupted()) {
+      // A bulkhead wait that an interrupt ended (resilience4j keeps the flag set).
+      interrupted = true;
+    }
+    failure = p.steps[i].refusal(p);
+    return -1;
+  }
+
+  @Override
+  long enterWithin(Bulkhead bulkhead, long remainingNanos) {
+    if (remainingNanos <= 0) {
+      return Step.DEADLINE;
+    }
+    Interrupter interrupter = new Interrupter(Thread.currentThread());
+    Cancellable timer = p.time.schedule(interrupter, remainingNanos);
+    boolean permitted = bulkhead.tryAcquirePermission();
+    timer.cancel();
+    int fired = interrupter.finish();
+    if (fired == Interrupter.FOUND_INTERRUPTED) {
+      interrupted = true;
+    }
+    if (fired != Interrupter.DONE) {
+      // The deadline came while waiting: a permit taken in that instant is given back by the
+      // attempt, which finds no time left.
+      return permitted ? Step.GO : Step.DEADLINE;
+    }
+    return permitted ? Step.GO : Step.REFUSED;
+  }
+
+  // ---------------------------------------------------------------- between attempts
+
+  /** After an attempt: decides on a retry and waits for it. Returns whether to try again. */
+  private boolean again() {
+    if (failure instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
+      interrupted = true;
+    }
+    long delay = decide(result, failure, interrupted, this);
+    if (delay < 0) {
+      return false;
+    }
+    ShutdownGate gate = p.gate;
+    try {
+      if (p.time.await(gate == null ? Pipeline.NEVER : gate.drainSignal(), delay)) {
+        gate.recordCutShort();
+        p.abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
+        return false;
+      }
+    } catch (InterruptedException e) {
+      interrupted = true;
+      p.abandoned(attempt, RetryAbandoned.Reason.INTERRUPTED, result, failure);
+      return false;
+    }
+    return true;
+  }
+
+  // ---------------------------------------------------------------- the work
+
+  /** Runs the work with no timeout: an InterruptedException it throws came from outside. */
+  private Object invoke() throws Throwable {
+    try {
+      return invokeRaw();
+    } catch (InterruptedException e) {
+      interrupted = true;
+      workInterrupted = true;
+      throw e;
+    }
+  }
+
+  @SuppressWarnings("unchecked")
+  private Object invokeRaw() throws Throwable {
+    return contextual
+        ? ((AttemptFunction<Object, Throwable>) work).apply(this)
+        : ((ThrowingSupplier<Object, Throwable>) work).get();
+  }
+
+  /**
+   * Runs the work on the calling thread and interrupts it from the timer at the deadline: no
+   * thread hop, one timer task per attempt. The interrupt never leaks into the caller's later
+   * code: when the timer fired, the flag it set is cleared before returning.
+   */
+  private Object invokeWithTimeout(long timeout, long t0) throws Throwable {
+    if (p.timeoutExecutor != null) {
+      return invokeOffloaded(timeout, t0);
+    }
+    Interrupter interrupter = new Interrupter(Thread.currentThread());
+    Cancellable timer = p.time.schedule(interrupter, timeout);
+    Object r = null;
+    Throwable f = null;
+    try {
+      r = invokeRaw();
+    } catch (Throwable t) {
+      f = t;
+    }
+    timer.cancel();
+    int fired = interrupter.finish();
+    if (fired == Interrupter.DONE) {
+      if (f != null) {
+        if (f instanceof InterruptedException) {
+          interrupted = true;
+          workInterrupted = true;
+        }
+        throw f;
+      }
+      return r;
+    }
+    if (fired == Interrupter.FOUND_INTERRUPTED) {
+      // The deadline found the thread interrupted from outside: that interrupt stands.
+      interrupted = true;
+    }
+    if (f == null) {
+      p.discard(r);
+    }
+    RejectedException e = timedOut(timeout, t0);
+    if (!(f instanceof InterruptedException)) {
+      Pipeline.suppress(e, f, 16);
+    }
+    throw e;
+  }
+
+  private RejectedException timedOut(long timeout, long t0) {
+    boolean total = deadline != Pipeline.NONE && Pipeline.plus(t0, timeout) >= deadline;
+    return p.timedOut(attempt, timeout, total);
+  }
+
+  /**
+   * Runs the attempt on the timeout executor and waits for it at most {@code timeout}: the
+   * caller's wait is bounded even when the work ignores interrupts. On timeout the work is
+   * interrupted ({@code cancel(true)}) and left to end on its own thread; the caller returns at
+   * once.
+   */
+  private Object invokeOffloaded(long timeout, long t0) throws Throwable {
+    FutureTask<Object> task = new FutureTask<>(() -> {
+      try {
+        return invokeRaw();
+      } catch (Exception | Error e) {
+        throw e;
+      } catch (Throwable t) {
+        throw new ExecutionException(t);
+      }
+    });
+    try {
+      p.timeoutExecutor.execute(task);
+    } catch (Throwable refused) {
+      throw new NotStarted(refused);
+    }
+    try {
+      return task.get(timeout, TimeUnit.NANOSECONDS);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof ExecutionException && cause.getCause() != null) {
+        cause = cause.getCause();
+      }
+      throw cause;
+    } catch (TimeoutException e) {
+      task.cancel(true);
+      throw timedOut(timeout, t0);
+    } catch (InterruptedException e) {
+      // The caller was interrupted: stop the work too.
+      task.cancel(true);
+      interrupted = true;
+      throw e;
+    }
+  }
+
+  /** The executor refused the attempt: it never ran. */
+  private static final class NotStarted extends Exception {
+    private static final long serialVersionUID = 1L;
+
+    NotStarted(Throwable cause) {
+      super(null, cause, false, false);
+    }
+  }
+
+  // ---------------------------------------------------------------- AttemptContext
+
+  @Override
+  public int attempt() {
+    return attempt;
+  }
+
+  @Override
+  public long remainingNanos() {
+    return attemptDeadline == Pipeline.NONE
+        ? Pipeline.NONE
+        : Math.max(0, Pipeline.remaining(attemptDeadline, p.time.nanoTime()));
+  }
+
+  @Override
+  public boolean retryPossible() {
+    return p.retry != null && p.retry.possible(p, attempt, deadline);
+  }
+
+  // ---------------------------------------------------------------- the timer's interrupt
+
+  /**
+   * Interrupts the attempt's thread once at the deadline, and lets the thread undo it. When the
+   * deadline finds the thread already interrupted (from outside), it leaves the flag alone, so that
+   * interrupt is not mistaken for its own and cleared.
+   */
+  static final class Interrupter extends AtomicInteger implements Runnable {
+    private static final long serialVersionUID = 1L;
+    static final int RUNNING = 0;
+    static final int FIRING = 1;
+    static final int FIRED = 2;
+    static final int DONE = 3;
+    static final int FOUND_INTERRUPTED = 4;
+    private final transient Thread thread;
+
+    Interrupter(Thread thread) {
+      this.thread = thread;
+    }
+
+    @Override
+    public void run() {
+      if (compareAndSet(RUNNING, FIRING)) {
+        if (thread.isInterrupted()) {
+          set(FOUND_INTERRUPTED);
+        } else {
+          thread.interrupt();
+          set(FIRED);
+        }
+      }
+    }
+
+    /**
+     * Called by the attempt's thread when the work returned: {@link #DONE} if the timer had not
+     * fired (it never will), else {@link #FIRED} (its interrupt is cleared) or {@link
+     * #FOUND_INTERRUPTED}.
+     */
+    int finish() {
+      if (compareAndSet(RUNNING, DONE)) {
+        return DONE;
+      }
+      int state;
+      while ((state = get()) == FIRING) {
+        Thread.onSpinWait();
+      }
+      if (state == FIRED) {
+        Thread.interrupted();
+      }
+      return state;
+    }
+  }
+}
