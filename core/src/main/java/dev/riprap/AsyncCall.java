@@ -294,7 +294,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
   // ---------------------------------------------------------------- between attempts (owner)
 
   private void afterAttempt() {
-    long delay = decide(result, failure, false, this);
+    long delay = decide(false);
     if (delay < 0) {
       finish();
       return;

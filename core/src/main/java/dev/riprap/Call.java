@@ -117,10 +117,12 @@ abstract class Call extends Outcome {
 
   /**
    * The retry decision after attempt {@link #attempt}: the wait before the next attempt, or -1.
-   * When user code in the decision throws, the call ends with what it threw: it is stored in
-   * {@code out} and -1 returned.
+   * When user code in the decision throws, the call ends with what it threw: it becomes the
+   * call's {@link #failure} and -1 is returned.
    */
-  final long decide(Object result, Throwable failure, boolean interrupted, Outcome out) {
+  final long decide(boolean interrupted) {
+    Object result = this.result;
+    Throwable failure = this.failure;
     if (p.retry == null) {
       return -1;
     }
@@ -134,8 +136,8 @@ abstract class Call extends Outcome {
       if (failure == null) {
         p.discard(result);
       }
-      out.failure = Pipeline.userCodeFailed(userCode, failure);
-      out.result = null;
+      this.failure = Pipeline.userCodeFailed(userCode, failure);
+      this.result = null;
       return -1;
     }
   }

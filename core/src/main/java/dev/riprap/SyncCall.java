@@ -116,10 +116,6 @@ final class SyncCall extends Call implements AttemptContext {
         attemptDeadline = timeout == Pipeline.NONE ? Pipeline.NONE : Pipeline.plus(t0, timeout);
       }
       r = timeout == Pipeline.NONE ? invoke() : invokeWithTimeout(timeout, t0);
-    } catch (NotStarted e) {
-      releaseHeld();
-      failure = e.getCause();
-      return;
     } catch (Throwable t) {
       f = t;
     }
@@ -208,7 +204,7 @@ final class SyncCall extends Call implements AttemptContext {
     if (failure instanceof InterruptedException || Thread.currentThread().isInterrupted()) {
       interrupted = true;
     }
-    long delay = decide(result, failure, interrupted, this);
+    long delay = decide(interrupted);
     if (delay < 0) {
       return false;
     }
@@ -315,7 +311,9 @@ final class SyncCall extends Call implements AttemptContext {
     try {
       p.timeoutExecutor.execute(task);
     } catch (Throwable refused) {
-      throw new NotStarted(refused);
+      // The attempt never ran: its permits go back unrecorded, and the call ends with the refusal.
+      releaseHeld();
+      throw refused;
     }
     try {
       return task.get(timeout, TimeUnit.NANOSECONDS);
@@ -333,15 +331,6 @@ final class SyncCall extends Call implements AttemptContext {
       task.cancel(true);
       interrupted = true;
       throw e;
-    }
-  }
-
-  /** The executor refused the attempt: it never ran. */
-  private static final class NotStarted extends Exception {
-    private static final long serialVersionUID = 1L;
-
-    NotStarted(Throwable cause) {
-      super(null, cause, false, false);
     }
   }
 

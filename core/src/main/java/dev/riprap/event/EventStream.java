@@ -104,7 +104,8 @@ public final class EventStream {
 
   /**
    * Delivers {@code event} to this stream's listeners, then to the parent's. A listener that throws
-   * is logged at WARNING and the others still run.
+   * anything, an {@link Error} included, is logged at WARNING and the others still run: a listener
+   * never changes the outcome of the call that published the event.
    *
    * @param event the event
    */
@@ -112,7 +113,7 @@ public final class EventStream {
     for (EventListener listener : listeners) {
       try {
         listener.onEvent(event);
-      } catch (RuntimeException | LinkageError e) {
+      } catch (Throwable e) {
         LOG.log(Level.WARNING, "Riprap event listener " + listener + " threw on " + event, e);
       }
     }
