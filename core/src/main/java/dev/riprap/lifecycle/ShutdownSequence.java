@@ -17,9 +17,9 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 
 /**
- * One run of a {@link GracefulShutdown}: runs the steps in order on a daemon thread of its own under
- * the deadline, builds the one {@link ShutdownReport}, tells the listeners, and hands that report
- * to every caller of {@link #await()}. A caller that reaches the hard bound (the deadline plus
+ * One run of a {@link GracefulShutdown}: runs the steps in order on a daemon thread of its own
+ * under the deadline, builds the one {@link ShutdownReport}, tells the listeners, and hands that
+ * report to every caller of {@link #await()}. A caller that reaches the hard bound (the deadline plus
  * {@link GracefulShutdown#HARD_BOUND_GRACE}, real time) abandons the step that hangs instead of
  * waiting for it.
  *
@@ -195,7 +195,7 @@ final class ShutdownSequence implements Runnable {
         : deadlineNanos - (time.nanoTime() - startNanos);
   }
 
-  /** On the coordinator's thread, once the steps are over: the report, the listeners, the callers. */
+  /** On the coordinator's thread, the steps over: the report, the listeners, the callers. */
   private void finish() {
     ShutdownReport r;
     synchronized (this) {

@@ -231,7 +231,11 @@ final class SupervisedWorker {
     }
     String message =
         "supervisor '" + owner.name() + "' could not " + doing + " worker '" + name + "'";
-    LOG.log(gaveUp ? Level.ERROR : Level.WARNING, gaveUp ? message + "; gave up on it" : message, why);
+    if (gaveUp) {
+      LOG.log(Level.ERROR, message + "; gave up on it", why);
+    } else {
+      LOG.log(Level.WARNING, message, why);
+    }
     deliver();
   }
 

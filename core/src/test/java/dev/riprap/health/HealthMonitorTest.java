@@ -173,7 +173,9 @@ class HealthMonitorTest {
       throw new IllegalStateException("boom");
     });
 
-    assertThat(health.report().status()).as("DOWN is worse than DEGRADED").isEqualTo(HealthStatus.DOWN);
+    assertThat(health.report().status())
+        .as("DOWN is worse than DEGRADED")
+        .isEqualTo(HealthStatus.DOWN);
     health.startDraining();
     HealthReport r = health.report();
     assertThat(r.status()).isEqualTo(HealthStatus.DRAINING);

@@ -242,7 +242,8 @@ class GracefulShutdownTest {
     assertThat(log).containsExactly("close db");
     assertThat(report.took()).isEqualTo(Duration.ZERO);
     assertThat(ShutdownSequence.describe(report.steps().get(0)))
-        .isEqualTo("shutdown CLOSE 'asserts' failed in 0 ms: java.lang.AssertionError: invariant broken");
+        .isEqualTo(
+            "shutdown CLOSE 'asserts' failed in 0 ms: java.lang.AssertionError: invariant broken");
   }
 
   @Test
@@ -316,7 +317,8 @@ class GracefulShutdownTest {
               .build()
               .shutdown();
 
-      assertThat(captured.messages()).contains("a shutdown listener was still running at the hard bound");
+      assertThat(captured.messages())
+          .contains("a shutdown listener was still running at the hard bound");
     }
 
     assertThat(report.isClean()).isTrue();
@@ -328,7 +330,8 @@ class GracefulShutdownTest {
   @Test
   void aDeadlineOfLongMaxValueMillisIsNoBoundAndEveryStepGetsAllTheTimeThereIs()
       throws Exception {
-    for (Duration forever : List.of(Duration.ofMillis(Long.MAX_VALUE), Duration.ofSeconds(Long.MAX_VALUE))) {
+    for (Duration forever :
+        List.of(Duration.ofMillis(Long.MAX_VALUE), Duration.ofSeconds(Long.MAX_VALUE))) {
       log.clear();
       ShutdownReport report =
           GracefulShutdown.builder()

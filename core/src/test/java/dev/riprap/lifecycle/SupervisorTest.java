@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,7 +25,8 @@ class SupervisorTest {
   private final List<SupervisorEvent> events = new CopyOnWriteArrayList<>();
 
   /** Runs workers inline on the thread that starts them, so fake time drives every restart. */
-  private static Supervisor.Builder inlineOn(FakeTimeSource clock, int maxRestarts, Duration window) {
+  private static Supervisor.Builder inlineOn(
+      FakeTimeSource clock, int maxRestarts, Duration window) {
     return Supervisor.builder("bg")
         .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
         .restartIntensity(maxRestarts, window)
@@ -369,7 +373,7 @@ class SupervisorTest {
 
   @Test
   void aRestartRefusedBecauseTheServiceIsShuttingDownEndsStoppedNotGivenUp() throws Exception {
-    java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newSingleThreadExecutor();
+    ExecutorService pool = Executors.newSingleThreadExecutor();
     pool.shutdown(); // already gone by the time the restart is due
     AtomicInteger executions = new AtomicInteger();
     AtomicReference<Supervisor> supervisor = new AtomicReference<>();
@@ -506,7 +510,7 @@ class SupervisorTest {
 
   @Test
   void aStopRacingTheRestartTimerEndsStoppedWithOneStoppedEventAndNoTimerLeft() throws Exception {
-    java.util.concurrent.ExecutorService racers = java.util.concurrent.Executors.newFixedThreadPool(2);
+    ExecutorService racers = Executors.newFixedThreadPool(2);
     try (CapturedLog quiet = CapturedLog.of(Supervisor.class)) {
       for (int round = 0; round < 300; round++) {
         FakeTimeSource clock = new FakeTimeSource();
@@ -516,7 +520,7 @@ class SupervisorTest {
         s.start("poller", () -> {
           throw new IllegalStateException("boom");
         });
-        java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(2);
+        CyclicBarrier start = new CyclicBarrier(2);
         var restart =
             racers.submit(
                 () -> {
