@@ -123,7 +123,8 @@ public final class ShutdownGate {
    * timeout} passes. Returns at once when idle. Calling it again waits again for what is still in
    * flight; the gate never admits calls again.
    *
-   * @param timeout the longest wait, zero or more
+   * @param timeout the longest wait, zero or more; {@link Long#MAX_VALUE} nanoseconds or more (such
+   *     as {@code Duration.ofMillis(Long.MAX_VALUE)}, the usual "forever") waits without bound
    * @return what the drain did
    * @throws IllegalArgumentException if {@code timeout} is negative
    * @throws InterruptedException if interrupted while waiting (the flag is then clear)
@@ -145,7 +146,8 @@ public final class ShutdownGate {
         wakeUp.run();
       }
     }
-    timeSource.await(idle, timeout.toNanos());
+    // Saturates: a timeout past Long.MAX_VALUE nanoseconds (292 years) waits that long.
+    timeSource.await(idle, java.util.concurrent.TimeUnit.NANOSECONDS.convert(timeout));
     int left = inFlight();
     return new DrainReport(
         atStart,

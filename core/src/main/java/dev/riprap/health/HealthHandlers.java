@@ -37,8 +37,9 @@ public final class HealthHandlers {
   }
 
   /**
-   * Readiness: {@code 200 {"ready":true,"status":"UP"}} (or {@code DEGRADED}); {@code 503} with
-   * {@code "ready":false} when draining or down.
+   * Readiness: {@code 200 {"ready":true,"status":"UP"}} (or {@code DEGRADED}, or {@code DOWN} when
+   * only a worker was given up on: that fails liveness, not readiness); {@code 503} with {@code
+   * "ready":false} when draining or a critical breaker is open.
    *
    * @param monitor the monitor
    * @return the handler
@@ -55,7 +56,10 @@ public final class HealthHandlers {
   }
 
   /**
-   * The full report ({@link HealthReport#toJson()}): {@code 200} when ready, {@code 503} when not.
+   * The full report ({@link HealthReport#toJson()}), answered by its status: {@code 200} when
+   * {@link HealthStatus#UP} or {@link HealthStatus#DEGRADED}, {@code 503} when {@link
+   * HealthStatus#DOWN} or {@link HealthStatus#DRAINING} (so a worker given up on shows here as well
+   * as on the liveness endpoint).
    *
    * @param monitor the monitor
    * @return the handler
@@ -64,7 +68,8 @@ public final class HealthHandlers {
     Objects.requireNonNull(monitor, "monitor");
     return exchange -> {
       HealthReport r = monitor.report();
-      respond(exchange, r.ready() ? 200 : 503, r.toJson());
+      boolean serving = r.status() == HealthStatus.UP || r.status() == HealthStatus.DEGRADED;
+      respond(exchange, serving ? 200 : 503, r.toJson());
     };
   }
 

@@ -18,8 +18,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
 /**
  * Tracks the health of a service from its policies' circuit breakers, its supervised workers and
  * its shutdown: {@link HealthStatus#UP}, {@link HealthStatus#DEGRADED} (some breakers open or
- * half-open), {@link HealthStatus#DOWN} (a breaker marked critical is open) or {@link
- * HealthStatus#DRAINING} (shutdown started).
+ * half-open), {@link HealthStatus#DOWN} (a breaker marked critical is open, or a supervisor gave up
+ * on a worker) or {@link HealthStatus#DRAINING} (shutdown started).
  *
  * <p>Readiness and liveness are separate answers for separate probes:
  *
@@ -30,6 +30,10 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *       which a restart of the process may cure. Breakers never fail liveness: restarting a
  *       service because a downstream is down only adds a cold start to the outage.
  * </ul>
+ *
+ * <p>A worker given up on makes the status {@link HealthStatus#DOWN} and fails liveness, but not
+ * readiness: the replica still serves its requests until the liveness probe restarts it, and a
+ * background worker failing on every replica at once must not take them all out of rotation.
  *
  * <p>As a {@link PolicyObserver} it follows a registry's or an HTTP client's per-host instances, so
  * evicted hosts leave the report. Reports are computed on demand from the breakers' own state; the
@@ -168,7 +172,8 @@ public final class HealthMonitor implements PolicyObserver {
   }
 
   /**
-   * Whether the service should receive traffic: not draining and no critical breaker open.
+   * Whether the service should receive traffic: not draining and no critical breaker open. A
+   * worker given up on does not make the service unready (it fails {@link #isLive()}).
    *
    * @return the readiness
    */
@@ -191,14 +196,15 @@ public final class HealthMonitor implements PolicyObserver {
   }
 
   /**
-   * A snapshot of everything monitored.
+   * A snapshot of everything monitored. Its status is {@link HealthStatus#DRAINING} once draining;
+   * else {@link HealthStatus#DOWN} when a critical breaker is open or a supervisor gave up on a
+   * worker; else the worst of the policies' statuses.
    *
    * @return the report
    */
   public HealthReport report() {
     List<PolicyHealth> ph = snapshot();
-    HealthStatus worst = overall(ph);
-    HealthStatus status = draining ? HealthStatus.DRAINING : worst;
+    HealthStatus policies = overall(ph);
     List<HealthReport.WorkerHealth> workers = new ArrayList<>();
     boolean live = true;
     for (Supervisor s : supervisors) {
@@ -207,7 +213,9 @@ public final class HealthMonitor implements PolicyObserver {
         live &= w.state() != Supervisor.WorkerState.GAVE_UP;
       }
     }
-    boolean ready = !draining && worst != HealthStatus.DOWN;
+    HealthStatus status =
+        draining ? HealthStatus.DRAINING : live ? policies : HealthStatus.DOWN;
+    boolean ready = !draining && policies != HealthStatus.DOWN;
     return new HealthReport(status, ready, live, time.instant(), ph, workers);
   }
 

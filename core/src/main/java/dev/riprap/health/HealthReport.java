@@ -7,10 +7,12 @@ import java.util.List;
 /**
  * A snapshot of a service's health, made by {@link HealthMonitor#report()}.
  *
- * @param status the overall status: {@link HealthStatus#DRAINING} once shutdown started, else the
- *     worst of the policies' statuses ({@link HealthStatus#DOWN} over {@link
- *     HealthStatus#DEGRADED} over {@link HealthStatus#UP})
- * @param ready whether the service should receive traffic: not draining and not down
+ * @param status the overall status: {@link HealthStatus#DRAINING} once shutdown started, else
+ *     {@link HealthStatus#DOWN} when a supervised worker was given up on, else the worst of the
+ *     policies' statuses ({@link HealthStatus#DOWN} over {@link HealthStatus#DEGRADED} over {@link
+ *     HealthStatus#UP})
+ * @param ready whether the service should receive traffic: not draining and no critical breaker
+ *     open (a worker given up on fails liveness, not readiness)
  * @param live whether the process is alive and well: no supervised worker was given up on
  * @param time when the snapshot was taken
  * @param policies every monitored policy, in the order they were added

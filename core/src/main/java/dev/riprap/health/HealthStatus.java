@@ -6,7 +6,10 @@ public enum HealthStatus {
   UP,
   /** Some breakers are open or half-open: a downstream is failing, the service still works. */
   DEGRADED,
-  /** A breaker marked critical is open: the service cannot do its job. */
+  /**
+   * A breaker marked critical is open, or a supervisor gave up on a worker: the service cannot do
+   * its whole job.
+   */
   DOWN,
   /** Shutdown started: the service finishes its work in flight and takes no more. */
   DRAINING

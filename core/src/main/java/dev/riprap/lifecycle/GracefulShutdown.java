@@ -3,17 +3,14 @@ package dev.riprap.lifecycle;
 import dev.riprap.DrainReport;
 import dev.riprap.TimeSource;
 import dev.riprap.lifecycle.ShutdownReport.Status;
-import dev.riprap.lifecycle.ShutdownReport.StepResult;
-import java.lang.System.Logger.Level;
+import dev.riprap.lifecycle.ShutdownSequence.Action;
+import dev.riprap.lifecycle.ShutdownSequence.Step;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * Stops a service without losing work: on SIGTERM or SIGINT (through a JVM shutdown hook, {@link
@@ -47,14 +44,30 @@ import java.util.concurrent.TimeoutException;
  *
  * <p>Each step gets what is left of the deadline (the propagation wait at most its delay); a step
  * that starts after the deadline is {@link Status#SKIPPED}, one that ends after it is {@link
- * Status#OVERRUN}. Every step is logged ({@link System.Logger}) with its duration. Steps run on a
- * daemon thread; the caller waits at most the deadline plus one second ({@link #HARD_BOUND_GRACE})
- * of real time, then interrupts a step that still hangs, reports it {@link Status#ABANDONED} and
- * returns, so a stuck close never hangs the JVM. The coordinator's own threads are daemon threads.
+ * Status#OVERRUN}. Every step is logged ({@link System.Logger}) with its duration. A step that
+ * throws anything, an {@code Error} included ({@code AssertionError}, {@code StackOverflowError},
+ * even {@code OutOfMemoryError}), is {@link Status#FAILED} at once with what it threw, and the
+ * sequence goes on with the next step: shutdown is best effort, and the steps after a failed one
+ * (closing a database, flushing a log) are the ones that matter most then. Steps run on a daemon
+ * thread; the caller waits at most the deadline plus one second ({@link #HARD_BOUND_GRACE}) of real
+ * time, then interrupts a step that still hangs, reports it {@link Status#ABANDONED} and returns,
+ * so a stuck close never hangs the JVM. The coordinator's own threads are daemon threads.
  *
  * <p>The deadline and the propagation wait are measured by the {@link TimeSource}, so tests run the
  * sequence on a fake clock; the hard bound against hung steps is real time. Thread-safe; the
  * sequence runs once, later calls to {@link #shutdown()} wait for that same run.
+ *
+ * <p>{@link Builder#onFinished} listeners are told the report before {@link #shutdown()} returns
+ * it. A listener that throws anything is logged (level {@code ERROR}, with the throwable) and the
+ * other listeners are still told; a listener still running at the hard bound no longer holds the
+ * callers. Every caller of {@link #shutdown()} gets the same report.
+ *
+ * <p>A deadline of {@link Long#MAX_VALUE} nanoseconds or more ({@code
+ * Duration.ofMillis(Long.MAX_VALUE)}, the usual "forever") is no bound: every step gets all the
+ * time it needs and there is no hard bound either.
+ *
+ * <p>This class holds the configuration and the entry points; {@code ShutdownSequence} runs the
+ * steps.
  *
  * <p>Note: the JDK's default {@code java.util.logging} backend resets its handlers in a shutdown
  * hook of its own, so log lines written during a SIGTERM shutdown may be lost with it; the returned
@@ -63,8 +76,6 @@ import java.util.concurrent.TimeoutException;
 public final class GracefulShutdown {
   /** How long past the deadline the caller waits for a hung step before abandoning it. */
   public static final Duration HARD_BOUND_GRACE = Duration.ofSeconds(1);
-
-  private static final System.Logger LOG = System.getLogger(GracefulShutdown.class.getName());
 
   /** The phases, in the order they run. */
   public enum Phase {
@@ -84,29 +95,19 @@ public final class GracefulShutdown {
     CLOSE
   }
 
-  /** One step's work, given what is left of the deadline. */
-  @FunctionalInterface
-  private interface Action {
-    DrainReport run(Duration budget) throws Exception;
-  }
-
-  private record Step(Phase phase, String name, Action action) {}
-
   private final List<Step> steps;
   private final Duration deadline;
   private final TimeSource time;
-  private final List<java.util.function.Consumer<? super ShutdownReport>> finishedListeners;
+  private final List<Consumer<? super ShutdownReport>> finishedListeners;
   private final Object lock = new Object();
-  private CompletableFuture<ShutdownReport> run;
-  private Sequence sequence;
-  private long hardBoundNanos; // System.nanoTime() past which a caller abandons the run
+  private ShutdownSequence sequence;
   private Thread hook;
 
   private GracefulShutdown(Builder b) {
     List<Step> ordered = new ArrayList<>();
     for (Phase phase : Phase.values()) {
       for (Step s : b.steps) {
-        if (s.phase == phase) {
+        if (s.phase() == phase) {
           ordered.add(s);
         }
       }
@@ -182,222 +183,34 @@ public final class GracefulShutdown {
    */
   public boolean isShuttingDown() {
     synchronized (lock) {
-      return run != null;
+      return sequence != null;
     }
   }
 
   /**
    * Runs the shutdown sequence, or waits for the run already started, and returns its report.
-   * Returns within the deadline plus {@link #HARD_BOUND_GRACE} of real time.
+   * Returns within the deadline plus {@link #HARD_BOUND_GRACE} of real time (without bound when the
+   * deadline is none), whatever the steps and the listeners throw or how long they hang.
    *
    * @return the report
    * @throws InterruptedException if the calling thread is interrupted while waiting (the sequence
    *     goes on in the background)
    */
   public ShutdownReport shutdown() throws InterruptedException {
-    CompletableFuture<ShutdownReport> future;
-    Sequence seq;
-    long hardBound;
+    ShutdownSequence seq;
     synchronized (lock) {
-      if (run == null) {
-        run = new CompletableFuture<>();
-        sequence = new Sequence(run);
-        // The hard bound is real time, measured by the callers themselves: no timer thread (which
-        // might be busy or gone at JVM exit) has to fire for a caller to get its answer.
-        hardBoundNanos = System.nanoTime() + deadline.plus(HARD_BOUND_GRACE).toNanos();
-        start(sequence);
+      if (sequence == null) {
+        sequence = ShutdownSequence.start(steps, deadline, time, finishedListeners);
       }
-      future = run;
       seq = sequence;
-      hardBound = hardBoundNanos;
     }
-    try {
-      return future.get(Math.max(0, hardBound - System.nanoTime()), TimeUnit.NANOSECONDS);
-    } catch (TimeoutException e) {
-      seq.abandon();
-      return future.join();
-    } catch (ExecutionException e) {
-      throw new IllegalStateException("the shutdown sequence failed", e.getCause());
-    }
-  }
-
-  private void start(Sequence seq) {
-    Thread worker = new Thread(seq, "riprap-graceful-shutdown");
-    worker.setDaemon(true);
-    seq.worker = worker;
-    LOG.log(
-        Level.INFO,
-        "graceful shutdown started: " + steps.size() + " steps under a deadline of " + deadline);
-    worker.start();
-  }
-
-  /** Runs the steps on the coordinator's daemon thread; completes the future once. */
-  private final class Sequence implements Runnable {
-    private final CompletableFuture<ShutdownReport> future;
-    private final List<StepResult> results = new ArrayList<>();
-    private long startNanos;
-    private Step current;
-    private boolean abandoned;
-    volatile Thread worker;
-
-    Sequence(CompletableFuture<ShutdownReport> future) {
-      this.future = future;
-    }
-
-    @Override
-    public void run() {
-      startNanos = time.nanoTime();
-      long end = startNanos + deadline.toNanos();
-      for (Step step : steps) {
-        long left = end - time.nanoTime();
-        synchronized (this) {
-          if (abandoned) {
-            return;
-          }
-          if (left <= 0) {
-            record(new StepResult(step.phase, step.name, Status.SKIPPED, Duration.ZERO, null, null));
-            continue;
-          }
-          current = step;
-        }
-        long stepStart = time.nanoTime();
-        DrainReport drain = null;
-        Throwable error = null;
-        try {
-          drain = step.action.run(Duration.ofNanos(left));
-        } catch (InterruptedException e) {
-          error = e;
-          Thread.currentThread().interrupt();
-        } catch (Exception | LinkageError e) {
-          error = e;
-        }
-        long took = time.nanoTime() - stepStart;
-        Status status;
-        if (error != null) {
-          status = Status.FAILED;
-        } else if (took > left) {
-          status = Status.OVERRUN;
-        } else if (drain != null && !drain.isClean()) {
-          status = Status.INCOMPLETE;
-        } else {
-          status = Status.COMPLETED;
-        }
-        synchronized (this) {
-          if (abandoned) {
-            return;
-          }
-          current = null;
-          record(new StepResult(step.phase, step.name, status, Duration.ofNanos(took), drain, error));
-        }
-        if (Thread.currentThread().isInterrupted()) {
-          // Interrupted by someone else than the hard bound: skip the rest, report honestly.
-          abandonRemaining();
-          return;
-        }
-      }
-      finish();
-    }
-
-    private synchronized void abandonRemaining() {
-      for (Step s : steps.subList(results.size(), steps.size())) {
-        record(new StepResult(s.phase, s.name, Status.SKIPPED, Duration.ZERO, null, null));
-      }
-      finish();
-    }
-
-    /** The hard bound passed: give up on the step that hangs and report. */
-    void abandon() {
-      synchronized (this) {
-        if (future.isDone() || abandoned) {
-          return;
-        }
-        abandoned = true;
-        int next = results.size();
-        if (current != null) {
-          record(
-              new StepResult(
-                  current.phase,
-                  current.name,
-                  Status.ABANDONED,
-                  Duration.ofNanos(time.nanoTime() - startNanos),
-                  null,
-                  null));
-          next++;
-        }
-        for (Step s : steps.subList(next, steps.size())) {
-          record(new StepResult(s.phase, s.name, Status.SKIPPED, Duration.ZERO, null, null));
-        }
-      }
-      Thread w = worker;
-      if (w != null) {
-        w.interrupt();
-      }
-      finish();
-    }
-
-    private void record(StepResult r) {
-      results.add(r);
-      LOG.log(r.status() == Status.COMPLETED ? Level.INFO : Level.WARNING, () -> describe(r));
-    }
-
-    private void finish() {
-      ShutdownReport report;
-      synchronized (this) {
-        if (future.isDone()) {
-          return;
-        }
-        report =
-            new ShutdownReport(
-                results, Duration.ofNanos(time.nanoTime() - startNanos), deadline);
-      }
-      LOG.log(
-          report.isClean() ? Level.INFO : Level.WARNING,
-          "graceful shutdown finished in " + report.took() + (report.isClean() ? "" : " (not clean)"));
-      for (var l : finishedListeners) {
-        try {
-          l.accept(report);
-        } catch (RuntimeException e) {
-          LOG.log(Level.WARNING, "shutdown listener " + l + " threw", e);
-        }
-      }
-      future.complete(report);
-    }
-  }
-
-  static String describe(StepResult r) {
-    StringBuilder sb =
-        new StringBuilder("shutdown ")
-            .append(r.phase())
-            .append(" '")
-            .append(r.name())
-            .append("' ")
-            .append(r.status().name().toLowerCase(java.util.Locale.ROOT))
-            .append(" in ")
-            .append(r.took().toMillis())
-            .append(" ms");
-    DrainReport d = r.drain();
-    if (d != null) {
-      sb.append(": ")
-          .append(d.inFlightAtStart())
-          .append(" in flight, ")
-          .append(d.completed())
-          .append(" completed, ")
-          .append(d.stillRunning())
-          .append(" still running");
-      if (d.retriesCutShort() > 0) {
-        sb.append(", ").append(d.retriesCutShort()).append(" retry waits cut short");
-      }
-    }
-    if (r.error() != null) {
-      sb.append(": ").append(r.error());
-    }
-    return sb.toString();
+    return seq.await();
   }
 
   /** Builds a {@link GracefulShutdown}. Not thread-safe; the coordinator it builds is. */
   public static final class Builder {
     private final List<Step> steps = new ArrayList<>();
-    private final List<java.util.function.Consumer<? super ShutdownReport>> finishedListeners =
+    private final List<Consumer<? super ShutdownReport>> finishedListeners =
         new ArrayList<>();
     private Duration deadline = Duration.ofSeconds(25);
     private Duration propagationDelay = Duration.ofSeconds(5);
@@ -407,7 +220,9 @@ public final class GracefulShutdown {
 
     /**
      * The overall deadline for the whole sequence. Defaults to 25 s, which leaves 5 s of
-     * Kubernetes' default {@code terminationGracePeriodSeconds: 30} for the JVM to exit.
+     * Kubernetes' default {@code terminationGracePeriodSeconds: 30} for the JVM to exit. {@link
+     * Long#MAX_VALUE} nanoseconds or more (such as {@code Duration.ofMillis(Long.MAX_VALUE)}) means
+     * no deadline and no hard bound.
      *
      * @param deadline positive
      * @return this builder
@@ -556,12 +371,15 @@ public final class GracefulShutdown {
 
     /**
      * Adds a listener told the report when the sequence has finished (or was abandoned at the hard
-     * bound), on the coordinator's thread (on the caller's, when the run was abandoned).
+     * bound), on the coordinator's thread (on the abandoning caller's, when the run was abandoned),
+     * before {@link GracefulShutdown#shutdown()} returns the report (except past the hard bound).
+     * Listeners are told in the order they were added; one that throws anything, an {@code Error}
+     * included, is logged and changes nothing: the others are told, every caller gets the report.
      *
      * @param listener the listener
      * @return this builder
      */
-    public Builder onFinished(java.util.function.Consumer<? super ShutdownReport> listener) {
+    public Builder onFinished(Consumer<? super ShutdownReport> listener) {
       finishedListeners.add(Objects.requireNonNull(listener, "listener"));
       return this;
     }
@@ -597,7 +415,9 @@ public final class GracefulShutdown {
                 Phase.PROPAGATION,
                 "propagation delay",
                 budget -> {
-                  ts.await(never, Math.min(delay.toNanos(), budget.toNanos()));
+                  ts.await(
+                      never,
+                      Math.min(ShutdownSequence.nanos(delay), ShutdownSequence.nanos(budget)));
                   return null;
                 }));
       }

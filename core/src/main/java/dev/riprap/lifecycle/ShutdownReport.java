@@ -49,13 +49,19 @@ public record ShutdownReport(List<StepResult> steps, Duration took, Duration dea
     COMPLETED,
     /** A drain returned at its deadline with work still running. */
     INCOMPLETE,
-    /** It threw; the sequence went on with the next step. */
+    /**
+     * It threw (anything, an {@code Error} included: {@link StepResult#error()} holds it); the
+     * sequence went on with the next step.
+     */
     FAILED,
     /** It finished, but after the overall deadline. */
     OVERRUN,
     /** It was still running when the coordinator gave up on it at the hard bound; interrupted. */
     ABANDONED,
-    /** It was not started: the deadline had passed or an earlier step was abandoned. */
+    /**
+     * It was not started: the deadline had passed, an earlier step was abandoned, or the
+     * coordinator's thread was interrupted.
+     */
     SKIPPED
   }
 

@@ -1,12 +1,10 @@
 package dev.riprap.lifecycle;
 
-import dev.riprap.Cancellable;
 import dev.riprap.DrainReport;
 import dev.riprap.TimeSource;
 import dev.riprap.event.Subscription;
 import java.lang.System.Logger.Level;
 import java.time.Duration;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -15,7 +13,6 @@ import java.util.Objects;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -48,6 +45,12 @@ import java.util.function.Consumer;
  * <p>Workers run on daemon threads of their own (named {@code riprap-<supervisor>-<worker>}) unless
  * an {@link Builder#executor(Executor) executor} is given, so a supervisor never keeps the JVM
  * alive. {@link #stop(Duration)} interrupts every running worker and waits for them. Thread-safe.
+ *
+ * <p>User code never strands a worker: whatever the worker throws (an {@code Error} included) is a
+ * crash; whatever a listener throws is logged and changes nothing; an executor that refuses a start
+ * or a restart (a {@code RejectedExecutionException} from a shut-down executor, or anything else)
+ * and a time source that cannot schedule the restart make the supervisor give up on that worker,
+ * or stop it when the supervisor is stopping. Each worker's life is a {@code SupervisedWorker}.
  */
 public final class Supervisor {
   private static final System.Logger LOG = System.getLogger(Supervisor.class.getName());
@@ -93,20 +96,22 @@ public final class Supervisor {
   private final String name;
   private final long initialBackoffNanos;
   private final long maxBackoffNanos;
-  private final int maxRestarts;
-  private final long windowNanos;
-  private final TimeSource time;
+  // Read by SupervisedWorker, the life of one worker.
+  final int maxRestarts;
+  final long windowNanos;
+  final TimeSource time;
   private final Executor executor;
-  private final Map<String, Child> children = new LinkedHashMap<>();
+  private final Map<String, SupervisedWorker> children = new LinkedHashMap<>();
   private final List<Consumer<? super SupervisorEvent>> listeners = new CopyOnWriteArrayList<>();
   private volatile boolean stopping;
 
   private Supervisor(Builder b) {
     this.name = b.name;
-    this.initialBackoffNanos = b.initialBackoff.toNanos();
-    this.maxBackoffNanos = b.maxBackoff.toNanos();
+    // Durations of 292 years or more saturate at Long.MAX_VALUE nanoseconds.
+    this.initialBackoffNanos = TimeUnit.NANOSECONDS.convert(b.initialBackoff);
+    this.maxBackoffNanos = TimeUnit.NANOSECONDS.convert(b.maxBackoff);
     this.maxRestarts = b.maxRestarts;
-    this.windowNanos = b.window.toNanos();
+    this.windowNanos = TimeUnit.NANOSECONDS.convert(b.window);
     this.time = b.timeSource;
     this.executor = b.executor;
   }
@@ -151,7 +156,7 @@ public final class Supervisor {
     if (workerName.isBlank()) {
       throw new IllegalArgumentException("worker name must not be blank");
     }
-    Child child;
+    SupervisedWorker child;
     synchronized (children) {
       if (stopping) {
         throw new IllegalStateException(
@@ -161,15 +166,18 @@ public final class Supervisor {
         throw new IllegalStateException(
             "worker '" + workerName + "' is already supervised by '" + name + "'");
       }
-      child = new Child(workerName, worker);
+      child = new SupervisedWorker(this, workerName, worker);
       children.put(workerName, child);
     }
-    launch(child);
+    child.launch();
   }
 
   /**
-   * Adds a listener for this supervisor's events. It is called on the thread where the event
-   * happened (a worker's thread or the timer); one that throws is logged and skipped.
+   * Adds a listener for this supervisor's events. It is called on one of the supervisor's threads
+   * (a worker's thread, the timer, or the thread that called {@link #stop}); the events of one
+   * worker reach the listeners one at a time, in the order they happened. A listener never changes
+   * the supervisor's course: one that throws anything, an {@code Error} included, is logged (with
+   * the throwable) and the next listeners are still told; restarts happen as scheduled.
    *
    * @param listener the listener
    * @return a subscription whose {@code close()} removes it
@@ -186,15 +194,13 @@ public final class Supervisor {
    * @return the workers
    */
   public List<WorkerInfo> workers() {
-    List<Child> snapshot;
+    List<SupervisedWorker> snapshot;
     synchronized (children) {
       snapshot = new ArrayList<>(children.values());
     }
     List<WorkerInfo> out = new ArrayList<>(snapshot.size());
-    for (Child c : snapshot) {
-      synchronized (c) {
-        out.add(new WorkerInfo(c.name, c.state, c.restarts, c.lastFailure));
-      }
+    for (SupervisedWorker c : snapshot) {
+      out.add(c.info());
     }
     return out;
   }
@@ -210,10 +216,13 @@ public final class Supervisor {
 
   /**
    * Stops every worker: cancels pending restarts, interrupts running workers and waits (real time,
-   * since these are real threads) until they have returned or {@code timeout} passes. No worker is
-   * started or restarted afterwards. Calling it again waits again for workers still running.
+   * since these are real threads) until they have returned or {@code timeout} passes. A worker
+   * handed to the executor but not running yet is stopped without waiting for it (if the executor
+   * runs it later, the worker itself does not run). No worker is started or restarted afterwards.
+   * Calling it again waits again for workers still running.
    *
-   * @param timeout the longest wait, zero or more
+   * @param timeout the longest wait, zero or more; {@link Long#MAX_VALUE} nanoseconds or more (such
+   *     as {@code Duration.ofMillis(Long.MAX_VALUE)}) waits without bound
    * @return running workers at the start, those that returned, and those still running
    * @throws IllegalArgumentException if {@code timeout} is negative
    * @throws InterruptedException if interrupted while waiting
@@ -223,40 +232,26 @@ public final class Supervisor {
     if (timeout.isNegative()) {
       throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
     }
+    long timeoutNanos = TimeUnit.NANOSECONDS.convert(timeout); // saturates
     long start = System.nanoTime();
-    List<Child> snapshot;
+    List<SupervisedWorker> snapshot;
     synchronized (children) {
       stopping = true;
       snapshot = new ArrayList<>(children.values());
     }
     List<CountDownLatch> running = new ArrayList<>();
-    for (Child c : snapshot) {
-      boolean cancelled = false;
-      synchronized (c) {
-        if (c.pendingRestart != null) {
-          c.pendingRestart.cancel();
-          c.pendingRestart = null;
-        }
-        if (c.state == WorkerState.BACKING_OFF) {
-          c.state = WorkerState.STOPPED;
-          cancelled = true;
-        }
-        if (c.done != null && c.done.getCount() > 0) {
-          running.add(c.done);
-          if (c.thread != null) {
-            c.thread.interrupt();
-          }
-        }
-      }
-      if (cancelled) {
-        publish(c, SupervisorEvent.Kind.STOPPED, Duration.ZERO, null);
+    for (SupervisedWorker c : snapshot) {
+      CountDownLatch done = c.stop();
+      if (done != null) {
+        running.add(done);
       }
     }
-    long deadline = start + timeout.toNanos();
     int still = 0;
     for (CountDownLatch done : running) {
-      long left = deadline - System.nanoTime();
-      if (!done.await(Math.max(0, left), TimeUnit.NANOSECONDS)) {
+      if (timeoutNanos == Long.MAX_VALUE) {
+        done.await();
+      } else if (!done.await(
+          Math.max(0, timeoutNanos - (System.nanoTime() - start)), TimeUnit.NANOSECONDS)) {
         still++;
       }
     }
@@ -268,129 +263,23 @@ public final class Supervisor {
         Duration.ofNanos(System.nanoTime() - start));
   }
 
-  private void launch(Child child) {
-    CountDownLatch done;
-    synchronized (child) {
-      child.pendingRestart = null;
-      if (stopping) {
-        child.state = WorkerState.STOPPED;
-        return;
-      }
-      child.state = WorkerState.STARTING;
-      done = new CountDownLatch(1);
-      child.done = done;
-    }
-    Runnable run = () -> runOnce(child, done);
-    try {
-      if (executor == null) {
-        Thread t = new Thread(run, "riprap-" + name + "-" + child.name);
-        t.setDaemon(true);
-        t.start();
-      } else {
-        executor.execute(run);
-      }
-    } catch (RejectedExecutionException | OutOfMemoryError e) {
-      synchronized (child) {
-        child.state = WorkerState.GAVE_UP;
-        child.lastFailure = e;
-      }
-      done.countDown();
-      LOG.log(Level.ERROR, "supervisor '" + name + "' could not start worker '" + child.name + "'", e);
-      publish(child, SupervisorEvent.Kind.GAVE_UP, Duration.ZERO, e);
+  boolean isStopping() {
+    return stopping;
+  }
+
+  /** Runs a worker on the executor, or on a daemon thread of its own. May throw anything. */
+  void execute(Runnable run, String workerName) {
+    if (executor == null) {
+      Thread t = new Thread(run, "riprap-" + name + "-" + workerName);
+      t.setDaemon(true);
+      t.start();
+    } else {
+      executor.execute(run);
     }
   }
 
-  private void runOnce(Child child, CountDownLatch done) {
-    try {
-      synchronized (child) {
-        if (stopping) {
-          child.state = WorkerState.STOPPED;
-          return;
-        }
-        child.thread = Thread.currentThread();
-        child.state = WorkerState.RUNNING;
-      }
-      publish(child, SupervisorEvent.Kind.STARTED, Duration.ZERO, null);
-      Throwable failure = null;
-      try {
-        child.worker.run();
-      } catch (Throwable t) { // any failure of the worker is a crash to supervise, Errors included
-        failure = t;
-      }
-      synchronized (child) {
-        child.thread = null;
-      }
-      if (stopping) {
-        synchronized (child) {
-          child.state = WorkerState.STOPPED;
-        }
-        publish(child, SupervisorEvent.Kind.STOPPED, Duration.ZERO, null);
-      } else if (failure == null) {
-        synchronized (child) {
-          child.state = WorkerState.COMPLETED;
-        }
-        publish(child, SupervisorEvent.Kind.COMPLETED, Duration.ZERO, null);
-      } else {
-        crashed(child, failure);
-      }
-    } finally {
-      done.countDown();
-    }
-  }
-
-  private void crashed(Child child, Throwable failure) {
-    long now = time.nanoTime();
-    SupervisorEvent.Kind kind;
-    long delay = 0;
-    synchronized (child) {
-      child.lastFailure = failure;
-      while (!child.restartTimes.isEmpty() && now - child.restartTimes.peekFirst() >= windowNanos) {
-        child.restartTimes.pollFirst();
-      }
-      if (stopping) {
-        // stop() ran while this worker was failing: no restart.
-        child.state = WorkerState.STOPPED;
-        kind = SupervisorEvent.Kind.STOPPED;
-      } else if (child.restartTimes.size() >= maxRestarts) {
-        child.state = WorkerState.GAVE_UP;
-        kind = SupervisorEvent.Kind.GAVE_UP;
-      } else {
-        delay = backoff(child.restartTimes.size());
-        child.restartTimes.addLast(now);
-        child.restarts++;
-        child.state = WorkerState.BACKING_OFF;
-        kind = SupervisorEvent.Kind.CRASHED;
-      }
-    }
-    switch (kind) {
-      case GAVE_UP -> {
-        LOG.log(
-            Level.ERROR,
-            "supervisor '" + name + "' gave up on worker '" + child.name + "' after "
-                + maxRestarts + " restarts within " + Duration.ofNanos(windowNanos),
-            failure);
-        publish(child, kind, Duration.ZERO, failure);
-      }
-      case CRASHED -> {
-        LOG.log(
-            Level.WARNING,
-            "worker '" + child.name + "' of supervisor '" + name + "' crashed; restarting in "
-                + Duration.ofNanos(delay),
-            failure);
-        publish(child, kind, Duration.ofNanos(delay), failure);
-        // Scheduled only after CRASHED is published, so listeners see CRASHED before the next
-        // STARTED; a stop() in between already moved the worker to STOPPED.
-        synchronized (child) {
-          if (child.state == WorkerState.BACKING_OFF && !stopping) {
-            child.pendingRestart = time.schedule(() -> launch(child), delay);
-          }
-        }
-      }
-      default -> publish(child, kind, Duration.ZERO, null);
-    }
-  }
-
-  private long backoff(int previousRestarts) {
+  /** The backoff before the restart that follows {@code previousRestarts} within the window. */
+  long backoffNanos(int previousRestarts) {
     long d = initialBackoffNanos;
     for (int i = 0; i < previousRestarts && d < maxBackoffNanos; i++) {
       d = d > maxBackoffNanos / 2 ? maxBackoffNanos : d * 2;
@@ -398,21 +287,20 @@ public final class Supervisor {
     return Math.min(d, maxBackoffNanos);
   }
 
-  private void publish(Child child, SupervisorEvent.Kind kind, Duration delay, Throwable cause) {
-    if (listeners.isEmpty()) {
-      return;
-    }
-    int restarts;
-    synchronized (child) {
-      restarts = child.restarts;
-    }
-    SupervisorEvent event =
-        new SupervisorEvent(name, child.name, kind, time.instant(), restarts, delay, cause);
+  boolean hasListeners() {
+    return !listeners.isEmpty();
+  }
+
+  /**
+   * Tells the listeners, in the order they subscribed. Whatever a listener throws, an {@code Error}
+   * included, is logged and changes nothing: the next listeners are still told.
+   */
+  void publish(SupervisorEvent event) {
     for (Consumer<? super SupervisorEvent> l : listeners) {
       try {
         l.accept(event);
-      } catch (RuntimeException | LinkageError e) {
-        LOG.log(Level.WARNING, "supervisor listener " + l + " threw on " + event, e);
+      } catch (Throwable t) {
+        LOG.log(Level.WARNING, "supervisor listener " + l + " threw on " + event, t);
       }
     }
   }
@@ -420,23 +308,6 @@ public final class Supervisor {
   @Override
   public String toString() {
     return "Supervisor{" + name + '}';
-  }
-
-  private static final class Child {
-    final String name;
-    final Worker worker;
-    final ArrayDeque<Long> restartTimes = new ArrayDeque<>();
-    WorkerState state = WorkerState.STARTING;
-    int restarts;
-    Throwable lastFailure;
-    Thread thread;
-    CountDownLatch done;
-    Cancellable pendingRestart;
-
-    Child(String name, Worker worker) {
-      this.name = name;
-      this.worker = worker;
-    }
   }
 
   /** Builds a {@link Supervisor}. Not thread-safe; the supervisor it builds is. */
@@ -517,7 +388,9 @@ public final class Supervisor {
     /**
      * Runs workers on {@code executor} instead of a daemon thread each. The executor's threads
      * should be daemon threads, or be shut down by the caller, or they keep the JVM alive. If it
-     * rejects a worker, the supervisor gives up on that worker.
+     * refuses a worker's start or restart (throws anything), the supervisor gives up on that worker
+     * ({@link WorkerState#GAVE_UP}, the refusal as its last failure), or stops it when the
+     * supervisor is stopping.
      *
      * @param executor the executor
      * @return this builder

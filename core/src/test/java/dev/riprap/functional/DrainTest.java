@@ -42,6 +42,21 @@ class DrainTest {
     assertThat(report.isClean()).isTrue();
   }
 
+  @Test
+  void aDrainOfLongMaxValueMillisWaitsWithoutBoundForTheCallsInFlight() throws Exception {
+    assertThat(new ShutdownGate(time).drain(Duration.ofSeconds(Long.MAX_VALUE)).isClean()).isTrue();
+    Policy policy = builder().build();
+    CompletableFuture<String> work = new CompletableFuture<>();
+    CompletableFuture<String> call = policy.callAsync(() -> work);
+    time.schedule(() -> work.complete("finished"), Duration.ofDays(400).toNanos());
+
+    DrainReport report = gate.drain(Duration.ofMillis(Long.MAX_VALUE));
+
+    assertThat(call.get()).isEqualTo("finished");
+    assertThat(report.completed()).isEqualTo(1);
+    assertThat(report.took()).isEqualTo(Duration.ofDays(400));
+  }
+
   @ParameterizedTest
   @EnumSource(Mode.class)
   void aCallAfterTheDrainStartedIsRejectedOrFallsBack(Mode mode) throws Exception {

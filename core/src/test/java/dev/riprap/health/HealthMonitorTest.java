@@ -30,6 +30,15 @@ class HealthMonitorTest {
         .build();
   }
 
+  /** Runs workers inline; the first crash makes it give up. */
+  private Supervisor givingUpAtTheFirstCrash() {
+    return Supervisor.builder("bg")
+        .restartIntensity(0, Duration.ofMinutes(1))
+        .timeSource(time)
+        .executor(Runnable::run)
+        .build();
+  }
+
   private static CircuitBreaker breaker(Policy p) {
     return p.circuitBreaker().orElseThrow();
   }
@@ -130,13 +139,8 @@ class HealthMonitorTest {
   }
 
   @Test
-  void aSupervisorThatGaveUpOnAWorkerFailsLiveness() {
-    Supervisor s =
-        Supervisor.builder("bg")
-            .restartIntensity(0, Duration.ofMinutes(1))
-            .timeSource(time)
-            .executor(Runnable::run)
-            .build();
+  void aSupervisorThatGaveUpOnAWorkerTakesTheServiceDownAndFailsLivenessButNotReadiness() {
+    Supervisor s = givingUpAtTheFirstCrash();
     health.monitor(s);
     s.start("ok", () -> {});
     assertThat(health.isLive()).isTrue();
@@ -147,12 +151,35 @@ class HealthMonitorTest {
 
     assertThat(health.isLive()).isFalse();
     HealthReport r = health.report();
+    assertThat(r.status()).isEqualTo(HealthStatus.DOWN);
     assertThat(r.live()).isFalse();
     assertThat(r.ready()).as("readiness is a separate question").isTrue();
+    assertThat(health.isReady()).isTrue();
     assertThat(r.workers())
         .containsExactly(
             new HealthReport.WorkerHealth("bg", "ok", Supervisor.WorkerState.COMPLETED, 0),
             new HealthReport.WorkerHealth("bg", "poller", Supervisor.WorkerState.GAVE_UP, 0));
+  }
+
+  @Test
+  void aWorkerGivenUpOnStaysDownWhileItsBreakersAreFineAndDrainingStillWins() {
+    Supervisor s = givingUpAtTheFirstCrash();
+    Policy cache = withBreaker("cache");
+    health.monitor(s).monitor(cache);
+    breaker(cache).transitionToOpenState();
+    assertThat(health.report().status()).isEqualTo(HealthStatus.DEGRADED);
+
+    s.start("poller", () -> {
+      throw new IllegalStateException("boom");
+    });
+
+    assertThat(health.report().status())
+        .as("DOWN is worse than DEGRADED")
+        .isEqualTo(HealthStatus.DOWN);
+    health.startDraining();
+    HealthReport r = health.report();
+    assertThat(r.status()).isEqualTo(HealthStatus.DRAINING);
+    assertThat(r.live()).isFalse();
   }
 
   @Test
@@ -207,6 +234,8 @@ class HealthMonitorTest {
     server.createContext("/health/live", HealthHandlers.liveness(health));
     server.createContext("/health/ready", HealthHandlers.readiness(health));
     server.createContext("/health", HealthHandlers.report(health));
+    Supervisor s = givingUpAtTheFirstCrash();
+    health.monitor(s);
     server.start();
     try {
       HttpClient client = HttpClient.newHttpClient();
@@ -228,14 +257,26 @@ class HealthMonitorTest {
       assertThat(get.apply("/health/ready").headers().firstValue("content-type"))
           .hasValue("application/json");
 
+      HttpResponse<String> live = get.apply("/health/live");
+      assertThat(List.of(live.statusCode(), live.body())).containsExactly(200, "{\"live\":true}");
+
+      s.start("poller", () -> {
+        throw new IllegalStateException("boom");
+      });
+      assertThat(List.of(get.apply("/health/live").statusCode(), get.apply("/health/live").body()))
+          .containsExactly(503, "{\"live\":false}");
+      assertThat(get.apply("/health/ready").body())
+          .isEqualTo("{\"ready\":true,\"status\":\"DOWN\"}");
+      assertThat(get.apply("/health/ready").statusCode()).isEqualTo(200);
+      HttpResponse<String> down = get.apply("/health");
+      assertThat(down.statusCode()).as("the report answers by its status").isEqualTo(503);
+      assertThat(down.body()).startsWith("{\"status\":\"DOWN\",\"ready\":true,\"live\":false");
+
       health.startDraining();
 
       HttpResponse<String> ready = get.apply("/health/ready");
       assertThat(ready.statusCode()).isEqualTo(503);
       assertThat(ready.body()).isEqualTo("{\"ready\":false,\"status\":\"DRAINING\"}");
-      HttpResponse<String> live = get.apply("/health/live");
-      assertThat(List.of(live.statusCode(), live.body()))
-          .containsExactly(200, "{\"live\":true}");
       HttpResponse<String> full = get.apply("/health");
       assertThat(full.statusCode()).isEqualTo(503);
       assertThat(full.body()).isEqualTo(health.report().toJson());

@@ -15,10 +15,15 @@ import dev.riprap.lifecycle.ShutdownReport.StepResult;
 import dev.riprap.testing.FakeTimeSource;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -127,7 +132,7 @@ class GracefulShutdownTest {
             tuple("broken", Status.FAILED),
             tuple("db", Status.COMPLETED));
     assertThat(report.steps().get(1).error()).hasMessage("disk gone");
-    assertThat(GracefulShutdown.describe(report.steps().get(0)))
+    assertThat(ShutdownSequence.describe(report.steps().get(0)))
         .isEqualTo(
             "shutdown DRAIN_INBOUND 'server' incomplete in 1000 ms: 3 in flight, 2 completed, 1 still running");
   }
@@ -194,6 +199,157 @@ class GracefulShutdownTest {
             tuple("after", Status.SKIPPED));
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilTrue(interrupted);
     assertThat(log).isEmpty();
+  }
+
+  /** An Error of the user's own, as a library or a test framework might throw. */
+  private static final class CustomError extends Error {
+    CustomError(String message) {
+      super(message);
+    }
+  }
+
+  @Test
+  void aStepThatThrowsAnErrorFailsAtOnceWithTheErrorAndTheStepsAfterItStillRun()
+      throws Exception {
+    AssertionError assertion = new AssertionError("invariant broken");
+    StackOverflowError overflow = new StackOverflowError("recursion");
+    CustomError custom = new CustomError("library gave up");
+    ShutdownReport report =
+        GracefulShutdown.builder()
+            .timeSource(time)
+            .deadline(Duration.ofSeconds(1))
+            .propagationDelay(Duration.ZERO)
+            .close("asserts", () -> {
+              throw assertion;
+            })
+            .close("recurses", () -> {
+              throw overflow;
+            })
+            .close("library", () -> {
+              throw custom;
+            })
+            .close("db", () -> log.add("close db"))
+            .build()
+            .shutdown();
+
+    assertThat(report.steps())
+        .extracting(StepResult::name, StepResult::status, StepResult::error, StepResult::took)
+        .containsExactly(
+            tuple("asserts", Status.FAILED, assertion, Duration.ZERO),
+            tuple("recurses", Status.FAILED, overflow, Duration.ZERO),
+            tuple("library", Status.FAILED, custom, Duration.ZERO),
+            tuple("db", Status.COMPLETED, null, Duration.ZERO));
+    assertThat(log).containsExactly("close db");
+    assertThat(report.took()).isEqualTo(Duration.ZERO);
+    assertThat(ShutdownSequence.describe(report.steps().get(0)))
+        .isEqualTo(
+            "shutdown CLOSE 'asserts' failed in 0 ms: java.lang.AssertionError: invariant broken");
+  }
+
+  @Test
+  void anOnFinishedListenerThatThrowsAnErrorIsLoggedAndEveryConcurrentCallerGetsTheOneReport()
+      throws Exception {
+    AssertionError listenerError = new AssertionError("listener broken");
+    AtomicReference<ShutdownReport> told = new AtomicReference<>();
+    GracefulShutdown shutdown =
+        GracefulShutdown.builder()
+            .timeSource(time)
+            .deadline(Duration.ofSeconds(1))
+            .propagationDelay(Duration.ZERO)
+            .close("db", () -> log.add("close db"))
+            .onFinished(r -> {
+              told.set(r);
+              throw listenerError;
+            })
+            .onFinished(r -> log.add("second listener told"))
+            .build();
+    CyclicBarrier start = new CyclicBarrier(2);
+    ExecutorService callers = Executors.newFixedThreadPool(2);
+    try (CapturedLog captured = CapturedLog.of(GracefulShutdown.class)) {
+      List<Future<ShutdownReport>> reports = new ArrayList<>();
+      for (int i = 0; i < 2; i++) {
+        reports.add(
+            callers.submit(
+                () -> {
+                  start.await();
+                  return shutdown.shutdown();
+                }));
+      }
+
+      ShutdownReport first = reports.get(0).get();
+      ShutdownReport second = reports.get(1).get();
+
+      assertThat(second).isSameAs(first);
+      assertThat(told.get()).isSameAs(first);
+      assertThat(first.steps())
+          .extracting(StepResult::name, StepResult::status)
+          .containsExactly(tuple("db", Status.COMPLETED));
+      assertThat(log).containsExactly("close db", "second listener told");
+      assertThat(captured.thrown()).containsExactly(listenerError);
+    } finally {
+      callers.shutdownNow();
+    }
+  }
+
+  @Test
+  void anOnFinishedListenerThatHangsIsInterruptedAtTheHardBoundAndTheCallerGetsTheReport()
+      throws Exception {
+    CountDownLatch never = new CountDownLatch(1);
+    AtomicInteger told = new AtomicInteger();
+    AtomicBoolean interrupted = new AtomicBoolean();
+    ShutdownReport report;
+    try (CapturedLog captured = CapturedLog.of(GracefulShutdown.class)) {
+      report =
+          GracefulShutdown.builder()
+              .timeSource(time)
+              .deadline(Duration.ofMillis(50))
+              .propagationDelay(Duration.ZERO)
+              .close("db", () -> log.add("close db"))
+              .onFinished(
+                  r -> {
+                    told.incrementAndGet();
+                    try {
+                      never.await();
+                    } catch (InterruptedException e) {
+                      interrupted.set(true);
+                    }
+                  })
+              .build()
+              .shutdown();
+
+      assertThat(captured.messages())
+          .contains("a shutdown listener was still running at the hard bound");
+    }
+
+    assertThat(report.isClean()).isTrue();
+    assertThat(log).containsExactly("close db");
+    org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(10)).untilTrue(interrupted);
+    assertThat(told).as("told once, on the coordinator's thread").hasValue(1);
+  }
+
+  @Test
+  void aDeadlineOfLongMaxValueMillisIsNoBoundAndEveryStepGetsAllTheTimeThereIs()
+      throws Exception {
+    for (Duration forever :
+        List.of(Duration.ofMillis(Long.MAX_VALUE), Duration.ofSeconds(Long.MAX_VALUE))) {
+      log.clear();
+      ShutdownReport report =
+          GracefulShutdown.builder()
+              .timeSource(time)
+              .deadline(forever)
+              .propagationDelay(Duration.ofDays(365))
+              .drainOutbound("client", drain("outbound", Duration.ofHours(1), 1, 0))
+              .build()
+              .shutdown();
+
+      assertThat(report.steps())
+          .extracting(StepResult::name, StepResult::status)
+          .containsExactly(
+              tuple("propagation delay", Status.COMPLETED), tuple("client", Status.COMPLETED));
+      assertThat(report.steps().get(0).took()).isEqualTo(Duration.ofDays(365));
+      assertThat(log).containsExactly("outbound budget " + Duration.ofNanos(Long.MAX_VALUE));
+      assertThat(report.deadline()).isEqualTo(forever);
+    }
   }
 
   @Test

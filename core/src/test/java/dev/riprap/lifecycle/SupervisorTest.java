@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -22,14 +25,17 @@ class SupervisorTest {
   private final List<SupervisorEvent> events = new CopyOnWriteArrayList<>();
 
   /** Runs workers inline on the thread that starts them, so fake time drives every restart. */
+  private static Supervisor.Builder inlineOn(
+      FakeTimeSource clock, int maxRestarts, Duration window) {
+    return Supervisor.builder("bg")
+        .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
+        .restartIntensity(maxRestarts, window)
+        .timeSource(clock)
+        .executor(Runnable::run);
+  }
+
   private Supervisor inline(int maxRestarts, Duration window) {
-    Supervisor s =
-        Supervisor.builder("bg")
-            .backoff(Duration.ofMillis(100), Duration.ofMillis(500))
-            .restartIntensity(maxRestarts, window)
-            .timeSource(time)
-            .executor(Runnable::run)
-            .build();
+    Supervisor s = inlineOn(time, maxRestarts, window).build();
     s.subscribe(events::add);
     return s;
   }
@@ -292,6 +298,254 @@ class SupervisorTest {
     s.start("w", runs::incrementAndGet);
     assertThat(runs).hasValue(1);
     assertThat(kinds()).containsExactly(Kind.STARTED, Kind.COMPLETED);
+  }
+
+  @Test
+  void aListenerThatThrowsAnErrorOnEveryEventChangesNothingAndIsLogged() throws Exception {
+    AssertionError listenerError = new AssertionError("listener broken");
+    Supervisor s = inlineOn(time, 1, Duration.ofMinutes(1)).build();
+    s.subscribe(e -> {
+      throw listenerError;
+    });
+    s.subscribe(events::add); // a listener after the broken one is still told every event
+    AtomicInteger runs = new AtomicInteger();
+    try (CapturedLog captured = CapturedLog.of(Supervisor.class)) {
+      s.start(
+          "crashes",
+          () -> {
+            runs.incrementAndGet();
+            throw new IllegalStateException("boom");
+          });
+      assertThat(s.workers().get(0).state()).isEqualTo(WorkerState.BACKING_OFF);
+      assertThat(time.pendingTasks()).as("the restart is scheduled").isEqualTo(1);
+      time.advance(Duration.ofMillis(100));
+      s.start("completes", () -> {});
+      s.start("backs off", () -> {
+        throw new IllegalStateException("boom");
+      });
+      s.stop(Duration.ZERO);
+
+      assertThat(runs).as("restarted on time despite the listener").hasValue(2);
+      assertThat(s.workers())
+          .extracting(Supervisor.WorkerInfo::name, Supervisor.WorkerInfo::state)
+          .containsExactly(
+              org.assertj.core.groups.Tuple.tuple("crashes", WorkerState.GAVE_UP),
+              org.assertj.core.groups.Tuple.tuple("completes", WorkerState.COMPLETED),
+              org.assertj.core.groups.Tuple.tuple("backs off", WorkerState.STOPPED));
+      assertThat(kinds())
+          .containsExactly(
+              Kind.STARTED, Kind.CRASHED, Kind.STARTED, Kind.GAVE_UP, // crashes
+              Kind.STARTED, Kind.COMPLETED, // completes
+              Kind.STARTED, Kind.CRASHED, Kind.STOPPED); // backs off
+      assertThat(captured.thrown()).filteredOn(t -> t == listenerError).hasSize(kinds().size());
+      assertThat(time.pendingTasks()).isZero();
+    }
+  }
+
+  @Test
+  void anExecutorThatRefusesARestartWithAnyExceptionMakesTheSupervisorGiveUp() {
+    AtomicInteger executions = new AtomicInteger();
+    Supervisor s =
+        Supervisor.builder("bg")
+            .timeSource(time)
+            .executor(
+                r -> {
+                  if (executions.incrementAndGet() > 1) {
+                    throw new IllegalStateException("executor closed");
+                  }
+                  r.run();
+                })
+            .build();
+    s.subscribe(events::add);
+    s.start("poller", () -> {
+      throw new IllegalStateException("boom");
+    });
+
+    time.advance(Duration.ofMillis(100)); // the restart is refused on the timer's thread
+
+    Supervisor.WorkerInfo info = s.workers().get(0);
+    assertThat(info.state()).isEqualTo(WorkerState.GAVE_UP);
+    assertThat(info.lastFailure()).hasMessage("executor closed");
+    assertThat(s.hasGivenUp()).isTrue();
+    assertThat(kinds()).containsExactly(Kind.STARTED, Kind.CRASHED, Kind.GAVE_UP);
+    assertThat(events.get(2).cause()).hasMessage("executor closed");
+  }
+
+  @Test
+  void aRestartRefusedBecauseTheServiceIsShuttingDownEndsStoppedNotGivenUp() throws Exception {
+    ExecutorService pool = Executors.newSingleThreadExecutor();
+    pool.shutdown(); // already gone by the time the restart is due
+    AtomicInteger executions = new AtomicInteger();
+    AtomicReference<Supervisor> supervisor = new AtomicReference<>();
+    Supervisor s =
+        Supervisor.builder("bg")
+            .timeSource(time)
+            .executor(
+                r -> {
+                  if (executions.incrementAndGet() == 1) {
+                    r.run();
+                    return;
+                  }
+                  try {
+                    supervisor.get().stop(Duration.ZERO); // the shutdown reaches the supervisor
+                  } catch (InterruptedException e) {
+                    throw new IllegalStateException(e);
+                  }
+                  pool.execute(r); // RejectedExecutionException
+                })
+            .build();
+    supervisor.set(s);
+    s.subscribe(events::add);
+    s.start("poller", () -> {
+      throw new IllegalStateException("boom");
+    });
+
+    time.advance(Duration.ofMillis(100));
+
+    assertThat(s.workers().get(0).state()).isEqualTo(WorkerState.STOPPED);
+    assertThat(s.hasGivenUp()).isFalse();
+    assertThat(kinds()).containsExactly(Kind.STARTED, Kind.CRASHED, Kind.STOPPED);
+  }
+
+  @Test
+  void aWorkerTheExecutorAcceptedButNeverRanIsStoppedWithoutWaitingForIt() throws Exception {
+    List<Runnable> queued = new CopyOnWriteArrayList<>();
+    Supervisor s = Supervisor.builder("bg").timeSource(time).executor(queued::add).build();
+    s.subscribe(events::add);
+    AtomicInteger runs = new AtomicInteger();
+    s.start("queued", runs::incrementAndGet);
+    assertThat(s.workers().get(0).state()).isEqualTo(WorkerState.STARTING);
+
+    DrainReport report = s.stop(Duration.ofMillis(Long.MAX_VALUE));
+
+    assertThat(report.inFlightAtStart()).isZero();
+    assertThat(s.workers().get(0).state()).isEqualTo(WorkerState.STOPPED);
+    assertThat(kinds()).containsExactly(Kind.STOPPED);
+    queued.get(0).run(); // the executor runs it late: the worker itself never runs
+    assertThat(runs).hasValue(0);
+    assertThat(kinds()).containsExactly(Kind.STOPPED);
+  }
+
+  @Test
+  void aTimeSourceThatCannotScheduleTheRestartMakesTheSupervisorGiveUp() {
+    dev.riprap.TimeSource refusing =
+        new dev.riprap.TimeSource() {
+          @Override
+          public long nanoTime() {
+            return time.nanoTime();
+          }
+
+          @Override
+          public java.time.Instant instant() {
+            return time.instant();
+          }
+
+          @Override
+          public java.time.Clock clock() {
+            return time.clock();
+          }
+
+          @Override
+          public dev.riprap.Cancellable schedule(Runnable task, long delayNanos) {
+            throw new IllegalStateException("timer gone");
+          }
+
+          @Override
+          public boolean await(CountDownLatch latch, long nanos) throws InterruptedException {
+            return time.await(latch, nanos);
+          }
+        };
+    Supervisor s = Supervisor.builder("bg").timeSource(refusing).executor(Runnable::run).build();
+    s.subscribe(events::add);
+
+    s.start("poller", () -> {
+      throw new IllegalStateException("boom");
+    });
+
+    assertThat(s.workers().get(0).state()).isEqualTo(WorkerState.GAVE_UP);
+    assertThat(s.workers().get(0).lastFailure()).hasMessage("timer gone");
+    assertThat(kinds()).containsExactly(Kind.STARTED, Kind.CRASHED, Kind.GAVE_UP);
+  }
+
+  @Test
+  void stopWithLongMaxValueMillisWaitsWithoutBoundForTheWorkersToReturn() throws Exception {
+    Supervisor s = Supervisor.builder("bg").build();
+    CountDownLatch running = new CountDownLatch(1);
+    s.start(
+        "poller",
+        () -> {
+          running.countDown();
+          new CountDownLatch(1).await(); // returns when interrupted
+        });
+    assertThat(running.await(10, TimeUnit.SECONDS)).isTrue();
+
+    DrainReport report = s.stop(Duration.ofMillis(Long.MAX_VALUE));
+
+    assertThat(report.inFlightAtStart()).isEqualTo(1);
+    assertThat(report.completed()).isEqualTo(1);
+    assertThat(report.stillRunning()).isZero();
+    assertThat(s.stop(Duration.ofSeconds(Long.MAX_VALUE)).inFlightAtStart()).isZero();
+  }
+
+  @Test
+  void backoffsAndWindowsOfLongMaxValueMillisSaturateInsteadOfOverflowing() {
+    Duration forever = Duration.ofMillis(Long.MAX_VALUE);
+    Supervisor s =
+        Supervisor.builder("bg")
+            .backoff(forever, forever)
+            .restartIntensity(1, forever)
+            .timeSource(time)
+            .executor(Runnable::run)
+            .build();
+    s.subscribe(events::add);
+
+    s.start("poller", () -> {
+      throw new IllegalStateException("boom");
+    });
+
+    assertThat(delays()).containsExactly(Duration.ofNanos(Long.MAX_VALUE));
+    assertThat(s.workers().get(0).state()).isEqualTo(WorkerState.BACKING_OFF);
+    assertThat(time.pendingTasks()).isEqualTo(1);
+  }
+
+  @Test
+  void aStopRacingTheRestartTimerEndsStoppedWithOneStoppedEventAndNoTimerLeft() throws Exception {
+    ExecutorService racers = Executors.newFixedThreadPool(2);
+    try (CapturedLog quiet = CapturedLog.of(Supervisor.class)) {
+      for (int round = 0; round < 300; round++) {
+        FakeTimeSource clock = new FakeTimeSource();
+        List<SupervisorEvent> seen = new CopyOnWriteArrayList<>();
+        Supervisor s = inlineOn(clock, 1_000, Duration.ofMinutes(1)).build();
+        s.subscribe(seen::add);
+        s.start("poller", () -> {
+          throw new IllegalStateException("boom");
+        });
+        CyclicBarrier start = new CyclicBarrier(2);
+        var restart =
+            racers.submit(
+                () -> {
+                  start.await();
+                  clock.advance(Duration.ofMillis(100)); // the restart, which crashes again
+                  return null;
+                });
+        var stop =
+            racers.submit(
+                () -> {
+                  start.await();
+                  return s.stop(Duration.ZERO);
+                });
+        restart.get();
+        stop.get();
+
+        assertThat(s.workers().get(0).state()).as("round %d", round).isEqualTo(WorkerState.STOPPED);
+        assertThat(seen).as("round %d", round).last().extracting(SupervisorEvent::kind)
+            .isEqualTo(Kind.STOPPED);
+        assertThat(seen.stream().filter(e -> e.kind() == Kind.STOPPED)).hasSize(1);
+        assertThat(clock.pendingTasks()).as("round %d", round).isZero();
+      }
+    } finally {
+      racers.shutdownNow();
+    }
   }
 
   @Test
