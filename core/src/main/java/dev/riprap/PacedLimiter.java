@@ -36,8 +36,8 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class PacedLimiter {
   /**
-   * The fastest pace, one slot a microsecond: the same bound as {@link PacedRate}. Closer slots
-   * would be spaced by less than a contended compare-and-set takes, so no longer paced.
+   * The fastest pace, one slot a microsecond: the same bound as {@link PacedRate}, and still ten
+   * times what a contended compare-and-set on the state takes, so the slots stay meaningful.
    */
   private static final long MIN_INTERVAL_NANOS = 1_000;
 
@@ -53,8 +53,8 @@ public final class PacedLimiter {
     }
   }
 
-  // The read-only settings share the state's cache line on purpose: every call reads both, so one
-  // line moves between cores, not two.
+  // No padding around the state (uber-go pads its word): this small object holds only settings
+  // that never change besides it, and every call reads those settings anyway.
   private final long intervalNanos;
   private final long slackNanos;
   /** The last slot that can be claimed: its successor must still be a representable time. */
