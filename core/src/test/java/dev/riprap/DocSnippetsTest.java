@@ -99,6 +99,41 @@ class DocSnippetsTest {
     assertThat(time.waits()).containsExactly(Duration.ofMillis(100), Duration.ofMillis(100));
   }
 
+  record Order(int id) {}
+
+  static final class Downstream {
+    final List<Order> sent = new ArrayList<>();
+
+    void send(Order order) {
+      sent.add(order);
+    }
+  }
+
+  @Test
+  void pacedLimiterAlone() throws Exception {
+    FakeTimeSource time = new FakeTimeSource();
+    List<Order> orders = List.of(new Order(1), new Order(2), new Order(3));
+    Order extra = new Order(4);
+    Downstream downstream = new Downstream();
+    List<Order> later = new ArrayList<>();
+
+    // As in the PacedLimiter class Javadoc and docs/core.md, on a fake clock.
+    PacedLimiter limiter = PacedLimiter.builder(10).timeSource(time).build();
+    for (Order order : orders) {
+      limiter.take(); // waits for its slot
+      downstream.send(order);
+    }
+    if (limiter.tryTake()) { // a slot now, or false at once
+      downstream.send(extra);
+    } else {
+      later.add(extra);
+    }
+
+    assertThat(downstream.sent).containsExactlyElementsOf(orders);
+    assertThat(later).containsExactly(extra);
+    assertThat(time.waits()).containsExactly(Duration.ofMillis(100), Duration.ofMillis(100));
+  }
+
   @Test
   void coreFallbackCases() throws Exception {
     Fallback<Price> fallback =

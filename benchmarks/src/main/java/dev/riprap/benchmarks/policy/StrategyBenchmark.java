@@ -3,6 +3,7 @@ package dev.riprap.benchmarks.policy;
 import dev.failsafe.Failsafe;
 import dev.failsafe.FailsafeExecutor;
 import dev.failsafe.function.CheckedSupplier;
+import dev.riprap.PacedLimiter;
 import dev.riprap.Policy;
 import dev.riprap.ThrowingSupplier;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -42,6 +43,11 @@ public class StrategyBenchmark {
   private Policy riprapLimiter;
   private Policy riprapBulkhead;
   private final ThrowingSupplier<Object, RuntimeException> riprapWork = Variants::work;
+  private RateLimiter r4jPaced;
+  private RateLimiter r4jPacedReserving;
+  private PacedLimiter riprapPaced;
+  private PacedLimiter riprapPacedReserving;
+  private final long pacedReserveWaitNanos = Variants.PACED_RESERVE_WAIT.toNanos();
 
   /** Builds one single-strategy variant per library and strategy. */
   @Setup
@@ -60,6 +66,10 @@ public class StrategyBenchmark {
         Policy.builder("breaker").circuitBreaker(Variants.r4jBreakerConfig()).build();
     riprapLimiter = Policy.builder("limiter").rateLimiter(Variants.r4jLimiterConfig()).build();
     riprapBulkhead = Policy.builder("bulkhead").bulkhead(Variants.r4jBulkhead().getBulkheadConfig()).build();
+    r4jPaced = Variants.r4jPaced(Duration.ZERO);
+    r4jPacedReserving = Variants.r4jPaced(Variants.PACED_RESERVE_WAIT);
+    riprapPaced = Variants.riprapPaced();
+    riprapPacedReserving = Variants.riprapPaced();
   }
 
   /**
@@ -180,5 +190,49 @@ public class StrategyBenchmark {
   @Benchmark
   public Object bulkheadRiprap() {
     return riprapBulkhead.call(riprapWork);
+  }
+
+  /**
+   * Paced limiter alone, a slot now or refused, resilience4j: {@code acquirePermission()} with no
+   * wait on the config {@code pacedRate} builds today. The benchmark calls faster than the pace, so
+   * most calls are refused.
+   *
+   * @return whether the call got a slot
+   */
+  @Benchmark
+  public boolean acquirePacedResilience4j() {
+    return r4jPaced.acquirePermission();
+  }
+
+  /**
+   * Paced limiter alone, a slot now or refused, Riprap's {@link PacedLimiter#tryTake()}.
+   *
+   * @return whether the call got a slot
+   */
+  @Benchmark
+  public boolean tryTakePacedRiprap() {
+    return riprapPaced.tryTake();
+  }
+
+  /**
+   * Paced limiter alone, every call claiming the next slot however far ahead (the claim path),
+   * resilience4j: {@code reservePermission()} with a one-day wait.
+   *
+   * @return the nanoseconds the caller would wait
+   */
+  @Benchmark
+  public long reservePacedResilience4j() {
+    return r4jPacedReserving.reservePermission();
+  }
+
+  /**
+   * Paced limiter alone, every call claiming the next slot however far ahead, Riprap's {@link
+   * PacedLimiter#reserve(long)} with a one-day wait.
+   *
+   * @return the nanoseconds the caller would wait
+   */
+  @Benchmark
+  public long reservePacedRiprap() {
+    return riprapPacedReserving.reserve(pacedReserveWaitNanos);
   }
 }

@@ -2,6 +2,8 @@ package dev.riprap.benchmarks.policy;
 
 import dev.failsafe.CircuitBreakerOpenException;
 import dev.riprap.Policy;
+import dev.riprap.PacedLimiter;
+import dev.riprap.PacedRate;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CallNotPermittedException;
@@ -26,6 +28,10 @@ import org.openjdk.jmh.infra.Blackhole;
  *       is not retried, in every library, because retrying it would only spin.
  * </ul>
  *
+ * <p>The paced limiters ({@link StrategyBenchmark}'s {@code *Paced*} methods) are the exception:
+ * one slot a microsecond, so they do throttle, and measure the limiter's own refusal and claim
+ * paths rather than a call.
+ *
  * <p>Not thread-safe to build; what it builds is shared by the benchmark threads, as a real
  * service shares one breaker between its request threads.
  */
@@ -49,6 +55,19 @@ final class Variants {
   static final Duration BREAKER_OPEN = Duration.ofHours(1);
   static final int MAX_ATTEMPTS = 3;
   static final Duration RETRY_WAIT = Duration.ofMillis(500);
+
+  /**
+   * The paced limiters' rate: the fastest pace both accept, one slot a microsecond. The benchmark
+   * asks ten to fifty times faster, so a "slot now" benchmark mostly measures refusals.
+   */
+  static final int PACED_PER_SECOND = 1_000_000;
+
+  /**
+   * The wait a "reserve" benchmark accepts: any slot in the next day. At one slot a microsecond
+   * that is 8.6 * 10^10 slots, far more than a run claims (resilience4j counts its reservations
+   * in an int, which a run of over about 40 s at one call per 20 ns would overflow).
+   */
+  static final Duration PACED_RESERVE_WAIT = Duration.ofDays(1);
 
   private Variants() {}
 
@@ -102,6 +121,17 @@ final class Variants {
 
   static Retry r4jRetry(Duration wait) {
     return Retry.of("bench", r4jRetryConfig(wait));
+  }
+
+  /** The config {@code Policy.Builder.pacedRate} builds today: one permit per 1 µs cycle. */
+  static RateLimiter r4jPaced(Duration maxWait) {
+    return RateLimiter.of("paced", PacedRate.config(PACED_PER_SECOND, maxWait));
+  }
+
+  // ------------------------------------------------------------------ Riprap
+
+  static PacedLimiter riprapPaced() {
+    return PacedLimiter.builder(PACED_PER_SECOND).build();
   }
 
   // ------------------------------------------------------------------ Failsafe
