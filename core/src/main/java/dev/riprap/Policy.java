@@ -361,12 +361,25 @@ public final class Policy {
   }
 
   /**
-   * The rate limiter, if the policy has one.
+   * The resilience4j rate limiter, if the policy has one (a paced rate is a {@link
+   * #pacedLimiter()} instead).
    *
    * @return the limiter
    */
   public Optional<RateLimiter> rateLimiter() {
-    return pipeline.limiter == null ? Optional.empty() : Optional.of(pipeline.limiter.limiter);
+    return pipeline.limiter == null
+        ? Optional.empty()
+        : Optional.ofNullable(pipeline.limiter.limiter);
+  }
+
+  /**
+   * The paced limiter, if the policy's rate limit is one ({@link Builder#pacedRate} or {@link
+   * Builder#rateLimiter(PacedLimiter)}); {@link #rateLimiter()} is then empty.
+   *
+   * @return the paced limiter
+   */
+  public Optional<PacedLimiter> pacedLimiter() {
+    return pipeline.limiter == null ? Optional.empty() : Optional.ofNullable(pipeline.limiter.paced);
   }
 
   /**
@@ -485,6 +498,9 @@ public final class Policy {
     private CircuitBreaker breakerInstance;
     private RateLimiterConfig limiterConfig;
     private RateLimiter limiterInstance;
+    private PacedLimiter pacedInstance;
+    private int pacedPerSecond;
+    private Duration pacedMaxWait;
     private BulkheadConfig bulkheadConfig;
     private Bulkhead bulkheadInstance;
     RetryConfig retryConfig;
@@ -519,6 +535,9 @@ public final class Policy {
       b.breakerInstance = breakerInstance;
       b.limiterConfig = limiterConfig;
       b.limiterInstance = limiterInstance;
+      b.pacedInstance = pacedInstance;
+      b.pacedPerSecond = pacedPerSecond;
+      b.pacedMaxWait = pacedMaxWait;
       b.bulkheadConfig = bulkheadConfig;
       b.bulkheadInstance = bulkheadInstance;
       b.retryConfig = retryConfig;
@@ -639,7 +658,8 @@ public final class Policy {
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder rateLimiter(RateLimiterConfig config) {
-      requireUnset(limiterConfig, limiterInstance, "rate limiter");
+      requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
+          "rate limiter");
       this.limiterConfig = Objects.requireNonNull(config, "config");
       return this;
     }
@@ -652,7 +672,8 @@ public final class Policy {
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder rateLimiter(RateLimiter limiter) {
-      requireUnset(limiterConfig, limiterInstance, "rate limiter");
+      requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
+          "rate limiter");
       this.limiterInstance = Objects.requireNonNull(limiter, "limiter");
       return this;
     }
@@ -660,8 +681,11 @@ public final class Policy {
     /**
      * A paced rate: {@code permitsPerSecond} calls a second spread evenly (one every {@code
      * 1s / permitsPerSecond}, as uber-go/ratelimit paces), so a burst is smoothed rather than let
-     * through. A call waits up to {@code maxWait} for its slot, then is rejected with {@link
-     * RejectionReason#RATE_LIMITED}. Built as a resilience4j limiter of one permit per period.
+     * through. A call waits up to {@code maxWait} for its slot (never past the total timeout),
+     * then is rejected with {@link RejectionReason#RATE_LIMITED}. Built as a {@link PacedLimiter}
+     * on the builder's time source, with no slack: one atomic word, nothing allocated per call,
+     * and a refused call claims no slot. For slack or a limiter shared between policies, build a
+     * {@code PacedLimiter} and pass it to {@link #rateLimiter(PacedLimiter)}.
      *
      * @param permitsPerSecond calls per second, 1 to 1,000,000
      * @param maxWait the longest a call waits for its slot, zero or more
@@ -670,7 +694,37 @@ public final class Policy {
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder pacedRate(int permitsPerSecond, Duration maxWait) {
-      return rateLimiter(PacedRate.config(permitsPerSecond, maxWait));
+      // Checked now with PacedLimiter's own messages; built in build() on the final time source.
+      PacedLimiter.builder(permitsPerSecond).maxWait(maxWait);
+      requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedInstance,
+          "rate limiter");
+      this.pacedPerSecond = permitsPerSecond;
+      this.pacedMaxWait = maxWait;
+      return this;
+    }
+
+    /**
+     * An existing {@link PacedLimiter}, shared with whatever else uses it (other policies, code that
+     * calls {@link PacedLimiter#take()} itself): one stream of evenly spaced slots. A call waits up
+     * to the limiter's {@link PacedLimiter#maxWait()} for its slot, never past the total timeout,
+     * then is rejected with {@link RejectionReason#RATE_LIMITED}.
+     *
+     * @param limiter the limiter
+     * @return this builder
+     * @throws IllegalStateException if a limiter was already set
+     * @throws NullPointerException if {@code limiter} is null
+     */
+    public Builder rateLimiter(PacedLimiter limiter) {
+      Objects.requireNonNull(limiter, "limiter");
+      requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
+          "rate limiter");
+      this.pacedInstance = limiter;
+      return this;
+    }
+
+    private Object pacedOrRate() {
+      return pacedInstance != null ? pacedInstance
+          : pacedPerSecond > 0 ? pacedPerSecond + "/s paced" : null;
     }
 
 
@@ -975,6 +1029,18 @@ public final class Policy {
       return new Policy(this, pipeline(cb, rl, bh));
     }
 
+    private LimiterStep limiterStep(RateLimiter rl) {
+      if (rl != null) {
+        return new LimiterStep(rl);
+      }
+      PacedLimiter paced = pacedInstance;
+      if (paced == null && pacedPerSecond > 0) {
+        paced = PacedLimiter.builder(pacedPerSecond).maxWait(pacedMaxWait).timeSource(timeSource)
+            .build();
+      }
+      return paced == null ? null : new LimiterStep(paced);
+    }
+
     /** The engine's view of these settings, with the strategy instances this build made. */
     private Pipeline pipeline(CircuitBreaker cb, RateLimiter rl, Bulkhead bh) {
       BreakerStep breakerStep =
@@ -987,7 +1053,7 @@ public final class Policy {
           gate,
           budget,
           breakerStep,
-          rl == null ? null : new LimiterStep(rl),
+          limiterStep(rl),
           bh == null ? null : new BulkheadStep(bh),
           retryConfig == null ? null : new RetryRule(retryConfig, retryWhenCircuitOpen),
           Pipeline.nanos(attemptTimeout),

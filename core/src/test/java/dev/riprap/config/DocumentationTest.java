@@ -54,8 +54,7 @@ class DocumentationTest {
     Policy payments = registry.policy("payments");
     assertThat(payments.retryConfig()).isEmpty();
     assertThat(payments.attemptTimeout()).contains(Duration.ofSeconds(10));
-    assertThat(payments.rateLimiter().orElseThrow().getRateLimiterConfig().getLimitRefreshPeriod())
-        .isEqualTo(Duration.ofMillis(20));
+    assertThat(payments.pacedLimiter().orElseThrow().interval()).isEqualTo(Duration.ofMillis(20));
     assertThat(payments.retryBudget()).containsSame(inventory.retryBudget().orElseThrow());
   }
 

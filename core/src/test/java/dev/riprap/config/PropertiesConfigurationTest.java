@@ -190,10 +190,10 @@ class PropertiesConfigurationTest {
                 "riprap.policies.paced.rate-limiter.timeout-duration=1s")
             .policy("paced");
 
-    RateLimiterConfig rl = p.rateLimiter().orElseThrow().getRateLimiterConfig();
-    assertThat(rl.getLimitForPeriod()).isEqualTo(1);
-    assertThat(rl.getLimitRefreshPeriod()).isEqualTo(Duration.ofMillis(50));
-    assertThat(rl.getTimeoutDuration()).isEqualTo(Duration.ofSeconds(1));
+    assertThat(p.rateLimiter()).isEmpty();
+    dev.riprap.PacedLimiter paced = p.pacedLimiter().orElseThrow();
+    assertThat(paced.interval()).isEqualTo(Duration.ofMillis(50));
+    assertThat(paced.maxWait()).isEqualTo(Duration.ofSeconds(1));
   }
 
   @Test
@@ -266,10 +266,8 @@ class PropertiesConfigurationTest {
             "riprap.policies.paced.rate-limiter.paced-rate=10",
             "riprap.policies.counted.rate-limiter.limit-for-period=7");
 
-    RateLimiterConfig paced =
-        registry.policy("paced").rateLimiter().orElseThrow().getRateLimiterConfig();
-    assertThat(paced.getLimitForPeriod()).isEqualTo(1);
-    assertThat(paced.getLimitRefreshPeriod()).isEqualTo(Duration.ofMillis(100));
+    dev.riprap.PacedLimiter paced = registry.policy("paced").pacedLimiter().orElseThrow();
+    assertThat(paced.interval()).isEqualTo(Duration.ofMillis(100));
     RateLimiterConfig counted =
         registry.policy("counted").rateLimiter().orElseThrow().getRateLimiterConfig();
     assertThat(counted.getLimitForPeriod()).isEqualTo(7);
