@@ -1,8 +1,8 @@
 package dev.riprap.http;
 
 import dev.riprap.Policy;
+import dev.riprap.PolicyObserver;
 import dev.riprap.TimeSource;
-import dev.riprap.lifecycle.PolicyObserver;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;

@@ -24,6 +24,7 @@ public final class JacksonBodyCodec implements BodyCodec {
    * @param mapper the mapper, not changed by the codec
    * @throws NullPointerException if {@code mapper} is null
    */
+  @SuppressWarnings("exports") // a caller with a mapper to pass reads Jackson itself
   public JacksonBodyCodec(ObjectMapper mapper) {
     this.mapper = Objects.requireNonNull(mapper, "mapper");
   }

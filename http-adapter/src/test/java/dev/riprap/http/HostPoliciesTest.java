@@ -3,7 +3,7 @@ package dev.riprap.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.riprap.Policy;
-import dev.riprap.lifecycle.PolicyObserver;
+import dev.riprap.PolicyObserver;
 import dev.riprap.testing.FakeTimeSource;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -97,7 +97,7 @@ class RoutesAndLimitsTest extends WireMockSupport {
     java.util.List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     Harness h = new Harness(delegate, ResilientHttpClient.builder()
         .hostIdleTimeout(Duration.ofMinutes(1))
-        .observer(new dev.riprap.lifecycle.PolicyObserver() {
+        .observer(new dev.riprap.PolicyObserver() {
           @Override
           public void onAdded(dev.riprap.Policy policy) {
             seen.add("+" + policy.tags().get("host"));

@@ -1,6 +1,4 @@
-package dev.riprap.lifecycle;
-
-import dev.riprap.Policy;
+package dev.riprap;
 
 /**
  * Told when a holder of policies (a registry, or an HTTP client with per-host instances) creates or

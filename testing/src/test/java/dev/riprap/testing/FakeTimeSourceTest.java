@@ -1,10 +1,9 @@
-package dev.riprap.internal;
+package dev.riprap.testing;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.Cancellable;
-import dev.riprap.testing.FakeTimeSource;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;

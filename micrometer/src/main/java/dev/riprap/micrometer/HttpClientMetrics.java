@@ -1,7 +1,7 @@
 package dev.riprap.micrometer;
 
 import dev.riprap.Policy;
-import dev.riprap.lifecycle.PolicyObserver;
+import dev.riprap.PolicyObserver;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import java.io.IOException;

@@ -1,9 +1,9 @@
 package dev.riprap.health;
 
 import dev.riprap.Policy;
+import dev.riprap.PolicyObserver;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
-import dev.riprap.lifecycle.PolicyObserver;
 import dev.riprap.lifecycle.Supervisor;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;

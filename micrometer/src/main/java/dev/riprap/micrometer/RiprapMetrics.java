@@ -1,6 +1,7 @@
 package dev.riprap.micrometer;
 
 import dev.riprap.Policy;
+import dev.riprap.PolicyObserver;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.RejectionReason;
 import dev.riprap.event.CallCompleted;
@@ -9,7 +10,6 @@ import dev.riprap.event.PolicyEvent;
 import dev.riprap.event.RetryAbandoned;
 import dev.riprap.event.RetryScheduled;
 import dev.riprap.event.Subscription;
-import dev.riprap.lifecycle.PolicyObserver;
 import dev.riprap.lifecycle.Supervisor;
 import dev.riprap.lifecycle.SupervisorEvent;
 import io.github.resilience4j.bulkhead.Bulkhead;
