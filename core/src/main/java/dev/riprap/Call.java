@@ -16,6 +16,11 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 abstract class Call extends Outcome {
   /** Earlier attempts' failures kept to attach to the last one: enough to see a pattern. */
   private static final int EARLIER_KEPT = 4;
+  /**
+   * The most suppressed exceptions a failure may carry before Riprap adds none: an exception
+   * instance thrown again and again (a constant) must not grow with every call.
+   */
+  static final int SUPPRESSED_MAX = 10;
 
   final Pipeline p;
   long start;
@@ -27,6 +32,8 @@ abstract class Call extends Outcome {
   boolean probing;
   long probeOpening;
   long probeUntil;
+  /** User code run while settling the attempt threw: the call ends with it, no retry. */
+  boolean userCodeThrew;
   /** The failures of earlier attempts, kept only once a retry happened. */
   private Throwable[] earlier;
 
@@ -107,6 +114,7 @@ abstract class Call extends Outcome {
         }
         r = null;
         f = Pipeline.userCodeFailed(thrown, f);
+        userCodeThrew = true;
       }
     }
     result = r;
@@ -123,7 +131,7 @@ abstract class Call extends Outcome {
   final long decide(boolean interrupted) {
     Object result = this.result;
     Throwable failure = this.failure;
-    if (p.retry == null) {
+    if (p.retry == null || userCodeThrew) {
       return -1;
     }
     try {
@@ -188,10 +196,10 @@ abstract class Call extends Outcome {
 
   /** A failure that ends a call after more than one attempt tells how many and what came before. */
   private void attachAttempts(Throwable failure, int attempts) {
-    Pipeline.suppress(failure, new RetriesExhaustedException(p.name, attempts), 16);
+    Pipeline.suppress(failure, new RetriesExhaustedException(p.name, attempts), SUPPRESSED_MAX);
     if (earlier != null) {
       for (Throwable t : earlier) {
-        Pipeline.suppress(failure, t, 16);
+        Pipeline.suppress(failure, t, SUPPRESSED_MAX);
       }
     }
   }

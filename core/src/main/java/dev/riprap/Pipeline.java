@@ -244,7 +244,7 @@ final class Pipeline {
    * the call ends with {@code thrown}, the outcome it replaced attached as suppressed.
    */
   static Throwable userCodeFailed(Throwable thrown, Throwable outcome) {
-    suppress(thrown, outcome, 16);
+    suppress(thrown, outcome, Call.SUPPRESSED_MAX);
     return thrown;
   }
 }

@@ -185,7 +185,7 @@ final class SyncCall extends Call implements AttemptContext {
     Cancellable timer = p.time.schedule(interrupter, remainingNanos);
     boolean permitted = bulkhead.tryAcquirePermission();
     timer.cancel();
-    int fired = interrupter.finish();
+    int fired = interrupter.finish(true);
     if (fired == Interrupter.FOUND_INTERRUPTED) {
       interrupted = true;
     }
@@ -262,7 +262,13 @@ final class SyncCall extends Call implements AttemptContext {
       f = t;
     }
     timer.cancel();
-    int fired = interrupter.finish();
+    // An InterruptedException from the work used up the timer's interrupt: a flag set now came
+    // from outside and stays.
+    boolean consumed = f instanceof InterruptedException;
+    int fired = interrupter.finish(!consumed);
+    if (consumed && fired == Interrupter.FIRED && Thread.currentThread().isInterrupted()) {
+      interrupted = true;
+    }
     if (fired == Interrupter.DONE) {
       if (f != null) {
         if (f instanceof InterruptedException) {
@@ -282,7 +288,7 @@ final class SyncCall extends Call implements AttemptContext {
     }
     RejectedException e = timedOut(timeout, t0);
     if (!(f instanceof InterruptedException)) {
-      Pipeline.suppress(e, f, 16);
+      Pipeline.suppress(e, f, Call.SUPPRESSED_MAX);
     }
     throw e;
   }
@@ -387,10 +393,11 @@ final class SyncCall extends Call implements AttemptContext {
 
     /**
      * Called by the attempt's thread when the work returned: {@link #DONE} if the timer had not
-     * fired (it never will), else {@link #FIRED} (its interrupt is cleared) or {@link
+     * fired (it never will), else {@link #FIRED} (its interrupt is cleared when {@code clear}: the
+     * caller passes false when the work's InterruptedException already used it up) or {@link
      * #FOUND_INTERRUPTED}.
      */
-    int finish() {
+    int finish(boolean clear) {
       if (compareAndSet(RUNNING, DONE)) {
         return DONE;
       }
@@ -398,7 +405,7 @@ final class SyncCall extends Call implements AttemptContext {
       while ((state = get()) == FIRING) {
         Thread.onSpinWait();
       }
-      if (state == FIRED) {
+      if (state == FIRED && clear) {
         Thread.interrupted();
       }
       return state;

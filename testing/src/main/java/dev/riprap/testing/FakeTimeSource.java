@@ -79,7 +79,9 @@ public final class FakeTimeSource implements TimeSource {
     }
     Task t;
     synchronized (this) {
-      t = new Task(now + delayNanos, sequence++, task);
+      // Saturates: a delay of Long.MAX_VALUE means never, even when the clock has moved.
+      long due = now + delayNanos;
+      t = new Task(due < now ? Long.MAX_VALUE : due, sequence++, task);
       tasks.add(t);
     }
     return () -> {
