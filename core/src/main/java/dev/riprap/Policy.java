@@ -8,6 +8,7 @@ import dev.riprap.event.EventStream;
 import dev.riprap.event.FallbackApplied;
 import dev.riprap.event.RetryAbandoned;
 import dev.riprap.event.RetryScheduled;
+import dev.riprap.internal.Check;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
@@ -1161,10 +1162,22 @@ public final class Policy {
 
   /**
    * Builds a {@link Policy}. Every setter validates its argument at once and throws {@link
-   * IllegalArgumentException} naming the bad value; setting a strategy twice throws {@link
-   * IllegalStateException}; settings that conflict with each other fail in {@link #build()}.
-   * Strategies not set are absent from the pipeline. Not thread-safe; the policy it builds is
-   * immutable and thread-safe.
+   * IllegalArgumentException} naming the argument, the bad value and what was expected ({@code
+   * attemptTimeout must be positive, was -1s}); settings that conflict with each other fail in
+   * {@link #build()} with {@link IllegalStateException} naming both values. Strategies not set are
+   * absent from the pipeline. Not thread-safe; the policy it builds is immutable and thread-safe.
+   *
+   * <p>Setting twice: a strategy (circuit breaker, rate limiter, bulkhead, retry), a timeout, the
+   * probe wait and the retry budget can each be set once; a second call throws {@link
+   * IllegalStateException} ({@code attemptTimeout was already set to 1s}), as it is almost always
+   * two pieces of configuration disagreeing. The wiring (tags, time source, parent events, shutdown
+   * gate, executors, discarded-result handler) and the {@link #retryWhenCircuitOpen} flag take the
+   * last value given: registries and the HTTP client set them around the user's own settings.
+   *
+   * <p>Limits: a duration longer than 36,500 days (100 years) is accepted and treated as 36,500
+   * days, a wait that never ends in practice (see {@code docs/core.md}). A circuit breaker's window
+   * and its half-open calls are at most 100,000: resilience4j allocates one object per slot, so a
+   * larger window would cost megabytes per breaker or fail with {@code OutOfMemoryError}.
    */
   public static final class Builder {
     private String name;
@@ -1193,11 +1206,7 @@ public final class Policy {
     }
 
     static String checkName(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("policy name must not be blank, was '" + name + "'");
-      }
-      return name;
+      return Check.notBlank(name, "name");
     }
 
     Builder copy() {
@@ -1225,19 +1234,24 @@ public final class Policy {
     }
 
     private static void requireUnset(Object current, Object other, String what) {
-      if (current != null || other != null) {
-        throw new IllegalStateException(
-            what + " was already set to " + (current != null ? current : other));
-      }
+      Check.requireUnset(current != null || other != null, what, current != null ? current : other);
     }
 
-    private static Duration positive(Duration d, String what) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(
-            what + " must be positive, was " + Durations.format(d));
-      }
-      return d;
+    /**
+     * A breaker's window and half-open calls are sizes of arrays resilience4j allocates, when the
+     * breaker is made and at each transition: bounded by {@link Check#MAX_BREAKER_SLOTS}.
+     */
+    private static void checkSlots(CircuitBreakerConfig config) {
+      Check.requireArgument(
+          config.getSlidingWindowSize() <= Check.MAX_BREAKER_SLOTS,
+          "slidingWindowSize",
+          "<= " + Check.MAX_BREAKER_SLOTS,
+          config.getSlidingWindowSize());
+      Check.requireArgument(
+          config.getPermittedNumberOfCallsInHalfOpenState() <= Check.MAX_BREAKER_SLOTS,
+          "permittedNumberOfCallsInHalfOpenState",
+          "<= " + Check.MAX_BREAKER_SLOTS,
+          config.getPermittedNumberOfCallsInHalfOpenState());
     }
 
     /**
@@ -1250,11 +1264,8 @@ public final class Policy {
      * @throws IllegalArgumentException if {@code key} is blank
      */
     public Builder tag(String key, String value) {
-      Objects.requireNonNull(key, "key");
-      Objects.requireNonNull(value, "value");
-      if (key.isBlank()) {
-        throw new IllegalArgumentException("tag key must not be blank");
-      }
+      Check.notBlank(key, "key");
+      Check.notNull(value, "value");
       tags.put(key, value);
       return this;
     }
@@ -1267,7 +1278,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      this.timeSource = Check.notNull(timeSource, "timeSource");
       return this;
     }
 
@@ -1279,7 +1290,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder parentEvents(EventStream parent) {
-      this.parentEvents = Objects.requireNonNull(parent, "parent");
+      this.parentEvents = Check.notNull(parent, "parent");
       return this;
     }
 
@@ -1291,7 +1302,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder shutdownGate(ShutdownGate gate) {
-      this.gate = Objects.requireNonNull(gate, "gate");
+      this.gate = Check.notNull(gate, "gate");
       return this;
     }
 
@@ -1299,26 +1310,32 @@ public final class Policy {
      * A circuit breaker made from {@code config}, named after the policy and, when the builder's
      * time source is not the system's, reading that time source.
      *
-     * @param config the resilience4j breaker config
+     * @param config the resilience4j breaker config; its sliding window and half-open calls at most
+     *     100,000
      * @return this builder
+     * @throws IllegalArgumentException if the window or the half-open calls exceed 100,000
      * @throws IllegalStateException if a breaker was already set
      */
     public Builder circuitBreaker(CircuitBreakerConfig config) {
-      requireUnset(breakerConfig, breakerInstance, "circuit breaker");
-      this.breakerConfig = Objects.requireNonNull(config, "config");
+      requireUnset(breakerConfig, breakerInstance, "circuitBreaker");
+      checkSlots(Check.notNull(config, "config"));
+      this.breakerConfig = config;
       return this;
     }
 
     /**
      * An existing circuit breaker, shared with whatever else uses it: its state and metrics are one.
      *
-     * @param breaker the breaker
+     * @param breaker the breaker; its config's half-open calls at most 100,000 (resilience4j
+     *     allocates that many slots at each transition to half-open)
      * @return this builder
+     * @throws IllegalArgumentException if its config's window or half-open calls exceed 100,000
      * @throws IllegalStateException if a breaker was already set
      */
     public Builder circuitBreaker(CircuitBreaker breaker) {
-      requireUnset(breakerConfig, breakerInstance, "circuit breaker");
-      this.breakerInstance = Objects.requireNonNull(breaker, "breaker");
+      requireUnset(breakerConfig, breakerInstance, "circuitBreaker");
+      checkSlots(Check.notNull(breaker, "breaker").getCircuitBreakerConfig());
+      this.breakerInstance = breaker;
       return this;
     }
 
@@ -1330,8 +1347,8 @@ public final class Policy {
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder rateLimiter(RateLimiterConfig config) {
-      requireUnset(limiterConfig, limiterInstance, "rate limiter");
-      this.limiterConfig = Objects.requireNonNull(config, "config");
+      requireUnset(limiterConfig, limiterInstance, "rateLimiter");
+      this.limiterConfig = Check.notNull(config, "config");
       return this;
     }
 
@@ -1343,8 +1360,8 @@ public final class Policy {
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder rateLimiter(RateLimiter limiter) {
-      requireUnset(limiterConfig, limiterInstance, "rate limiter");
-      this.limiterInstance = Objects.requireNonNull(limiter, "limiter");
+      requireUnset(limiterConfig, limiterInstance, "rateLimiter");
+      this.limiterInstance = Check.notNull(limiter, "limiter");
       return this;
     }
 
@@ -1355,13 +1372,16 @@ public final class Policy {
      * RejectionReason#RATE_LIMITED}. Built as a resilience4j limiter of one permit per period.
      *
      * @param permitsPerSecond calls per second, 1 to 1,000,000
-     * @param maxWait the longest a call waits for its slot, zero or more
+     * @param maxWait the longest a call waits for its slot, zero or more; above 36,500 days taken
+     *     as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder pacedRate(int permitsPerSecond, Duration maxWait) {
-      return rateLimiter(PacedRate.config(permitsPerSecond, maxWait));
+      requireUnset(limiterConfig, limiterInstance, "rateLimiter");
+      Check.notNull(maxWait, "maxWait");
+      return rateLimiter(PacedRate.config(permitsPerSecond, Check.capped(maxWait)));
     }
 
 
@@ -1374,7 +1394,7 @@ public final class Policy {
      */
     public Builder bulkhead(BulkheadConfig config) {
       requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
-      this.bulkheadConfig = Objects.requireNonNull(config, "config");
+      this.bulkheadConfig = Check.notNull(config, "config");
       return this;
     }
 
@@ -1387,23 +1407,22 @@ public final class Policy {
      */
     public Builder bulkhead(Bulkhead bulkhead) {
       requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
-      this.bulkheadInstance = Objects.requireNonNull(bulkhead, "bulkhead");
+      this.bulkheadInstance = Check.notNull(bulkhead, "bulkhead");
       return this;
     }
 
     /**
      * A bulkhead of {@code maxConcurrentCalls} that rejects at once when full.
      *
-     * @param maxConcurrentCalls the limit, at least 1
+     * @param maxConcurrentCalls the limit, at least 1; any {@code int} above is fine (resilience4j
+     *     keeps it as the permits of one {@code Semaphore}, allocating nothing per permit)
      * @return this builder
      * @throws IllegalArgumentException if {@code maxConcurrentCalls} is below 1
      * @throws IllegalStateException if a bulkhead was already set
      */
     public Builder bulkhead(int maxConcurrentCalls) {
-      if (maxConcurrentCalls < 1) {
-        throw new IllegalArgumentException(
-            "maxConcurrentCalls must be >= 1, was " + maxConcurrentCalls);
-      }
+      requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
+      Check.atLeast(maxConcurrentCalls, 1, "maxConcurrentCalls");
       return bulkhead(
           BulkheadConfig.custom()
               .maxConcurrentCalls(maxConcurrentCalls)
@@ -1422,7 +1441,7 @@ public final class Policy {
      */
     public Builder retry(RetryConfig config) {
       requireUnset(retryConfig, null, "retry");
-      this.retryConfig = Objects.requireNonNull(config, "config");
+      this.retryConfig = Check.notNull(config, "config");
       return this;
     }
 
@@ -1431,32 +1450,26 @@ public final class Policy {
      * backoff with jitter between them: {@code initialDelay}, then doubling, each randomized by
      * ±50% (so retrying clients do not move in step), never above {@code maxDelay}.
      *
-     * @param maxAttempts attempts in all, including the first, at least 1
-     * @param initialDelay the first wait, positive
-     * @param maxDelay the longest wait, at least {@code initialDelay}
+     * @param maxAttempts attempts in all, including the first, at least 1 (any {@code int})
+     * @param initialDelay the first wait, at least 1 ms (resilience4j counts waits in whole
+     *     milliseconds); above 36,500 days taken as 36,500 days
+     * @param maxDelay the longest wait, at least {@code initialDelay}; above 36,500 days taken as
+     *     36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
      * @throws IllegalStateException if retry was already set
      */
     public Builder retry(int maxAttempts, Duration initialDelay, Duration maxDelay) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-      }
-      positive(initialDelay, "initialDelay");
-      positive(maxDelay, "maxDelay");
-      if (maxDelay.compareTo(initialDelay) < 0) {
-        throw new IllegalArgumentException(
-            "maxDelay ("
-                + Durations.format(maxDelay)
-                + ") must be >= initialDelay ("
-                + Durations.format(initialDelay)
-                + ")");
-      }
+      requireUnset(retryConfig, null, "retry");
+      Check.atLeast(maxAttempts, 1, "maxAttempts");
+      Check.atLeastOneMilli(initialDelay, "initialDelay");
+      Check.notBelow(maxDelay, "maxDelay", initialDelay, "initialDelay");
       return retry(
           RetryConfig.custom()
               .maxAttempts(maxAttempts)
               .intervalFunction(
-                  IntervalFunction.ofExponentialRandomBackoff(initialDelay, 2.0, 0.5, maxDelay))
+                  IntervalFunction.ofExponentialRandomBackoff(
+                      Check.capped(initialDelay), 2.0, 0.5, Check.capped(maxDelay)))
               .build());
     }
 
@@ -1494,18 +1507,15 @@ public final class Policy {
      * longer than needed, never past {@code maxWait}. Default: off.
      *
      * @param maxWait the longest a call waits for a probe, positive; typically the breaker's open
-     *     wait plus the time a probe takes
+     *     wait plus the time a probe takes; above 36,500 days taken as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if {@code maxWait} is zero or negative
+     * @throws IllegalStateException if the probe wait was already set
      * @throws NullPointerException if {@code maxWait} is null
      */
     public Builder awaitProbe(Duration maxWait) {
-      Objects.requireNonNull(maxWait, "maxWait");
-      if (maxWait.isZero() || maxWait.isNegative()) {
-        throw new IllegalArgumentException(
-            "Policy '" + name + "': awaitProbe must be positive, was " + Durations.format(maxWait));
-      }
-      this.probeWait = maxWait;
+      requireUnset(probeWait, null, "awaitProbe");
+      this.probeWait = Check.positive(maxWait, "Policy '" + name + "': awaitProbe");
       return this;
     }
 
@@ -1514,9 +1524,11 @@ public final class Policy {
      *
      * @param budget the budget
      * @return this builder
+     * @throws IllegalStateException if a budget was already set
      */
     public Builder retryBudget(RetryBudget budget) {
-      this.budget = Objects.requireNonNull(budget, "budget");
+      requireUnset(this.budget, null, "retryBudget");
+      this.budget = Check.notNull(budget, "budget");
       return this;
     }
 
@@ -1531,14 +1543,14 @@ public final class Policy {
      * failure for the breaker (recorded as a {@code TimeoutException}) and for the retry. Default:
      * none.
      *
-     * @param timeout the attempt timeout, positive
+     * @param timeout the attempt timeout, positive; above 36,500 days taken as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if not positive
      * @throws IllegalStateException if already set
      */
     public Builder attemptTimeout(Duration timeout) {
-      requireUnset(attemptTimeout, null, "attempt timeout");
-      this.attemptTimeout = positive(timeout, "attemptTimeout");
+      requireUnset(attemptTimeout, null, "attemptTimeout");
+      this.attemptTimeout = Check.positive(timeout, "attemptTimeout");
       return this;
     }
 
@@ -1548,14 +1560,14 @@ public final class Policy {
      * RejectionReason#TIMED_OUT}; a backoff that would end past the deadline is skipped and the call
      * ends with its last outcome. Default: none.
      *
-     * @param timeout the total timeout, positive
+     * @param timeout the total timeout, positive; above 36,500 days taken as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if not positive
      * @throws IllegalStateException if already set
      */
     public Builder totalTimeout(Duration timeout) {
-      requireUnset(totalTimeout, null, "total timeout");
-      this.totalTimeout = positive(timeout, "totalTimeout");
+      requireUnset(totalTimeout, null, "totalTimeout");
+      this.totalTimeout = Check.positive(timeout, "totalTimeout");
       return this;
     }
 
@@ -1567,7 +1579,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder asyncExecutor(Executor executor) {
-      this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      this.asyncExecutor = Check.notNull(executor, "executor");
       return this;
     }
 
@@ -1583,7 +1595,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder timeoutExecutor(Executor executor) {
-      this.timeoutExecutor = Objects.requireNonNull(executor, "executor");
+      this.timeoutExecutor = Check.notNull(executor, "executor");
       return this;
     }
 
@@ -1600,7 +1612,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder onDiscardedResult(Consumer<Object> handler) {
-      this.discarded = Objects.requireNonNull(handler, "handler");
+      this.discarded = Check.notNull(handler, "handler");
       return this;
     }
 
@@ -1615,37 +1627,32 @@ public final class Policy {
      *     names both values
      */
     public Policy build() {
-      if (probeWait != null && breakerConfig == null && breakerInstance == null) {
-        throw new IllegalStateException("Policy '" + name + "': awaitProbe ("
-            + Durations.format(probeWait) + ") needs a circuit breaker, and none is configured");
-      }
-      if (attemptTimeout != null && totalTimeout != null
-          && attemptTimeout.compareTo(totalTimeout) > 0) {
-        throw new IllegalStateException(
-            "Policy '"
-                + name
-                + "': attempt timeout ("
-                + Durations.format(attemptTimeout)
-                + ") must not exceed total timeout ("
-                + Durations.format(totalTimeout)
-                + ")");
-      }
+      Check.requireState(
+          probeWait == null || breakerConfig != null || breakerInstance != null,
+          "Policy '%s': awaitProbe (%s) needs a circuit breaker, and none is configured",
+          name,
+          probeWait);
+      Check.requireState(
+          attemptTimeout == null || totalTimeout == null
+              || attemptTimeout.compareTo(totalTimeout) <= 0,
+          "Policy '%s': attempt timeout (%s) must not exceed total timeout (%s)",
+          name,
+          attemptTimeout,
+          totalTimeout);
       CircuitBreakerConfig cbConfig =
           breakerInstance != null ? breakerInstance.getCircuitBreakerConfig() : breakerConfig;
       if (cbConfig != null
           && attemptTimeout != null
           && cbConfig.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.TIME_BASED) {
         Duration window = Duration.ofSeconds(cbConfig.getSlidingWindowSize());
-        if (window.compareTo(attemptTimeout.multipliedBy(2)) < 0) {
-          throw new IllegalStateException(
-              "Policy '"
-                  + name
-                  + "': the circuit breaker's time-based window ("
-                  + Durations.format(window)
-                  + ") must be at least 2x the attempt timeout ("
-                  + Durations.format(attemptTimeout)
-                  + ")");
-        }
+        // Halving the window rather than doubling the timeout: no overflow for any Duration.
+        Check.requireState(
+            window.dividedBy(2).compareTo(attemptTimeout) >= 0,
+            "Policy '%s': the circuit breaker's time-based window (%s) must be at least 2x the"
+                + " attempt timeout (%s)",
+            name,
+            window,
+            attemptTimeout);
       }
       CircuitBreaker cb = breakerInstance;
       if (cb == null && breakerConfig != null) {
@@ -1663,7 +1670,20 @@ public final class Policy {
       if (bh == null && bulkheadConfig != null) {
         bh = Bulkhead.of(name, bulkheadConfig);
       }
-      return new Policy(this, cb, rl, bh);
+      return new Policy(withLongDurationsCapped(), cb, rl, bh);
+    }
+
+    /**
+     * This builder's settings with every timeout and wait capped at {@link Check#LONGEST}, so the
+     * policy's nanosecond arithmetic cannot overflow; the checks above saw the values as given, so
+     * their messages show what the caller wrote.
+     */
+    private Builder withLongDurationsCapped() {
+      Builder b = copy();
+      b.attemptTimeout = attemptTimeout == null ? null : Check.capped(attemptTimeout);
+      b.totalTimeout = totalTimeout == null ? null : Check.capped(totalTimeout);
+      b.probeWait = probeWait == null ? null : Check.capped(probeWait);
+      return b;
     }
   }
 }
