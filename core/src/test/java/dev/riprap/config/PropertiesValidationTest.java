@@ -228,6 +228,15 @@ class PropertiesValidationTest {
                 + "'");
   }
 
+  /** The policy {@code inventory} of a registry built from {@code lines}. */
+  private static Policy inventory(FakeTimeSource time, String... lines) {
+    return PolicyRegistry.builder()
+        .timeSource(time)
+        .properties(props(lines))
+        .build()
+        .policy("inventory");
+  }
+
   /** Every duration key, with the usual ways of writing "forever" (all past 292 years). */
   static Stream<Arguments> hugeDurations() {
     List<String> keys =
@@ -253,13 +262,7 @@ class PropertiesValidationTest {
   void aHugeDurationForAnyKeyIsAcceptedAndTheFirstCallSucceeds(
       String setting, String value, Mode mode) {
     FakeTimeSource time = new FakeTimeSource();
-    PolicyRegistry registry =
-        PolicyRegistry.builder()
-            .timeSource(time)
-            .properties(props("riprap.policies.inventory." + setting + "=" + value))
-            .build();
-
-    Policy inventory = registry.policy("inventory");
+    Policy inventory = inventory(time, "riprap.policies.inventory." + setting + "=" + value);
 
     assertThat(mode.call(inventory, time, () -> "stock").result).isEqualTo("stock");
   }
@@ -267,15 +270,11 @@ class PropertiesValidationTest {
   @Test
   void aHugeTimeoutOrProbeWaitIsKeptAs36500Days() {
     Policy p =
-        PolicyRegistry.builder()
-            .timeSource(new FakeTimeSource())
-            .properties(
-                props(
-                    "riprap.policies.inventory.attempt-timeout=200000d",
-                    "riprap.policies.inventory.total-timeout=9223372036854775807ms",
-                    "riprap.policies.inventory.circuit-breaker.await-probe=PT2562048H"))
-            .build()
-            .policy("inventory");
+        inventory(
+            new FakeTimeSource(),
+            "riprap.policies.inventory.attempt-timeout=200000d",
+            "riprap.policies.inventory.total-timeout=9223372036854775807ms",
+            "riprap.policies.inventory.circuit-breaker.await-probe=PT2562048H");
 
     assertThat(p.attemptTimeout()).contains(Duration.ofDays(36_500));
     assertThat(p.totalTimeout()).contains(Duration.ofDays(36_500));
@@ -285,20 +284,15 @@ class PropertiesValidationTest {
   @Test
   void hugeWaitsReachResilience4jAs36500Days() {
     Policy p =
-        PolicyRegistry.builder()
-            .timeSource(new FakeTimeSource())
-            .properties(
-                props(
-                    "riprap.policies.inventory.retry.wait-duration=200000d",
-                    "riprap.policies.inventory.retry.jitter=0",
-                    "riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state=200000d",
-                    "riprap.policies.inventory.circuit-breaker.slow-call-duration-threshold="
-                        + "200000d",
-                    "riprap.policies.inventory.rate-limiter.limit-refresh-period=200000d",
-                    "riprap.policies.inventory.rate-limiter.timeout-duration=200000d",
-                    "riprap.policies.inventory.bulkhead.max-wait-duration=200000d"))
-            .build()
-            .policy("inventory");
+        inventory(
+            new FakeTimeSource(),
+            "riprap.policies.inventory.retry.wait-duration=200000d",
+            "riprap.policies.inventory.retry.jitter=0",
+            "riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state=200000d",
+            "riprap.policies.inventory.circuit-breaker.slow-call-duration-threshold=200000d",
+            "riprap.policies.inventory.rate-limiter.limit-refresh-period=200000d",
+            "riprap.policies.inventory.rate-limiter.timeout-duration=200000d",
+            "riprap.policies.inventory.bulkhead.max-wait-duration=200000d");
     long days36500InMillis = Duration.ofDays(36_500).toMillis();
 
     assertThat(p.retryConfig().orElseThrow().getIntervalBiFunction().apply(1, null))
@@ -318,14 +312,10 @@ class PropertiesValidationTest {
   void aHugeRetryWaitWithATotalTimeoutBuildsAndEndsAFailedCallAtOnce(Mode mode) {
     FakeTimeSource time = new FakeTimeSource();
     Policy p =
-        PolicyRegistry.builder()
-            .timeSource(time)
-            .properties(
-                props(
-                    "riprap.policies.inventory.retry.wait-duration=200000d",
-                    "riprap.policies.inventory.total-timeout=1s"))
-            .build()
-            .policy("inventory");
+        inventory(
+            time,
+            "riprap.policies.inventory.retry.wait-duration=200000d",
+            "riprap.policies.inventory.total-timeout=1s");
 
     assertThat(mode.call(p, time, () -> "stock").result).isEqualTo("stock");
     AtomicInteger attempts = new AtomicInteger();
@@ -346,18 +336,14 @@ class PropertiesValidationTest {
   @Test
   void theLargestBreakerWindowAndHalfOpenCallsAreAccepted() {
     Policy p =
-        PolicyRegistry.builder()
-            .timeSource(new FakeTimeSource())
-            .properties(
-                props(
-                    "riprap.policies.inventory.circuit-breaker.sliding-window-size=100000",
-                    "riprap.policies.inventory.circuit-breaker"
-                        + ".permitted-number-of-calls-in-half-open-state=100000",
-                    "riprap.policies.inventory.retry.max-attempts=2147483647",
-                    "riprap.policies.inventory.bulkhead.max-concurrent-calls=2147483647",
-                    "riprap.policies.inventory.rate-limiter.limit-for-period=2147483647"))
-            .build()
-            .policy("inventory");
+        inventory(
+            new FakeTimeSource(),
+            "riprap.policies.inventory.circuit-breaker.sliding-window-size=100000",
+            "riprap.policies.inventory.circuit-breaker"
+                + ".permitted-number-of-calls-in-half-open-state=100000",
+            "riprap.policies.inventory.retry.max-attempts=2147483647",
+            "riprap.policies.inventory.bulkhead.max-concurrent-calls=2147483647",
+            "riprap.policies.inventory.rate-limiter.limit-for-period=2147483647");
     CircuitBreaker breaker = p.circuitBreaker().orElseThrow();
     breaker.transitionToOpenState();
     breaker.transitionToHalfOpenState(); // allocates the half-open window
