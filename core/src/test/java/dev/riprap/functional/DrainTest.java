@@ -42,6 +42,18 @@ class DrainTest {
     assertThat(report.isClean()).isTrue();
   }
 
+  @Test
+  void aDrainWithoutEndWaitsForTheCallInFlight() throws Exception {
+    CompletableFuture<String> work = new CompletableFuture<>();
+    CompletableFuture<String> call = builder().build().callAsync(() -> work);
+    time.schedule(() -> work.complete("finished"), Duration.ofSeconds(2).toNanos());
+
+    DrainReport report = gate.drain(Duration.ofMillis(Long.MAX_VALUE));
+
+    assertThat(call).isCompletedWithValue("finished");
+    assertThat(report).isEqualTo(new DrainReport(1, 1, 0, 0, Duration.ofSeconds(2)));
+  }
+
   @ParameterizedTest
   @EnumSource(Mode.class)
   void aCallAfterTheDrainStartedIsRejectedOrFallsBack(Mode mode) throws Exception {
