@@ -153,8 +153,9 @@ enum Setting {
     }
 
     /**
-     * Parses and range-checks a value. Durations keep their full length here: where a very long
-     * one goes to resilience4j or a timer, {@link Resolved} caps it with {@link Check#capped}.
+     * Parses and range-checks a value. Durations keep their full length here, so that messages
+     * show them as written; a very long one is capped with {@link Check#capped} where it reaches
+     * resilience4j ({@link Resolved}) or a timer ({@link dev.riprap.Policy.Builder#build()}).
      *
      * @param key the full key, for the message
      * @param raw the value as written
