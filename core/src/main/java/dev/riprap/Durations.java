@@ -1,8 +1,10 @@
 package dev.riprap;
 
+import java.math.BigInteger;
 import java.time.Duration;
 import java.time.format.DateTimeParseException;
 import java.util.Locale;
+import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -15,18 +17,36 @@ public final class Durations {
       Pattern.compile("(\\d+)\\s*(ns|us|µs|ms|s|m|h|d)", Pattern.CASE_INSENSITIVE);
 
   /** The expected form, as named in error messages. */
-  public static final String EXPECTED_FORM =
-      "a duration such as 250ms, 2s, 1m or ISO-8601 like PT2S";
+  public static final String EXPECTED_FORM = "a duration such as 250ms, 2s or PT2S";
+
+  private static final BigInteger NANOS_PER_SECOND = BigInteger.valueOf(1_000_000_000L);
+  private static final Map<String, BigInteger> NANOS_PER =
+      Map.of(
+          "ns", BigInteger.ONE,
+          "us", BigInteger.valueOf(1_000L),
+          "µs", BigInteger.valueOf(1_000L),
+          "ms", BigInteger.valueOf(1_000_000L),
+          "s", NANOS_PER_SECOND,
+          "m", BigInteger.valueOf(60_000_000_000L),
+          "h", BigInteger.valueOf(3_600_000_000_000L),
+          "d", BigInteger.valueOf(86_400_000_000_000L));
+  private static final long[] SECONDS_PER = {86_400, 3_600, 60, 1};
+  private static final String[] SECONDS_UNITS = {"d", "h", "m", "s"};
+  private static final long[] NANOS_PER_UNIT = {1_000_000L, 1_000L, 1L};
+  private static final String[] NANO_UNITS = {"ms", "us", "ns"};
 
   private Durations() {}
 
   /**
-   * Parses a duration.
+   * Parses a duration. Any length {@link Duration} holds is accepted (up to about 292 billion
+   * years); what Riprap then does with a very long one is said where it is used (a timeout or wait
+   * longer than 36,500 days is treated as 36,500 days).
    *
    * @param text the text, for example {@code "250ms"} or {@code "PT0.25S"}
    * @return the duration
    * @throws IllegalArgumentException if the text is neither form, naming the text and the expected
-   *     form
+   *     form; or if the number is too large for a {@link Duration} (then its cause is an {@link
+   *     ArithmeticException})
    */
   public static Duration parse(String text) {
     if (text == null) {
@@ -35,61 +55,63 @@ public final class Durations {
     String t = text.trim();
     Matcher m = SHORT.matcher(t);
     if (m.matches()) {
-      long n;
-      try {
-        n = Long.parseLong(m.group(1));
-      } catch (NumberFormatException e) {
-        throw new IllegalArgumentException(
-            "'" + text + "' is too large (expected " + EXPECTED_FORM + ")", e);
+      BigInteger nanos =
+          new BigInteger(m.group(1)).multiply(NANOS_PER.get(m.group(2).toLowerCase(Locale.ROOT)));
+      BigInteger[] secondsAndNanos = nanos.divideAndRemainder(NANOS_PER_SECOND);
+      if (secondsAndNanos[0].bitLength() >= Long.SIZE) {
+        throw tooLong(text, new ArithmeticException("more than Long.MAX_VALUE seconds"));
       }
-      switch (m.group(2).toLowerCase(Locale.ROOT)) {
-        case "ns":
-          return Duration.ofNanos(n);
-        case "us":
-        case "µs":
-          return Duration.ofNanos(Math.multiplyExact(n, 1000L));
-        case "ms":
-          return Duration.ofMillis(n);
-        case "s":
-          return Duration.ofSeconds(n);
-        case "m":
-          return Duration.ofMinutes(n);
-        case "h":
-          return Duration.ofHours(n);
-        default:
-          return Duration.ofDays(n);
-      }
+      return Duration.ofSeconds(secondsAndNanos[0].longValue(), secondsAndNanos[1].longValue());
     }
     try {
       return Duration.parse(t);
     } catch (DateTimeParseException e) {
+      // java.time reports a number too large for a Duration as a parse error caused by an
+      // ArithmeticException or NumberFormatException; any other text has no cause.
+      if (e.getCause() != null) {
+        throw tooLong(text, new ArithmeticException(e.getMessage()));
+      }
       throw new IllegalArgumentException("'" + text + "' is not " + EXPECTED_FORM, e);
     }
   }
 
+  private static IllegalArgumentException tooLong(String text, ArithmeticException cause) {
+    return new IllegalArgumentException(
+        "'" + text + "' is too long: a duration can be at most 292 billion years", cause);
+  }
+
   /**
    * Formats a duration in the short form, using the largest unit that is exact: {@code 2s}, {@code
-   * 250ms}, {@code 1m}.
+   * 250ms}, {@code 1m}, {@code 200000d}.
    *
    * @param d the duration
-   * @return the short form
+   * @return the short form; ISO-8601 for a duration too long for whole nanoseconds that is not a
+   *     whole number of seconds
    */
   public static String format(Duration d) {
+    if (d.isNegative()) {
+      return d.getSeconds() == Long.MIN_VALUE ? d.toString() : "-" + format(d.negated());
+    }
+    if (d.isZero()) {
+      return "0s";
+    }
+    if (d.getNano() == 0) {
+      long seconds = d.getSeconds();
+      for (int i = 0; i < SECONDS_UNITS.length; i++) {
+        if (seconds % SECONDS_PER[i] == 0) {
+          return (seconds / SECONDS_PER[i]) + SECONDS_UNITS[i];
+        }
+      }
+    }
     long nanos;
     try {
       nanos = d.toNanos();
     } catch (ArithmeticException e) {
       return d.toString();
     }
-    if (nanos == 0) {
-      return "0s";
-    }
-    long[] sizes = {86_400_000_000_000L, 3_600_000_000_000L, 60_000_000_000L, 1_000_000_000L,
-      1_000_000L, 1_000L, 1L};
-    String[] units = {"d", "h", "m", "s", "ms", "us", "ns"};
-    for (int i = 0; i < sizes.length; i++) {
-      if (nanos % sizes[i] == 0) {
-        return (nanos / sizes[i]) + units[i];
+    for (int i = 0; i < NANO_UNITS.length; i++) {
+      if (nanos % NANOS_PER_UNIT[i] == 0) {
+        return (nanos / NANOS_PER_UNIT[i]) + NANO_UNITS[i];
       }
     }
     return nanos + "ns";

@@ -8,6 +8,7 @@ import dev.riprap.event.EventStream;
 import dev.riprap.event.FallbackApplied;
 import dev.riprap.event.RetryAbandoned;
 import dev.riprap.event.RetryScheduled;
+import dev.riprap.internal.Check;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.bulkhead.BulkheadFullException;
@@ -483,10 +484,22 @@ public final class Policy {
 
   /**
    * Builds a {@link Policy}. Every setter validates its argument at once and throws {@link
-   * IllegalArgumentException} naming the bad value; setting a strategy twice throws {@link
-   * IllegalStateException}; settings that conflict with each other fail in {@link #build()}.
-   * Strategies not set are absent from the pipeline. Not thread-safe; the policy it builds is
-   * immutable and thread-safe.
+   * IllegalArgumentException} naming the argument, the bad value and what was expected ({@code
+   * attemptTimeout must be positive, was -1s}); settings that conflict with each other fail in
+   * {@link #build()} with {@link IllegalStateException} naming both values. Strategies not set are
+   * absent from the pipeline. Not thread-safe; the policy it builds is immutable and thread-safe.
+   *
+   * <p>Setting twice: a strategy (circuit breaker, rate limiter, bulkhead, retry), a timeout, the
+   * probe wait and the retry budget can each be set once; a second call throws {@link
+   * IllegalStateException} ({@code attemptTimeout was already set to 1s}), as it is almost always
+   * two pieces of configuration disagreeing. The wiring (tags, time source, parent events, shutdown
+   * gate, executors, discarded-result handler) and the {@link #retryWhenCircuitOpen} flag take the
+   * last value given: registries and the HTTP client set them around the user's own settings.
+   *
+   * <p>Limits: a duration longer than 36,500 days (100 years) is accepted and treated as 36,500
+   * days, a wait that never ends in practice (see {@code docs/core.md}). A circuit breaker's window
+   * and its half-open calls are at most 100,000: resilience4j allocates one object per slot, so a
+   * larger window would cost megabytes per breaker or fail with {@code OutOfMemoryError}.
    */
   public static final class Builder {
     String name;
@@ -518,11 +531,7 @@ public final class Policy {
     }
 
     static String checkName(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("policy name must not be blank, was '" + name + "'");
-      }
-      return name;
+      return Check.notBlank(name, "name");
     }
 
     Builder copy() {
@@ -553,19 +562,24 @@ public final class Policy {
     }
 
     private static void requireUnset(Object current, Object other, String what) {
-      if (current != null || other != null) {
-        throw new IllegalStateException(
-            what + " was already set to " + (current != null ? current : other));
-      }
+      Check.requireUnset(current != null || other != null, what, current != null ? current : other);
     }
 
-    private static Duration positive(Duration d, String what) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(
-            what + " must be positive, was " + Durations.format(d));
-      }
-      return d;
+    /**
+     * A breaker's window and half-open calls are sizes of arrays resilience4j allocates, when the
+     * breaker is made and at each transition: bounded by {@link Check#MAX_BREAKER_SLOTS}.
+     */
+    private static void checkSlots(CircuitBreakerConfig config) {
+      Check.requireArgument(
+          config.getSlidingWindowSize() <= Check.MAX_BREAKER_SLOTS,
+          "slidingWindowSize",
+          "<= " + Check.MAX_BREAKER_SLOTS,
+          config.getSlidingWindowSize());
+      Check.requireArgument(
+          config.getPermittedNumberOfCallsInHalfOpenState() <= Check.MAX_BREAKER_SLOTS,
+          "permittedNumberOfCallsInHalfOpenState",
+          "<= " + Check.MAX_BREAKER_SLOTS,
+          config.getPermittedNumberOfCallsInHalfOpenState());
     }
 
     /**
@@ -578,11 +592,8 @@ public final class Policy {
      * @throws IllegalArgumentException if {@code key} is blank
      */
     public Builder tag(String key, String value) {
-      Objects.requireNonNull(key, "key");
-      Objects.requireNonNull(value, "value");
-      if (key.isBlank()) {
-        throw new IllegalArgumentException("tag key must not be blank");
-      }
+      Check.notBlank(key, "key");
+      Check.notNull(value, "value");
       tags.put(key, value);
       return this;
     }
@@ -595,7 +606,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      this.timeSource = Check.notNull(timeSource, "timeSource");
       return this;
     }
 
@@ -607,7 +618,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder parentEvents(EventStream parent) {
-      this.parentEvents = Objects.requireNonNull(parent, "parent");
+      this.parentEvents = Check.notNull(parent, "parent");
       return this;
     }
 
@@ -619,7 +630,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder shutdownGate(ShutdownGate gate) {
-      this.gate = Objects.requireNonNull(gate, "gate");
+      this.gate = Check.notNull(gate, "gate");
       return this;
     }
 
@@ -627,26 +638,32 @@ public final class Policy {
      * A circuit breaker made from {@code config}, named after the policy and, when the builder's
      * time source is not the system's, reading that time source.
      *
-     * @param config the resilience4j breaker config
+     * @param config the resilience4j breaker config; its sliding window and half-open calls at most
+     *     100,000
      * @return this builder
+     * @throws IllegalArgumentException if the window or the half-open calls exceed 100,000
      * @throws IllegalStateException if a breaker was already set
      */
     public Builder circuitBreaker(CircuitBreakerConfig config) {
-      requireUnset(breakerConfig, breakerInstance, "circuit breaker");
-      this.breakerConfig = Objects.requireNonNull(config, "config");
+      requireUnset(breakerConfig, breakerInstance, "circuitBreaker");
+      checkSlots(Check.notNull(config, "config"));
+      this.breakerConfig = config;
       return this;
     }
 
     /**
      * An existing circuit breaker, shared with whatever else uses it: its state and metrics are one.
      *
-     * @param breaker the breaker
+     * @param breaker the breaker; its config's half-open calls at most 100,000 (resilience4j
+     *     allocates that many slots at each transition to half-open)
      * @return this builder
+     * @throws IllegalArgumentException if its config's window or half-open calls exceed 100,000
      * @throws IllegalStateException if a breaker was already set
      */
     public Builder circuitBreaker(CircuitBreaker breaker) {
-      requireUnset(breakerConfig, breakerInstance, "circuit breaker");
-      this.breakerInstance = Objects.requireNonNull(breaker, "breaker");
+      requireUnset(breakerConfig, breakerInstance, "circuitBreaker");
+      checkSlots(Check.notNull(breaker, "breaker").getCircuitBreakerConfig());
+      this.breakerInstance = breaker;
       return this;
     }
 
@@ -659,8 +676,8 @@ public final class Policy {
      */
     public Builder rateLimiter(RateLimiterConfig config) {
       requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
-          "rate limiter");
-      this.limiterConfig = Objects.requireNonNull(config, "config");
+          "rateLimiter");
+      this.limiterConfig = Check.notNull(config, "config");
       return this;
     }
 
@@ -673,8 +690,8 @@ public final class Policy {
      */
     public Builder rateLimiter(RateLimiter limiter) {
       requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
-          "rate limiter");
-      this.limiterInstance = Objects.requireNonNull(limiter, "limiter");
+          "rateLimiter");
+      this.limiterInstance = Check.notNull(limiter, "limiter");
       return this;
     }
 
@@ -688,16 +705,17 @@ public final class Policy {
      * {@code PacedLimiter} and pass it to {@link #rateLimiter(PacedLimiter)}.
      *
      * @param permitsPerSecond calls per second, 1 to 1,000,000
-     * @param maxWait the longest a call waits for its slot, zero or more
+     * @param maxWait the longest a call waits for its slot, zero or more; above 36,500 days taken
+     *     as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
      * @throws IllegalStateException if a limiter was already set
      */
     public Builder pacedRate(int permitsPerSecond, Duration maxWait) {
+      requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
+          "rateLimiter");
       // Checked now with PacedLimiter's own messages; built in build() on the final time source.
       PacedLimiter.builder(permitsPerSecond).maxWait(maxWait);
-      requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedInstance,
-          "rate limiter");
       this.pacedPerSecond = permitsPerSecond;
       this.pacedMaxWait = maxWait;
       return this;
@@ -715,9 +733,9 @@ public final class Policy {
      * @throws NullPointerException if {@code limiter} is null
      */
     public Builder rateLimiter(PacedLimiter limiter) {
-      Objects.requireNonNull(limiter, "limiter");
+      Check.notNull(limiter, "limiter");
       requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
-          "rate limiter");
+          "rateLimiter");
       this.pacedInstance = limiter;
       return this;
     }
@@ -737,7 +755,7 @@ public final class Policy {
      */
     public Builder bulkhead(BulkheadConfig config) {
       requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
-      this.bulkheadConfig = Objects.requireNonNull(config, "config");
+      this.bulkheadConfig = Check.notNull(config, "config");
       return this;
     }
 
@@ -750,23 +768,22 @@ public final class Policy {
      */
     public Builder bulkhead(Bulkhead bulkhead) {
       requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
-      this.bulkheadInstance = Objects.requireNonNull(bulkhead, "bulkhead");
+      this.bulkheadInstance = Check.notNull(bulkhead, "bulkhead");
       return this;
     }
 
     /**
      * A bulkhead of {@code maxConcurrentCalls} that rejects at once when full.
      *
-     * @param maxConcurrentCalls the limit, at least 1
+     * @param maxConcurrentCalls the limit, at least 1; any {@code int} above is fine (resilience4j
+     *     keeps it as the permits of one {@code Semaphore}, allocating nothing per permit)
      * @return this builder
      * @throws IllegalArgumentException if {@code maxConcurrentCalls} is below 1
      * @throws IllegalStateException if a bulkhead was already set
      */
     public Builder bulkhead(int maxConcurrentCalls) {
-      if (maxConcurrentCalls < 1) {
-        throw new IllegalArgumentException(
-            "maxConcurrentCalls must be >= 1, was " + maxConcurrentCalls);
-      }
+      requireUnset(bulkheadConfig, bulkheadInstance, "bulkhead");
+      Check.atLeast(maxConcurrentCalls, 1, "maxConcurrentCalls");
       return bulkhead(
           BulkheadConfig.custom()
               .maxConcurrentCalls(maxConcurrentCalls)
@@ -785,7 +802,7 @@ public final class Policy {
      */
     public Builder retry(RetryConfig config) {
       requireUnset(retryConfig, null, "retry");
-      this.retryConfig = Objects.requireNonNull(config, "config");
+      this.retryConfig = Check.notNull(config, "config");
       return this;
     }
 
@@ -794,32 +811,26 @@ public final class Policy {
      * backoff with jitter between them: {@code initialDelay}, then doubling, each randomized by
      * ±50% (so retrying clients do not move in step), never above {@code maxDelay}.
      *
-     * @param maxAttempts attempts in all, including the first, at least 1
-     * @param initialDelay the first wait, positive
-     * @param maxDelay the longest wait, at least {@code initialDelay}
+     * @param maxAttempts attempts in all, including the first, at least 1 (any {@code int})
+     * @param initialDelay the first wait, at least 1 ms (resilience4j counts waits in whole
+     *     milliseconds); above 36,500 days taken as 36,500 days
+     * @param maxDelay the longest wait, at least {@code initialDelay}; above 36,500 days taken as
+     *     36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
      * @throws IllegalStateException if retry was already set
      */
     public Builder retry(int maxAttempts, Duration initialDelay, Duration maxDelay) {
-      if (maxAttempts < 1) {
-        throw new IllegalArgumentException("maxAttempts must be >= 1, was " + maxAttempts);
-      }
-      positive(initialDelay, "initialDelay");
-      positive(maxDelay, "maxDelay");
-      if (maxDelay.compareTo(initialDelay) < 0) {
-        throw new IllegalArgumentException(
-            "maxDelay ("
-                + Durations.format(maxDelay)
-                + ") must be >= initialDelay ("
-                + Durations.format(initialDelay)
-                + ")");
-      }
+      requireUnset(retryConfig, null, "retry");
+      Check.atLeast(maxAttempts, 1, "maxAttempts");
+      Check.atLeastOneMilli(initialDelay, "initialDelay");
+      Check.notBelow(maxDelay, "maxDelay", initialDelay, "initialDelay");
       return retry(
           RetryConfig.custom()
               .maxAttempts(maxAttempts)
               .intervalFunction(
-                  IntervalFunction.ofExponentialRandomBackoff(initialDelay, 2.0, 0.5, maxDelay))
+                  IntervalFunction.ofExponentialRandomBackoff(
+                      Check.capped(initialDelay), 2.0, 0.5, Check.capped(maxDelay)))
               .build());
     }
 
@@ -857,18 +868,15 @@ public final class Policy {
      * longer than needed, never past {@code maxWait}. Default: off.
      *
      * @param maxWait the longest a call waits for a probe, positive; typically the breaker's open
-     *     wait plus the time a probe takes
+     *     wait plus the time a probe takes; above 36,500 days taken as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if {@code maxWait} is zero or negative
+     * @throws IllegalStateException if the probe wait was already set
      * @throws NullPointerException if {@code maxWait} is null
      */
     public Builder awaitProbe(Duration maxWait) {
-      Objects.requireNonNull(maxWait, "maxWait");
-      if (maxWait.isZero() || maxWait.isNegative()) {
-        throw new IllegalArgumentException(
-            "Policy '" + name + "': awaitProbe must be positive, was " + Durations.format(maxWait));
-      }
-      this.probeWait = maxWait;
+      requireUnset(probeWait, null, "awaitProbe");
+      this.probeWait = Check.positive(maxWait, "Policy '" + name + "': awaitProbe");
       return this;
     }
 
@@ -877,9 +885,11 @@ public final class Policy {
      *
      * @param budget the budget
      * @return this builder
+     * @throws IllegalStateException if a budget was already set
      */
     public Builder retryBudget(RetryBudget budget) {
-      this.budget = Objects.requireNonNull(budget, "budget");
+      requireUnset(this.budget, null, "retryBudget");
+      this.budget = Check.notNull(budget, "budget");
       return this;
     }
 
@@ -894,14 +904,14 @@ public final class Policy {
      * failure for the breaker (recorded as a {@code TimeoutException}) and for the retry. Default:
      * none.
      *
-     * @param timeout the attempt timeout, positive
+     * @param timeout the attempt timeout, positive; above 36,500 days taken as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if not positive
      * @throws IllegalStateException if already set
      */
     public Builder attemptTimeout(Duration timeout) {
-      requireUnset(attemptTimeout, null, "attempt timeout");
-      this.attemptTimeout = positive(timeout, "attemptTimeout");
+      requireUnset(attemptTimeout, null, "attemptTimeout");
+      this.attemptTimeout = Check.positive(timeout, "attemptTimeout");
       return this;
     }
 
@@ -911,14 +921,14 @@ public final class Policy {
      * RejectionReason#TIMED_OUT}; a backoff that would end past the deadline is skipped and the call
      * ends with its last outcome. Default: none.
      *
-     * @param timeout the total timeout, positive
+     * @param timeout the total timeout, positive; above 36,500 days taken as 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if not positive
      * @throws IllegalStateException if already set
      */
     public Builder totalTimeout(Duration timeout) {
-      requireUnset(totalTimeout, null, "total timeout");
-      this.totalTimeout = positive(timeout, "totalTimeout");
+      requireUnset(totalTimeout, null, "totalTimeout");
+      this.totalTimeout = Check.positive(timeout, "totalTimeout");
       return this;
     }
 
@@ -930,7 +940,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder asyncExecutor(Executor executor) {
-      this.asyncExecutor = Objects.requireNonNull(executor, "executor");
+      this.asyncExecutor = Check.notNull(executor, "executor");
       return this;
     }
 
@@ -946,7 +956,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder timeoutExecutor(Executor executor) {
-      this.timeoutExecutor = Objects.requireNonNull(executor, "executor");
+      this.timeoutExecutor = Check.notNull(executor, "executor");
       return this;
     }
 
@@ -963,7 +973,7 @@ public final class Policy {
      * @return this builder
      */
     public Builder onDiscardedResult(Consumer<Object> handler) {
-      this.discarded = Objects.requireNonNull(handler, "handler");
+      this.discarded = Check.notNull(handler, "handler");
       return this;
     }
 
@@ -978,37 +988,32 @@ public final class Policy {
      *     names both values
      */
     public Policy build() {
-      if (probeWait != null && breakerConfig == null && breakerInstance == null) {
-        throw new IllegalStateException("Policy '" + name + "': awaitProbe ("
-            + Durations.format(probeWait) + ") needs a circuit breaker, and none is configured");
-      }
-      if (attemptTimeout != null && totalTimeout != null
-          && attemptTimeout.compareTo(totalTimeout) > 0) {
-        throw new IllegalStateException(
-            "Policy '"
-                + name
-                + "': attempt timeout ("
-                + Durations.format(attemptTimeout)
-                + ") must not exceed total timeout ("
-                + Durations.format(totalTimeout)
-                + ")");
-      }
+      Check.requireState(
+          probeWait == null || breakerConfig != null || breakerInstance != null,
+          "Policy '%s': awaitProbe (%s) needs a circuit breaker, and none is configured",
+          name,
+          probeWait);
+      Check.requireState(
+          attemptTimeout == null || totalTimeout == null
+              || attemptTimeout.compareTo(totalTimeout) <= 0,
+          "Policy '%s': attempt timeout (%s) must not exceed total timeout (%s)",
+          name,
+          attemptTimeout,
+          totalTimeout);
       CircuitBreakerConfig cbConfig =
           breakerInstance != null ? breakerInstance.getCircuitBreakerConfig() : breakerConfig;
       if (cbConfig != null
           && attemptTimeout != null
           && cbConfig.getSlidingWindowType() == CircuitBreakerConfig.SlidingWindowType.TIME_BASED) {
         Duration window = Duration.ofSeconds(cbConfig.getSlidingWindowSize());
-        if (window.compareTo(attemptTimeout.multipliedBy(2)) < 0) {
-          throw new IllegalStateException(
-              "Policy '"
-                  + name
-                  + "': the circuit breaker's time-based window ("
-                  + Durations.format(window)
-                  + ") must be at least 2x the attempt timeout ("
-                  + Durations.format(attemptTimeout)
-                  + ")");
-        }
+        // Halving the window rather than doubling the timeout: no overflow for any Duration.
+        Check.requireState(
+            window.dividedBy(2).compareTo(attemptTimeout) >= 0,
+            "Policy '%s': the circuit breaker's time-based window (%s) must be at least 2x the"
+                + " attempt timeout (%s)",
+            name,
+            window,
+            attemptTimeout);
       }
       CircuitBreaker cb = breakerInstance;
       if (cb == null && breakerConfig != null) {
@@ -1026,7 +1031,23 @@ public final class Policy {
       if (bh == null && bulkheadConfig != null) {
         bh = Bulkhead.of(name, bulkheadConfig);
       }
-      return new Policy(this, pipeline(cb, rl, bh));
+      Builder capped = withLongDurationsCapped();
+      return new Policy(capped, capped.pipeline(cb, rl, bh));
+    }
+
+    /**
+     * This builder's settings with every timeout and wait capped at {@link Check#LONGEST} (100
+     * years: "forever" in practice, and two of them still add up inside a long of nanoseconds, as
+     * resilience4j's own arithmetic needs); the checks above saw the values as given, so their
+     * messages show what the caller wrote.
+     */
+    private Builder withLongDurationsCapped() {
+      Builder b = copy();
+      b.attemptTimeout = attemptTimeout == null ? null : Check.capped(attemptTimeout);
+      b.totalTimeout = totalTimeout == null ? null : Check.capped(totalTimeout);
+      b.probeWait = probeWait == null ? null : Check.capped(probeWait);
+      b.pacedMaxWait = pacedMaxWait == null ? null : Check.capped(pacedMaxWait);
+      return b;
     }
 
     private LimiterStep limiterStep(RateLimiter rl) {

@@ -3,6 +3,7 @@ package dev.riprap;
 import dev.riprap.config.RiprapProperties;
 import dev.riprap.config.Spelling;
 import dev.riprap.event.EventStream;
+import dev.riprap.internal.Check;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
@@ -161,9 +162,7 @@ public final class PolicyRegistry {
     if (p != null) {
       return p;
     }
-    if (name.isBlank()) {
-      throw new IllegalArgumentException("policy name must not be blank, was '" + name + "'");
-    }
+    Check.notBlank(name, "name");
     return fromDefaults.computeIfAbsent(name, this::fromProperties);
   }
 
@@ -284,11 +283,8 @@ public final class PolicyRegistry {
      * @throws IllegalStateException if a policy of that name was already added in code
      */
     public Builder policy(String name, Consumer<Policy.Builder> configurer) {
-      Objects.requireNonNull(name, "name");
+      Check.notBlank(name, "name");
       Objects.requireNonNull(configurer, "configurer");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("policy name must not be blank, was '" + name + "'");
-      }
       if (codePolicies.containsKey(name)) {
         throw new IllegalStateException("policy '" + name + "' was already added");
       }
@@ -328,8 +324,7 @@ public final class PolicyRegistry {
      *
      * @return the registry
      * @throws IllegalArgumentException for an unknown {@code riprap.} key (naming the closest valid
-     *     key), a bad value (naming the key, the value and the expected form), or a value
-     *     resilience4j refuses
+     *     key), or a bad value (naming the key, the value and the expected form)
      * @throws IllegalStateException for conflicting settings (attempt timeout above total timeout, a
      *     time-based breaker window under twice the attempt timeout, retry max wait below the first
      *     wait, a paced rate with a limit per period), or a policy configured both in code and in

@@ -1,7 +1,9 @@
 package dev.riprap;
 
+import dev.riprap.internal.Check;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * A cap on how much load retries may add, shareable across policies (the idea of Finagle's
@@ -175,14 +177,23 @@ public final class RetryBudget {
         + '}';
   }
 
-  /** Builds a {@link RetryBudget}. Not thread-safe. */
+  /**
+   * Builds a {@link RetryBudget}. Each of ratio, retries per second and window can be set once (a
+   * second call is an {@link IllegalStateException}, as in {@link Policy.Builder}); the time source
+   * takes the last value given. Not thread-safe.
+   */
   public static final class Builder {
     private double ratio = 0.2;
     private int minRetriesPerSecond = 10;
     private Duration window = Duration.ofSeconds(10);
     private TimeSource timeSource = TimeSource.system();
+    private final Set<String> given = new HashSet<>();
 
     private Builder() {}
+
+    private void requireUnset(String setting, Object current) {
+      Check.requireUnset(given.contains(setting), setting, current);
+    }
 
     /**
      * The share of calls that retries may add; 0.2 lets retries add 20%. Default 0.2.
@@ -190,12 +201,12 @@ public final class RetryBudget {
      * @param ratio a value in [0, 1000]
      * @return this builder
      * @throws IllegalArgumentException if {@code ratio} is negative, above 1000 or not a number
+     * @throws IllegalStateException if the ratio was already set
      */
     public Builder ratio(double ratio) {
-      if (!(ratio >= 0 && ratio <= 1000)) {
-        throw new IllegalArgumentException("ratio must be in [0, 1000], was " + ratio);
-      }
-      this.ratio = ratio;
+      requireUnset("ratio", this.ratio);
+      this.ratio = Check.inRange(ratio, 0, 1000, "ratio");
+      given.add("ratio");
       return this;
     }
 
@@ -206,13 +217,12 @@ public final class RetryBudget {
      * @param minRetriesPerSecond zero or more
      * @return this builder
      * @throws IllegalArgumentException if negative
+     * @throws IllegalStateException if it was already set
      */
     public Builder minRetriesPerSecond(int minRetriesPerSecond) {
-      if (minRetriesPerSecond < 0) {
-        throw new IllegalArgumentException(
-            "minRetriesPerSecond must be >= 0, was " + minRetriesPerSecond);
-      }
-      this.minRetriesPerSecond = minRetriesPerSecond;
+      requireUnset("minRetriesPerSecond", this.minRetriesPerSecond);
+      this.minRetriesPerSecond = Check.atLeast(minRetriesPerSecond, 0, "minRetriesPerSecond");
+      given.add("minRetriesPerSecond");
       return this;
     }
 
@@ -222,14 +232,12 @@ public final class RetryBudget {
      * @param window between 1 second and 1 hour
      * @return this builder
      * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if the window was already set
      */
     public Builder window(Duration window) {
-      Objects.requireNonNull(window, "window");
-      if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.compareTo(Duration.ofHours(1)) > 0) {
-        throw new IllegalArgumentException(
-            "window must be between 1s and 1h, was " + Durations.format(window));
-      }
-      this.window = window;
+      requireUnset("window", this.window);
+      this.window = Check.between(window, Duration.ofSeconds(1), Duration.ofHours(1), "window");
+      given.add("window");
       return this;
     }
 
@@ -240,7 +248,7 @@ public final class RetryBudget {
      * @return this builder
      */
     public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      this.timeSource = Check.notNull(timeSource, "timeSource");
       return this;
     }
 

@@ -1,5 +1,6 @@
 package dev.riprap;
 
+import dev.riprap.internal.Check;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
@@ -130,10 +131,7 @@ public final class ShutdownGate {
    * @throws InterruptedException if interrupted while waiting (the flag is then clear)
    */
   public DrainReport drain(Duration timeout) throws InterruptedException {
-    Objects.requireNonNull(timeout, "timeout");
-    if (timeout.isNegative()) {
-      throw new IllegalArgumentException("timeout must not be negative, was " + timeout);
-    }
+    Check.notNegative(timeout, "timeout");
     long start = timeSource.nanoTime();
     long before = state.getAndUpdate(s -> s | DRAINING);
     int atStart = (int) (before & ~DRAINING);
@@ -146,8 +144,8 @@ public final class ShutdownGate {
         wakeUp.run();
       }
     }
-    // Saturates: a timeout past Long.MAX_VALUE nanoseconds (292 years) waits that long.
-    timeSource.await(idle, java.util.concurrent.TimeUnit.NANOSECONDS.convert(timeout));
+    // Duration.ofMillis(Long.MAX_VALUE), the usual "forever", is past a long of nanoseconds.
+    timeSource.await(idle, Check.saturatedNanos(timeout));
     int left = inFlight();
     return new DrainReport(
         atStart,

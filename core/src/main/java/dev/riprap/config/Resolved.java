@@ -32,6 +32,7 @@ import dev.riprap.RetryBudget;
 import dev.riprap.TimeSource;
 import dev.riprap.config.RiprapProperties.Value;
 import dev.riprap.config.Setting.Strategy;
+import dev.riprap.internal.Check;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
@@ -43,12 +44,12 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
-import java.util.function.Supplier;
 
 /**
  * The settings of one policy: its own keys over the defaults, key by key. Turns them into
- * resilience4j configs and {@link Policy.Builder} calls; a value resilience4j refuses comes back as
- * an {@link IllegalArgumentException} naming the key and the value.
+ * resilience4j configs and {@link Policy.Builder} calls. Each value was range-checked when parsed
+ * ({@link Setting.Kind}), so resilience4j refuses none; a duration longer than {@link Check#LONGEST}
+ * is capped before it reaches resilience4j.
  */
 final class Resolved {
   private final Map<Setting, Value> general;
@@ -175,28 +176,25 @@ final class Resolved {
         maxWaitValue != null
             ? (Duration) maxWaitValue.parsed
             : max(RiprapProperties.DEFAULT_MAX_WAIT, wait);
-    if (maxWait.compareTo(wait) < 0) {
-      throw new IllegalStateException(
-          maxWaitValue.describe()
-              + " must be at least "
-              + (waitValue != null
-                  ? waitValue.describe()
-                  : "the default retry.wait-duration (" + Durations.format(wait) + ")"));
-    }
+    Check.requireState(
+        maxWait.compareTo(wait) >= 0,
+        "%s must be at least %s",
+        maxWaitValue == null ? null : maxWaitValue.describe(),
+        waitValue != null
+            ? waitValue.describe()
+            : "the default retry.wait-duration (" + Durations.format(wait) + ")");
     double multiplier = value(RETRY_MULTIPLIER, RiprapProperties.DEFAULT_MULTIPLIER);
     double jitter = value(RETRY_JITTER, RiprapProperties.DEFAULT_JITTER);
-    // resilience4j measures backoff in whole milliseconds and refuses a first wait under 1 ms.
-    attributed(waitValue, () -> IntervalFunction.of(wait));
+    // Every value was range-checked when parsed (the first wait is at least the 1 ms resilience4j
+    // counts in); a very long wait is capped, as resilience4j turns it into milliseconds.
+    Duration first = Check.capped(wait);
+    Duration longest = Check.capped(maxWait);
     IntervalFunction backoff =
-        attributed(
-            firstPresent(RETRY_JITTER, RETRY_MULTIPLIER, RETRY_MAX_WAIT_DURATION),
-            () ->
-                jitter == 0
-                    ? IntervalFunction.ofExponentialBackoff(wait, multiplier, maxWait)
-                    : IntervalFunction.ofExponentialRandomBackoff(
-                        wait, multiplier, jitter, maxWait));
+        jitter == 0
+            ? IntervalFunction.ofExponentialBackoff(first, multiplier, longest)
+            : IntervalFunction.ofExponentialRandomBackoff(first, multiplier, jitter, longest);
     RetryConfig.Builder<Object> b = RetryConfig.custom();
-    attributed(get(RETRY_MAX_ATTEMPTS), () -> b.maxAttempts(maxAttempts));
+    b.maxAttempts(maxAttempts);
     b.intervalFunction(backoff);
     // Configured retries are for failures; a returned result always ends the call. Said
     // explicitly because resilience4j leaves the result predicate null when none is given.
@@ -208,11 +206,15 @@ final class Resolved {
     CircuitBreakerConfig.Builder b = CircuitBreakerConfig.custom();
     set(CB_FAILURE_RATE_THRESHOLD, v -> b.failureRateThreshold(((Double) v).floatValue()));
     set(CB_SLOW_CALL_RATE_THRESHOLD, v -> b.slowCallRateThreshold(((Double) v).floatValue()));
-    set(CB_SLOW_CALL_DURATION_THRESHOLD, v -> b.slowCallDurationThreshold((Duration) v));
+    set(
+        CB_SLOW_CALL_DURATION_THRESHOLD,
+        v -> b.slowCallDurationThreshold(Check.capped((Duration) v)));
     set(CB_SLIDING_WINDOW_TYPE, v -> b.slidingWindowType((SlidingWindowType) v));
     set(CB_SLIDING_WINDOW_SIZE, v -> b.slidingWindowSize((Integer) v));
     set(CB_MINIMUM_NUMBER_OF_CALLS, v -> b.minimumNumberOfCalls((Integer) v));
-    set(CB_WAIT_DURATION_IN_OPEN_STATE, v -> b.waitDurationInOpenState((Duration) v));
+    set(
+        CB_WAIT_DURATION_IN_OPEN_STATE,
+        v -> b.waitDurationInOpenState(Check.capped((Duration) v)));
     set(
         CB_PERMITTED_CALLS_IN_HALF_OPEN_STATE,
         v -> b.permittedNumberOfCallsInHalfOpenState((Integer) v));
@@ -220,17 +222,17 @@ final class Resolved {
   }
 
   private void applyRateLimiter(Policy.Builder builder) {
-    Duration timeout = value(RL_TIMEOUT_DURATION, Duration.ZERO);
+    Duration timeout = Check.capped(value(RL_TIMEOUT_DURATION, Duration.ZERO));
     Value paced = get(RL_PACED_RATE);
     if (paced != null) {
-      attributed(paced, () -> builder.pacedRate((Integer) paced.parsed, timeout));
+      builder.pacedRate((Integer) paced.parsed, timeout);
       return;
     }
     RateLimiterConfig.Builder b = RateLimiterConfig.custom();
     b.limitForPeriod(RiprapProperties.DEFAULT_LIMIT_FOR_PERIOD);
     b.limitRefreshPeriod(RiprapProperties.DEFAULT_LIMIT_REFRESH_PERIOD);
     set(RL_LIMIT_FOR_PERIOD, v -> b.limitForPeriod((Integer) v));
-    set(RL_LIMIT_REFRESH_PERIOD, v -> b.limitRefreshPeriod((Duration) v));
+    set(RL_LIMIT_REFRESH_PERIOD, v -> b.limitRefreshPeriod(Check.capped((Duration) v)));
     b.timeoutDuration(timeout);
     builder.rateLimiter(b.build());
   }
@@ -240,7 +242,7 @@ final class Resolved {
     b.maxConcurrentCalls(RiprapProperties.DEFAULT_MAX_CONCURRENT_CALLS);
     b.maxWaitDuration(Duration.ZERO);
     set(BH_MAX_CONCURRENT_CALLS, v -> b.maxConcurrentCalls((Integer) v));
-    set(BH_MAX_WAIT_DURATION, v -> b.maxWaitDuration((Duration) v));
+    set(BH_MAX_WAIT_DURATION, v -> b.maxWaitDuration(Check.capped((Duration) v)));
     return b.build();
   }
 
@@ -261,36 +263,14 @@ final class Resolved {
     return keys.isEmpty() ? "" : "from " + String.join(", ", keys);
   }
 
-  private Value firstPresent(Setting... settings) {
-    for (Setting s : settings) {
-      Value v = get(s);
-      if (v != null) {
-        return v;
-      }
-    }
-    return null;
-  }
-
+  /**
+   * Passes the value of {@code s}, if any, to {@code setter}. Values were range-checked when
+   * parsed, to the limits resilience4j and {@link Policy.Builder} accept, so none is refused here.
+   */
   private void set(Setting s, Consumer<Object> setter) {
     Value v = get(s);
     if (v != null) {
-      attributed(v, () -> {
-        setter.accept(v.parsed);
-        return null;
-      });
-    }
-  }
-
-  /** Runs {@code action}; an argument resilience4j refuses is reported against {@code value}. */
-  private static <T> T attributed(Value value, Supplier<T> action) {
-    try {
-      return action.get();
-    } catch (IllegalArgumentException e) {
-      if (value == null) {
-        throw e;
-      }
-      throw new IllegalArgumentException(
-          "Invalid value '" + value.raw + "' for '" + value.key + "': " + e.getMessage(), e);
+      setter.accept(v.parsed);
     }
   }
 

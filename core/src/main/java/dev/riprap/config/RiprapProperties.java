@@ -124,15 +124,19 @@ public final class RiprapProperties {
       if (key.startsWith(DEFAULTS)) {
         prefix = DEFAULTS;
         scope = defaults;
-      } else if (key.startsWith(POLICIES) && key.indexOf('.', POLICIES.length()) > POLICIES.length()) {
+      } else if (key.startsWith(POLICIES) && key.indexOf('.', POLICIES.length()) >= 0) {
         String name = key.substring(POLICIES.length(), key.indexOf('.', POLICIES.length()));
+        if (name.isBlank()) {
+          // Named here, with its key: Policy.builder would refuse the name without it.
+          throw new IllegalArgumentException(
+              "Unknown key '"
+                  + key
+                  + "': the policy name is "
+                  + (name.isEmpty() ? "empty" : "blank")
+                  + " (expected riprap.policies.<name>.<setting>)");
+        }
         prefix = POLICIES + name + ".";
         scope = policies.computeIfAbsent(name, n -> new EnumMap<>(Setting.class));
-      } else if (key.startsWith(POLICIES + ".")) {
-        throw new IllegalArgumentException(
-            "Unknown key '"
-                + key
-                + "': the policy name is empty (expected riprap.policies.<name>.<setting>)");
       } else {
         throw new IllegalArgumentException(unknownPrefix(key));
       }
@@ -276,7 +280,6 @@ public final class RiprapProperties {
    * @param timeSource the time source for a retry budget of the policy's own
    * @param defaultBudget the budget from {@link #newDefaultBudget}, or {@code null} if none
    * @return the built policy
-   * @throws IllegalArgumentException when resilience4j refuses a value, naming the key and value
    * @throws IllegalStateException when settings conflict (retry max-wait-duration below
    *     wait-duration; the attempt timeout above the total timeout; a time-based breaker window
    *     shorter than twice the attempt timeout), naming the keys
@@ -341,13 +344,9 @@ public final class RiprapProperties {
       this.parsed = parsed;
     }
 
+    /** @throws IllegalArgumentException {@code <key>: expected <form>, was '<raw>'} */
     static Value parse(Setting setting, String key, String raw) {
-      try {
-        return new Value(setting, key, raw, setting.kind.parse(raw.trim()));
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(
-            "Invalid value '" + raw + "' for '" + key + "': expected " + e.getMessage(), e);
-      }
+      return new Value(setting, key, raw, setting.kind.parse(key, raw));
     }
 
     boolean fromDefaults() {

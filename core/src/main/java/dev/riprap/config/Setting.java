@@ -1,6 +1,6 @@
 package dev.riprap.config;
 
-import dev.riprap.Durations;
+import dev.riprap.internal.Check;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
 import java.time.Duration;
 import java.util.Locale;
@@ -15,7 +15,7 @@ enum Setting {
   TOTAL_TIMEOUT("total-timeout", Kind.POSITIVE_DURATION, null),
 
   RETRY_MAX_ATTEMPTS("retry.max-attempts", Kind.INTEGER_AT_LEAST_1, Strategy.RETRY),
-  RETRY_WAIT_DURATION("retry.wait-duration", Kind.POSITIVE_DURATION, Strategy.RETRY),
+  RETRY_WAIT_DURATION("retry.wait-duration", Kind.MILLIS_DURATION, Strategy.RETRY),
   RETRY_MAX_WAIT_DURATION("retry.max-wait-duration", Kind.POSITIVE_DURATION, Strategy.RETRY),
   RETRY_MULTIPLIER("retry.multiplier", Kind.NUMBER_AT_LEAST_1, Strategy.RETRY),
   RETRY_JITTER("retry.jitter", Kind.FRACTION, Strategy.RETRY),
@@ -32,18 +32,18 @@ enum Setting {
   CB_SLIDING_WINDOW_TYPE(
       "circuit-breaker.sliding-window-type", Kind.WINDOW_TYPE, Strategy.CIRCUIT_BREAKER),
   CB_SLIDING_WINDOW_SIZE(
-      "circuit-breaker.sliding-window-size", Kind.INTEGER_AT_LEAST_1, Strategy.CIRCUIT_BREAKER),
+      "circuit-breaker.sliding-window-size", Kind.BREAKER_SLOTS, Strategy.CIRCUIT_BREAKER),
   CB_MINIMUM_NUMBER_OF_CALLS(
       "circuit-breaker.minimum-number-of-calls",
       Kind.INTEGER_AT_LEAST_1,
       Strategy.CIRCUIT_BREAKER),
   CB_WAIT_DURATION_IN_OPEN_STATE(
       "circuit-breaker.wait-duration-in-open-state",
-      Kind.POSITIVE_DURATION,
+      Kind.MILLIS_DURATION,
       Strategy.CIRCUIT_BREAKER),
   CB_PERMITTED_CALLS_IN_HALF_OPEN_STATE(
       "circuit-breaker.permitted-number-of-calls-in-half-open-state",
-      Kind.INTEGER_AT_LEAST_1,
+      Kind.BREAKER_SLOTS,
       Strategy.CIRCUIT_BREAKER),
   CB_AWAIT_PROBE("circuit-breaker.await-probe", Kind.POSITIVE_DURATION, Strategy.CIRCUIT_BREAKER),
   CB_ENABLED("circuit-breaker.enabled", Kind.BOOLEAN, Strategy.CIRCUIT_BREAKER),
@@ -116,14 +116,21 @@ enum Setting {
     return null;
   }
 
-  /** The forms a value can take; {@link #parse} throws with the text of {@link #expected}. */
+  /**
+   * The forms a value can take. {@link #parse} range-checks too and reports a bad value with {@link
+   * Check#expected}: the key, {@link #expected} and the text.
+   */
   enum Kind {
-    POSITIVE_DURATION("a positive duration such as 250ms, 2s, 1m or ISO-8601 like PT2S"),
-    NON_NEGATIVE_DURATION("a duration of zero or more such as 0s, 250ms or ISO-8601 like PT2S"),
+    POSITIVE_DURATION(Check.POSITIVE_DURATION),
+    NON_NEGATIVE_DURATION(Check.NON_NEGATIVE_DURATION),
+    /** resilience4j counts backoff waits and the breaker's open period in whole milliseconds. */
+    MILLIS_DURATION(Check.MILLIS_DURATION),
     /** RetryBudget accepts windows from 1 second to 1 hour. */
     BUDGET_WINDOW("a duration between 1s and 1h"),
     INTEGER_AT_LEAST_0("an integer >= 0"),
     INTEGER_AT_LEAST_1("an integer >= 1"),
+    /** resilience4j allocates one object per slot: see {@link Check#MAX_BREAKER_SLOTS}. */
+    BREAKER_SLOTS("an integer in [1, " + Check.MAX_BREAKER_SLOTS + "]"),
     /** Policy.Builder#pacedRate accepts 1 to 1,000,000 calls per second. */
     PACED_RATE("an integer in [1, 1000000]"),
     /** resilience4j rejects a threshold of 0: a breaker that opens on no failure is meaningless. */
@@ -146,67 +153,70 @@ enum Setting {
     }
 
     /**
-     * Parses and range-checks a trimmed value.
+     * Parses and range-checks a value. Durations keep their full length here, so that messages
+     * show them as written; a very long one is capped with {@link Check#capped} where it reaches
+     * resilience4j ({@link Resolved}) or a timer ({@link dev.riprap.Policy.Builder#build()}).
      *
+     * @param key the full key, for the message
+     * @param raw the value as written
      * @return a {@link Duration}, {@link Integer}, {@link Double}, {@link Boolean} or {@link
      *     SlidingWindowType}
-     * @throws IllegalArgumentException with the expected form as the message (the caller adds the
-     *     key and the value)
+     * @throws IllegalArgumentException {@code <key>: expected <form>, was '<raw>'}
      */
-    Object parse(String text) {
+    Object parse(String key, String raw) {
+      String text = raw.trim();
       switch (this) {
         case POSITIVE_DURATION:
-          {
-            Duration d = duration(text);
-            require(!d.isNegative() && !d.isZero());
-            return d;
-          }
+          return Check.positiveDuration(key, raw);
         case NON_NEGATIVE_DURATION:
-          {
-            Duration d = duration(text);
-            require(!d.isNegative());
-            return d;
-          }
+          return Check.nonNegativeDuration(key, raw);
+        case MILLIS_DURATION:
+          return Check.millisDuration(key, raw);
         case BUDGET_WINDOW:
           {
-            Duration d = duration(text);
-            require(d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofHours(1)) <= 0);
+            Duration d = Check.parseDuration(key, raw, expected);
+            require(
+                d.compareTo(Duration.ofSeconds(1)) >= 0 && d.compareTo(Duration.ofHours(1)) <= 0,
+                key,
+                raw);
             return d;
           }
         case INTEGER_AT_LEAST_0:
-          return integerAtLeast(text, 0, Integer.MAX_VALUE);
+          return integer(key, raw, 0, Integer.MAX_VALUE);
         case INTEGER_AT_LEAST_1:
-          return integerAtLeast(text, 1, Integer.MAX_VALUE);
+          return integer(key, raw, 1, Integer.MAX_VALUE);
+        case BREAKER_SLOTS:
+          return integer(key, raw, 1, Check.MAX_BREAKER_SLOTS);
         case PACED_RATE:
-          return integerAtLeast(text, 1, 1_000_000);
+          return integer(key, raw, 1, 1_000_000);
         case PERCENTAGE:
           {
-            double v = number(text);
-            require(v > 0 && v <= 100);
+            double v = number(key, raw);
+            require(v > 0 && v <= 100, key, raw);
             return v;
           }
         case FRACTION:
           {
-            double v = number(text);
-            require(v >= 0 && v <= 1);
+            double v = number(key, raw);
+            require(v >= 0 && v <= 1, key, raw);
             return v;
           }
         case NUMBER_AT_LEAST_1:
           {
-            double v = number(text);
-            require(v >= 1);
+            double v = number(key, raw);
+            require(v >= 1, key, raw);
             return v;
           }
         case BUDGET_RATIO:
           {
-            double v = number(text);
-            require(v >= 0 && v <= 1000);
+            double v = number(key, raw);
+            require(v >= 0 && v <= 1000, key, raw);
             return v;
           }
         case BOOLEAN:
           {
             String t = text.toLowerCase(Locale.ROOT);
-            require(t.equals("true") || t.equals("false"));
+            require(t.equals("true") || t.equals("false"), key, raw);
             return Boolean.valueOf(t);
           }
         default:
@@ -215,37 +225,34 @@ enum Setting {
             if (t.equals("count-based")) {
               return SlidingWindowType.COUNT_BASED;
             }
-            require(t.equals("time-based"));
+            require(t.equals("time-based"), key, raw);
             return SlidingWindowType.TIME_BASED;
           }
       }
     }
 
-    private void require(boolean ok) {
+    private void require(boolean ok, String key, String raw) {
       if (!ok) {
-        throw new IllegalArgumentException(expected);
+        throw new IllegalArgumentException(Check.expected(key, expected, raw));
       }
     }
 
-    /** An unparseable duration is named with the general form, whatever the range. */
-    private static Duration duration(String text) {
-      try {
-        return Durations.parse(text);
-      } catch (IllegalArgumentException | ArithmeticException e) {
-        throw new IllegalArgumentException(Durations.EXPECTED_FORM, e);
-      }
-    }
-
-    private int integerAtLeast(String text, int min, int max) {
-      require(INTEGER.matcher(text).matches());
+    /** Ten digits at most, so that any value fits a long before its range is checked. */
+    private int integer(String key, String raw, int min, int max) {
+      String text = raw.trim();
+      require(INTEGER.matcher(text).matches(), key, raw);
       long v = Long.parseLong(text);
-      require(v >= min && v <= max);
+      require(v >= min && v <= max, key, raw);
       return (int) v;
     }
 
-    private double number(String text) {
-      require(NUMBER.matcher(text).matches());
-      return Double.parseDouble(text);
+    /** A finite number: hundreds of digits would parse as infinity. */
+    private double number(String key, String raw) {
+      String text = raw.trim();
+      require(NUMBER.matcher(text).matches(), key, raw);
+      double v = Double.parseDouble(text);
+      require(Double.isFinite(v), key, raw);
+      return v;
     }
   }
 }

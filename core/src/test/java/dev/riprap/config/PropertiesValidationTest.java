@@ -1,16 +1,33 @@
 package dev.riprap.config;
 
 import static dev.riprap.config.PropertiesConfigurationTest.props;
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.riprap.Policy;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.testing.FakeTimeSource;
+import dev.riprap.testing.Mode;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.ratelimiter.RateLimiterConfig;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
 import org.assertj.core.api.AbstractThrowableAssert;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.EnumSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
-/** Every configuration mistake fails when the registry is built, with an exact message. */
+/**
+ * Every configuration mistake fails when the registry is built, with an exact message; a huge value
+ * is refused with the limit or accepted and capped, never an overflow or an out-of-memory.
+ */
 class PropertiesValidationTest {
   private static final String SETTINGS =
       "attempt-timeout, total-timeout, retry.max-attempts, retry.wait-duration,"
@@ -109,24 +126,30 @@ class PropertiesValidationTest {
     building("riprap.policies.inventory.attempt-timeout=abc")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Invalid value 'abc' for 'riprap.policies.inventory.attempt-timeout': expected a"
-                + " duration such as 250ms, 2s, 1m or ISO-8601 like PT2S");
+            "riprap.policies.inventory.attempt-timeout: expected a positive duration such as"
+                + " 250ms, 2s or PT2S, was 'abc'");
   }
 
   @ParameterizedTest(name = "{0}={1}")
   @CsvSource(
       delimiter = '|',
       value = {
-        "attempt-timeout|0s|a positive duration such as 250ms, 2s, 1m or ISO-8601 like PT2S",
-        "total-timeout|-PT1S|a positive duration such as 250ms, 2s, 1m or ISO-8601 like PT2S",
-        "rate-limiter.timeout-duration|-PT1S|a duration of zero or more such as 0s, 250ms or"
-            + " ISO-8601 like PT2S",
-        "bulkhead.max-wait-duration|soon|a duration such as 250ms, 2s, 1m or ISO-8601 like PT2S",
+        "attempt-timeout|0s|a positive duration such as 250ms, 2s or PT2S",
+        "total-timeout|-PT1S|a positive duration such as 250ms, 2s or PT2S",
+        "retry.wait-duration|-1s|a duration of at least 1ms such as 250ms, 2s or PT2S",
+        "rate-limiter.timeout-duration|-PT1S|a duration of zero or more such as 0s, 250ms or PT2S",
+        "bulkhead.max-wait-duration|soon|a duration of zero or more such as 0s, 250ms or PT2S",
         "retry-budget.window|2h|a duration between 1s and 1h",
+        "retry-budget.window|200000d|a duration between 1s and 1h",
         "retry.max-attempts|0|an integer >= 1",
         "retry.max-attempts|three|an integer >= 1",
         "retry.max-attempts|2.5|an integer >= 1",
-        "circuit-breaker.sliding-window-size|99999999999|an integer >= 1",
+        "retry.max-attempts|2147483648|an integer >= 1",
+        "circuit-breaker.sliding-window-size|99999999999|an integer in [1, 100000]",
+        "circuit-breaker.sliding-window-size|2147483647|an integer in [1, 100000]",
+        "circuit-breaker.sliding-window-size|100001|an integer in [1, 100000]",
+        "circuit-breaker.permitted-number-of-calls-in-half-open-state|2000000000|an integer in"
+            + " [1, 100000]",
         "retry-budget.min-retries-per-second|-1|an integer >= 0",
         "rate-limiter.paced-rate|1000001|an integer in [1, 1000000]",
         "circuit-breaker.failure-rate-threshold|0|a number in (0, 100]",
@@ -143,7 +166,7 @@ class PropertiesValidationTest {
     String key = "riprap.policies.inventory." + setting;
     building(key + "=" + value)
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("Invalid value '" + value + "' for '" + key + "': expected " + expected);
+        .hasMessage(key + ": expected " + expected + ", was '" + value + "'");
   }
 
   @Test
@@ -151,29 +174,192 @@ class PropertiesValidationTest {
     building("riprap.defaults.bulkhead.max-concurrent-calls=-3")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Invalid value '-3' for 'riprap.defaults.bulkhead.max-concurrent-calls': expected an"
-                + " integer >= 1");
+            "riprap.defaults.bulkhead.max-concurrent-calls: expected an integer >= 1, was '-3'");
   }
 
   @Test
-  void aValueResilience4jRefusesIsNamedWithItsKey() {
+  void aValueAsWrittenIsQuotedWithItsBlanks() {
+    building("riprap.policies.inventory.retry.jitter= 2 ")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "riprap.policies.inventory.retry.jitter: expected a number in [0, 1], was ' 2 '");
+  }
+
+  @Test
+  void aWaitResilience4jCountsInMillisecondsIsRefusedBelowOneMillisecondWithItsKey() {
     building("riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state=500us")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Invalid value '500us' for"
-                + " 'riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state':"
-                + " waitDurationInOpenState must be at least 1[ms]");
-  }
-
-  @Test
-  void aRetryWaitUnderAMillisecondIsNamedWithItsKey() {
+            "riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state: expected a"
+                + " duration of at least 1ms such as 250ms, 2s or PT2S, was '500us'");
     building(
             "riprap.policies.inventory.retry.wait-duration=200us",
             "riprap.policies.inventory.retry.max-wait-duration=1s")
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage(
-            "Invalid value '200us' for 'riprap.policies.inventory.retry.wait-duration':"
-                + " Illegal argument interval: 0 millis is less than 1");
+            "riprap.policies.inventory.retry.wait-duration: expected a duration of at least 1ms"
+                + " such as 250ms, 2s or PT2S, was '200us'");
+  }
+
+  @ParameterizedTest(name = "{0}={1}")
+  @CsvSource(
+      delimiter = '|',
+      value = {
+        "attempt-timeout|99999999999999999999d",
+        "total-timeout|PT9999999999999999999H",
+        "retry.wait-duration|106751991167301d",
+        "bulkhead.max-wait-duration|9223372036854775808s",
+      })
+  void aDurationTooLongForJavaTimeIsRefusedNamingTheLimit(String setting, String value) {
+    String key = "riprap.policies.inventory." + setting;
+    building(key + "=" + value)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            key + ": expected a duration of at most 292 billion years, was '" + value + "'");
+  }
+
+  @Test
+  void aNumberTooLargeForADoubleIsRefused() {
+    String huge = "1" + "0".repeat(400);
+    building("riprap.policies.inventory.retry.multiplier=" + huge)
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "riprap.policies.inventory.retry.multiplier: expected a number >= 1, was '" + huge
+                + "'");
+  }
+
+  /** The policy {@code inventory} of a registry built from {@code lines}. */
+  private static Policy inventory(FakeTimeSource time, String... lines) {
+    return PolicyRegistry.builder()
+        .timeSource(time)
+        .properties(props(lines))
+        .build()
+        .policy("inventory");
+  }
+
+  /** Every duration key, with the usual ways of writing "forever" (all past 292 years). */
+  static Stream<Arguments> hugeDurations() {
+    List<String> keys =
+        List.of(
+            "attempt-timeout",
+            "total-timeout",
+            "retry.wait-duration",
+            "retry.max-wait-duration",
+            "circuit-breaker.slow-call-duration-threshold",
+            "circuit-breaker.wait-duration-in-open-state",
+            "circuit-breaker.await-probe",
+            "rate-limiter.limit-refresh-period",
+            "rate-limiter.timeout-duration",
+            "bulkhead.max-wait-duration");
+    List<String> values = List.of("200000d", "PT2562048H", "9223372036854775807ms");
+    return keys.stream()
+        .flatMap(k -> values.stream().flatMap(
+            v -> Stream.of(Mode.values()).map(m -> Arguments.of(k, v, m))));
+  }
+
+  @ParameterizedTest(name = "{0}={1} {2}")
+  @MethodSource("hugeDurations")
+  void aHugeDurationForAnyKeyIsAcceptedAndTheFirstCallSucceeds(
+      String setting, String value, Mode mode) {
+    FakeTimeSource time = new FakeTimeSource();
+    Policy inventory = inventory(time, "riprap.policies.inventory." + setting + "=" + value);
+
+    assertThat(mode.call(inventory, time, () -> "stock").result).isEqualTo("stock");
+  }
+
+  @Test
+  void aHugeTimeoutOrProbeWaitIsKeptAs36500Days() {
+    Policy p =
+        inventory(
+            new FakeTimeSource(),
+            "riprap.policies.inventory.attempt-timeout=200000d",
+            "riprap.policies.inventory.total-timeout=9223372036854775807ms",
+            "riprap.policies.inventory.circuit-breaker.await-probe=PT2562048H");
+
+    assertThat(p.attemptTimeout()).contains(Duration.ofDays(36_500));
+    assertThat(p.totalTimeout()).contains(Duration.ofDays(36_500));
+    assertThat(p.awaitProbe()).contains(Duration.ofDays(36_500));
+  }
+
+  @Test
+  void hugeWaitsReachResilience4jAs36500Days() {
+    Policy p =
+        inventory(
+            new FakeTimeSource(),
+            "riprap.policies.inventory.retry.wait-duration=200000d",
+            "riprap.policies.inventory.retry.jitter=0",
+            "riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state=200000d",
+            "riprap.policies.inventory.circuit-breaker.slow-call-duration-threshold=200000d",
+            "riprap.policies.inventory.rate-limiter.limit-refresh-period=200000d",
+            "riprap.policies.inventory.rate-limiter.timeout-duration=200000d",
+            "riprap.policies.inventory.bulkhead.max-wait-duration=200000d");
+    long days36500InMillis = Duration.ofDays(36_500).toMillis();
+
+    assertThat(p.retryConfig().orElseThrow().getIntervalBiFunction().apply(1, null))
+        .isEqualTo(days36500InMillis);
+    CircuitBreakerConfig breaker = p.circuitBreaker().orElseThrow().getCircuitBreakerConfig();
+    assertThat(breaker.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(days36500InMillis);
+    assertThat(breaker.getSlowCallDurationThreshold()).isEqualTo(Duration.ofDays(36_500));
+    RateLimiterConfig limiter = p.rateLimiter().orElseThrow().getRateLimiterConfig();
+    assertThat(limiter.getLimitRefreshPeriod()).isEqualTo(Duration.ofDays(36_500));
+    assertThat(limiter.getTimeoutDuration()).isEqualTo(Duration.ofDays(36_500));
+    assertThat(p.bulkhead().orElseThrow().getBulkheadConfig().getMaxWaitDuration())
+        .isEqualTo(Duration.ofDays(36_500));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aHugeRetryWaitWithATotalTimeoutBuildsAndEndsAFailedCallAtOnce(Mode mode) {
+    FakeTimeSource time = new FakeTimeSource();
+    Policy p =
+        inventory(
+            time,
+            "riprap.policies.inventory.retry.wait-duration=200000d",
+            "riprap.policies.inventory.total-timeout=1s");
+
+    assertThat(mode.call(p, time, () -> "stock").result).isEqualTo("stock");
+    AtomicInteger attempts = new AtomicInteger();
+    Mode.Outcome<String> failed =
+        mode.call(
+            p,
+            time,
+            () -> {
+              attempts.incrementAndGet();
+              throw new IOException("down");
+            });
+    // The wait would end past the total timeout: the call ends at once with its failure.
+    assertThat(failed.failure).isInstanceOf(IOException.class).hasMessage("down");
+    assertThat(attempts).hasValue(1);
+    assertThat(time.nanoTime()).isZero();
+  }
+
+  @Test
+  void theLargestBreakerWindowAndHalfOpenCallsAreAccepted() {
+    Policy p =
+        inventory(
+            new FakeTimeSource(),
+            "riprap.policies.inventory.circuit-breaker.sliding-window-size=100000",
+            "riprap.policies.inventory.circuit-breaker"
+                + ".permitted-number-of-calls-in-half-open-state=100000",
+            "riprap.policies.inventory.retry.max-attempts=2147483647",
+            "riprap.policies.inventory.bulkhead.max-concurrent-calls=2147483647",
+            "riprap.policies.inventory.rate-limiter.limit-for-period=2147483647");
+    CircuitBreaker breaker = p.circuitBreaker().orElseThrow();
+    breaker.transitionToOpenState();
+    breaker.transitionToHalfOpenState(); // allocates the half-open window
+
+    assertThat(p.call(() -> "stock")).isEqualTo("stock");
+    assertThat(breaker.getCircuitBreakerConfig().getSlidingWindowSize()).isEqualTo(100_000);
+    assertThat(p.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(Integer.MAX_VALUE);
+  }
+
+  @Test
+  void aBlankPolicyNameIsNamedWithItsKey() {
+    building("riprap.policies. .retry.max-attempts=3")
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "Unknown key 'riprap.policies. .retry.max-attempts': the policy name is blank"
+                + " (expected riprap.policies.<name>.<setting>)");
   }
 
   @Test

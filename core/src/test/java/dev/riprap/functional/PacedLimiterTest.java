@@ -499,6 +499,6 @@ class PacedLimiterTest {
     PacedLimiter limiter = PacedLimiter.builder(10).maxWait(forever).timeSource(time).build();
 
     assertThat(limiter.maxWait()).isEqualTo(forever);
-    assertThat(limiter.toString()).endsWith("maxWait " + forever + "]");
+    assertThat(limiter.toString()).endsWith("maxWait " + dev.riprap.Durations.format(forever) + "]");
   }
 }

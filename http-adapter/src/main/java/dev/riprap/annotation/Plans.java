@@ -1,8 +1,8 @@
 package dev.riprap.annotation;
 
-import dev.riprap.Durations;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
+import dev.riprap.internal.Check;
 import dev.riprap.internal.TypeNames;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -302,7 +302,8 @@ final class Plans {
     }
     if (c != null) {
       CircuitBreakerConfig config = breakerConfig(where, c);
-      Duration probeWait = notNegative(where, "@CircuitBreaker awaitProbe", c.awaitProbe());
+      Duration probeWait =
+          Check.nonNegativeDuration(where + ": @CircuitBreaker awaitProbe", c.awaitProbe());
       if (!probeWait.isZero()) {
         pb.awaitProbe(probeWait);
       }
@@ -382,34 +383,17 @@ final class Plans {
   }
 
   private RetryConfig retryConfig(String where, Retry r) {
-    if (r.maxAttempts() < 1) {
-      throw new IllegalArgumentException(
-          where + ": @Retry maxAttempts must be at least 1, was " + r.maxAttempts());
-    }
-    Duration delay = positive(where, "@Retry delay", r.delay());
-    Duration maxDelay = positive(where, "@Retry maxDelay", r.maxDelay());
-    if (maxDelay.compareTo(delay) < 0) {
-      throw new IllegalArgumentException(
-          where
-              + ": @Retry maxDelay ("
-              + Durations.format(maxDelay)
-              + ") must be at least delay ("
-              + Durations.format(delay)
-              + ")");
-    }
-    if (delay.toMillis() < 1) {
-      // resilience4j's backoff counts in milliseconds and refuses less than one.
-      throw new IllegalArgumentException(
-          where + ": @Retry delay must be at least 1ms, was " + Durations.format(delay));
-    }
+    Check.atLeast(r.maxAttempts(), 1, where + ": @Retry maxAttempts");
+    // resilience4j's backoff counts in whole milliseconds and refuses less than one.
+    Duration delay = Check.millisDuration(where + ": @Retry delay", r.delay());
+    Duration maxDelay = Check.millisDuration(where + ": @Retry maxDelay", r.maxDelay());
+    Check.notBelow(maxDelay, where + ": @Retry maxDelay", delay, "delay");
     for (Class<? extends Throwable> type : r.retryOn()) {
-      if (Arrays.asList(r.abortOn()).contains(type)) {
-        throw new IllegalStateException(
-            where
-                + ": @Retry lists "
-                + type.getSimpleName()
-                + " in both retryOn and abortOn");
-      }
+      Check.requireState(
+          !Arrays.asList(r.abortOn()).contains(type),
+          "%s: @Retry lists %s in both retryOn and abortOn",
+          where,
+          type.getSimpleName());
     }
     Class<? extends Throwable>[] retryOn = r.retryOn();
     Class<? extends Throwable>[] abortOn = r.abortOn();
@@ -420,7 +404,9 @@ final class Plans {
             && !instanceOfAny(abortOn, t);
     return RetryConfig.custom()
         .maxAttempts(r.maxAttempts())
-        .intervalFunction(IntervalFunction.ofExponentialRandomBackoff(delay, 2.0, 0.5, maxDelay))
+        .intervalFunction(
+            IntervalFunction.ofExponentialRandomBackoff(
+                Check.capped(delay), 2.0, 0.5, Check.capped(maxDelay)))
         .retryOnException(retried)
         .build();
   }
@@ -436,14 +422,22 @@ final class Plans {
 
   private CircuitBreakerConfig breakerConfig(String where, CircuitBreaker c) {
     float threshold = c.failureRateThreshold();
-    if (!(threshold > 0 && threshold <= 100)) {
-      throw new IllegalArgumentException(
-          where + ": @CircuitBreaker failureRateThreshold must be in (0, 100], was " + threshold);
-    }
-    atLeastOne(where, "@CircuitBreaker slidingWindowSize", c.slidingWindowSize());
-    atLeastOne(where, "@CircuitBreaker minimumCalls", c.minimumCalls());
-    atLeastOne(where, "@CircuitBreaker halfOpenCalls", c.halfOpenCalls());
-    Duration wait = positive(where, "@CircuitBreaker waitInOpen", c.waitInOpen());
+    Check.requireArgument(
+        threshold > 0 && threshold <= 100,
+        where + ": @CircuitBreaker failureRateThreshold",
+        "in (0, 100]",
+        threshold);
+    // resilience4j allocates one slot per call of the window and of the half-open state.
+    Check.inRange(
+        c.slidingWindowSize(),
+        1,
+        Check.MAX_BREAKER_SLOTS,
+        where + ": @CircuitBreaker slidingWindowSize");
+    Check.atLeast(c.minimumCalls(), 1, where + ": @CircuitBreaker minimumCalls");
+    Check.inRange(
+        c.halfOpenCalls(), 1, Check.MAX_BREAKER_SLOTS, where + ": @CircuitBreaker halfOpenCalls");
+    Duration wait =
+        Check.capped(Check.millisDuration(where + ": @CircuitBreaker waitInOpen", c.waitInOpen()));
     CircuitBreakerConfig.Builder b =
         CircuitBreakerConfig.custom()
             .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
@@ -460,9 +454,11 @@ final class Plans {
   }
 
   private RateLimiterConfig limiterConfig(String where, RateLimiter l) {
-    atLeastOne(where, "@RateLimiter limit", l.limit());
-    Duration period = positive(where, "@RateLimiter period", l.period());
-    Duration maxWait = notNegative(where, "@RateLimiter maxWait", l.maxWait());
+    Check.atLeast(l.limit(), 1, where + ": @RateLimiter limit");
+    Duration period =
+        Check.capped(Check.positiveDuration(where + ": @RateLimiter period", l.period()));
+    Duration maxWait =
+        Check.capped(Check.nonNegativeDuration(where + ": @RateLimiter maxWait", l.maxWait()));
     return RateLimiterConfig.custom()
         .limitForPeriod(l.limit())
         .limitRefreshPeriod(period)
@@ -471,8 +467,9 @@ final class Plans {
   }
 
   private BulkheadConfig bulkheadConfig(String where, Bulkhead b) {
-    atLeastOne(where, "@Bulkhead value", b.value());
-    Duration maxWait = notNegative(where, "@Bulkhead maxWait", b.maxWait());
+    Check.atLeast(b.value(), 1, where + ": @Bulkhead value");
+    Duration maxWait =
+        Check.capped(Check.nonNegativeDuration(where + ": @Bulkhead maxWait", b.maxWait()));
     return BulkheadConfig.custom().maxConcurrentCalls(b.value()).maxWaitDuration(maxWait).build();
   }
 
@@ -480,55 +477,22 @@ final class Plans {
     if (t.value().isEmpty() && t.total().isEmpty()) {
       throw new IllegalArgumentException(where + ": @Timeout sets neither value nor total");
     }
-    Duration attempt = t.value().isEmpty() ? null : positive(where, "@Timeout value", t.value());
-    Duration total = t.total().isEmpty() ? null : positive(where, "@Timeout total", t.total());
-    if (attempt != null && total != null && attempt.compareTo(total) > 0) {
-      throw new IllegalStateException(
-          where
-              + ": @Timeout value ("
-              + Durations.format(attempt)
-              + ") must not exceed total ("
-              + Durations.format(total)
-              + ")");
-    }
+    Duration attempt =
+        t.value().isEmpty() ? null : Check.positiveDuration(where + ": @Timeout value", t.value());
+    Duration total =
+        t.total().isEmpty() ? null : Check.positiveDuration(where + ": @Timeout total", t.total());
+    Check.requireState(
+        attempt == null || total == null || attempt.compareTo(total) <= 0,
+        "%s: @Timeout value (%s) must not exceed total (%s)",
+        where,
+        attempt,
+        total);
     if (attempt != null) {
       pb.attemptTimeout(attempt);
     }
     if (total != null) {
       pb.totalTimeout(total);
     }
-  }
-
-  private static void atLeastOne(String where, String what, int value) {
-    if (value < 1) {
-      throw new IllegalArgumentException(where + ": " + what + " must be at least 1, was " + value);
-    }
-  }
-
-  private static Duration parse(String where, String what, String text) {
-    try {
-      return Durations.parse(text);
-    } catch (IllegalArgumentException e) {
-      throw new IllegalArgumentException(where + ": " + what + " " + e.getMessage(), e);
-    }
-  }
-
-  private static Duration positive(String where, String what, String text) {
-    Duration d = parse(where, what, text);
-    if (d.isNegative() || d.isZero()) {
-      throw new IllegalArgumentException(
-          where + ": " + what + " must be positive, was " + Durations.format(d));
-    }
-    return d;
-  }
-
-  private static Duration notNegative(String where, String what, String text) {
-    Duration d = parse(where, what, text);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(
-          where + ": " + what + " must not be negative, was " + Durations.format(d));
-    }
-    return d;
   }
 
   // ---------------------------------------------------------------- fallback

@@ -3,10 +3,12 @@ package dev.riprap.http;
 import dev.riprap.Durations;
 import dev.riprap.PacedRate;
 import dev.riprap.RetryBudget;
+import dev.riprap.internal.Check;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
-import java.util.Objects;
+import java.util.HashSet;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The resilience settings for a group of requests: retries and their backoff, timeouts, the
@@ -86,20 +88,22 @@ public final class HttpPolicy {
   private HttpPolicy(Builder b) {
     this.name = b.name;
     this.maxRetries = b.maxRetries;
-    this.initialBackoff = b.initialBackoff;
-    this.maxBackoff = b.maxBackoff;
+    // A very long duration means "practically never": capped, so that the nanosecond arithmetic
+    // of the client and of resilience4j cannot overflow (Check.LONGEST says why).
+    this.initialBackoff = Check.capped(b.initialBackoff);
+    this.maxBackoff = Check.capped(b.maxBackoff);
     this.jitter = b.jitter;
-    this.attemptTimeout = b.attemptTimeout;
-    this.totalTimeout = b.totalTimeout;
-    this.maxRetryAfter = b.maxRetryAfter;
+    this.attemptTimeout = Check.capped(b.attemptTimeout);
+    this.totalTimeout = Check.capped(b.totalTimeout);
+    this.maxRetryAfter = Check.capped(b.maxRetryAfter);
     this.circuitBreaker = b.circuitBreaker;
     this.failureRateThreshold = b.failureRateThreshold;
     this.breakerWindow = b.breakerWindow;
     this.minimumCalls = b.minimumCalls;
     this.breakerWindowCalls = b.breakerWindowCalls;
-    this.breakDuration = b.breakDuration;
+    this.breakDuration = Check.capped(b.breakDuration);
     this.halfOpenCalls = b.halfOpenCalls;
-    this.probeWait = b.probeWait;
+    this.probeWait = Check.capped(b.probeWait);
     this.rateLimiter = b.rateLimiter;
     this.budgetRatio = b.budgetRatio;
     this.budgetMinRetriesPerSecond = b.budgetMinRetriesPerSecond;
@@ -297,21 +301,45 @@ public final class HttpPolicy {
         + Durations.format(initialBackoff) + ".." + Durations.format(maxBackoff)
         + ", attemptTimeout=" + Durations.format(attemptTimeout)
         + ", totalTimeout=" + Durations.format(totalTimeout)
-        + (circuitBreaker ? ", breaker=" + failureRateThreshold + "% of "
-            + (breakerWindowCalls > 0 ? "the last " + breakerWindowCalls + " attempts"
-                : Durations.format(breakerWindow) + "/" + minimumCalls + " calls")
-            + ", break " + Durations.format(breakDuration) + ", " + halfOpenCalls + " probe(s)"
-            + (probeWait.isZero() ? "" : ", probe wait " + Durations.format(probeWait))
-            : ", no breaker")
+        + ", breaker=" + breakerText(circuitBreaker, failureRateThreshold, breakerWindowCalls,
+            breakerWindow, minimumCalls, breakDuration, halfOpenCalls)
+        + (circuitBreaker && !probeWait.isZero()
+            ? ", probe wait " + Durations.format(probeWait) : "")
         + (rateLimiter != null ? ", rateLimiter=" + rateLimiter : "")
         + ", budget=" + budgetRatio
         + (retryNonIdempotent ? ", retries any method" : "") + '}';
   }
 
+  /** The breaker settings as {@link #toString()} and "already set" messages show them. */
+  private static String breakerText(
+      boolean on, float threshold, int windowCalls, Duration window, int minimumCalls,
+      Duration breakDuration, int halfOpenCalls) {
+    if (!on) {
+      return "none";
+    }
+    return threshold + "% of "
+        + (windowCalls > 0 ? "the last " + windowCalls + " attempts"
+            : Durations.format(window) + "/" + minimumCalls + " calls")
+        + ", break " + Durations.format(breakDuration) + ", " + halfOpenCalls + " probe(s)";
+  }
+
   /**
    * Builds an {@link HttpPolicy}. Each setter checks its value at once ({@link
-   * IllegalArgumentException} naming the value); {@link #build()} checks settings against each other
+   * IllegalArgumentException} naming the argument, the value and what was expected, such as {@code
+   * attemptTimeout must be positive, was -1s}); {@link #build()} checks settings against each other
    * ({@link IllegalStateException} naming both). Not thread-safe.
+   *
+   * <p>Setting twice: the builder starts from the standard defaults (or, from {@link
+   * HttpPolicy#toBuilder}, from another policy's settings), and each setting can be changed once;
+   * a second call for the same setting throws {@link IllegalStateException} ({@code maxRetries was
+   * already set to 2}), as {@link dev.riprap.Policy.Builder} does for a strategy set twice. The
+   * breaker ({@code circuitBreaker(..)}, {@link #noCircuitBreaker()}), the probe wait ({@link
+   * #awaitProbe}, {@link #noProbeWait()}) and the rate limit (both {@code rateLimit}) are one
+   * setting each.
+   *
+   * <p>Limits: a duration longer than 36,500 days (100 years) is accepted and treated as 36,500
+   * days; the breaker's window (calls or seconds) and half-open calls are at most 100,000, because
+   * resilience4j allocates one object per slot for each host's breaker.
    */
   public static final class Builder {
     private final String name;
@@ -335,21 +363,22 @@ public final class HttpPolicy {
     private int budgetMinRetriesPerSecond = 10;
     private Duration budgetWindow = Duration.ofSeconds(10);
     private boolean retryNonIdempotent;
+    /** The settings changed on this builder, each allowed once. */
+    private final Set<String> changed = new HashSet<>();
 
     private Builder(String name) {
-      Objects.requireNonNull(name, "name");
-      if (name.isBlank()) {
-        throw new IllegalArgumentException("policy name must not be blank, was '" + name + "'");
-      }
-      this.name = name;
+      this.name = Check.notBlank(name, "name");
     }
 
-    private static Duration positive(Duration d, String what) {
-      Objects.requireNonNull(d, what);
-      if (d.isNegative() || d.isZero()) {
-        throw new IllegalArgumentException(what + " must be positive, was " + Durations.format(d));
-      }
-      return d;
+    /** Refuses a second change of {@code setting}; call before checking the new value. */
+    private void requireUnchanged(String setting, Object current) {
+      Check.requireUnset(changed.contains(setting), setting, current);
+    }
+
+    /** Records a change of {@code setting}; call once the new value is checked and stored. */
+    private Builder changed(String setting) {
+      changed.add(setting);
+      return this;
     }
 
     /**
@@ -358,13 +387,12 @@ public final class HttpPolicy {
      * @param maxRetries 0 (no retry) to 10
      * @return this builder
      * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder maxRetries(int maxRetries) {
-      if (maxRetries < 0 || maxRetries > 10) {
-        throw new IllegalArgumentException("maxRetries must be in [0, 10], was " + maxRetries);
-      }
-      this.maxRetries = maxRetries;
-      return this;
+      requireUnchanged("maxRetries", this.maxRetries);
+      this.maxRetries = Check.inRange(maxRetries, 0, 10, "maxRetries");
+      return changed("maxRetries");
     }
 
     /**
@@ -375,18 +403,16 @@ public final class HttpPolicy {
      * @param max the longest wait, at least {@code initial}
      * @return this builder
      * @throws IllegalArgumentException if a value is not positive or {@code max < initial}
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder backoff(Duration initial, Duration max) {
-      positive(initial, "initialBackoff");
-      positive(max, "maxBackoff");
-      if (max.compareTo(initial) < 0) {
-        throw new IllegalArgumentException(
-            "maxBackoff (" + Durations.format(max) + ") must be >= initialBackoff ("
-                + Durations.format(initial) + ")");
-      }
+      requireUnchanged(
+          "backoff", Durations.format(initialBackoff) + ".." + Durations.format(maxBackoff));
+      Check.positive(initial, "initialBackoff");
+      Check.notBelow(Check.positive(max, "maxBackoff"), "maxBackoff", initial, "initialBackoff");
       this.initialBackoff = initial;
       this.maxBackoff = max;
-      return this;
+      return changed("backoff");
     }
 
     /**
@@ -396,13 +422,13 @@ public final class HttpPolicy {
      * @param jitter a share in [0, 1)
      * @return this builder
      * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder jitter(double jitter) {
-      if (!(jitter >= 0 && jitter < 1)) {
-        throw new IllegalArgumentException("jitter must be in [0, 1), was " + jitter);
-      }
+      requireUnchanged("jitter", this.jitter);
+      Check.requireArgument(jitter >= 0 && jitter < 1, "jitter", "in [0, 1)", jitter);
       this.jitter = jitter;
-      return this;
+      return changed("jitter");
     }
 
     /**
@@ -413,10 +439,12 @@ public final class HttpPolicy {
      * @param timeout positive
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder attemptTimeout(Duration timeout) {
-      this.attemptTimeout = positive(timeout, "attemptTimeout");
-      return this;
+      requireUnchanged("attemptTimeout", attemptTimeout);
+      this.attemptTimeout = Check.positive(timeout, "attemptTimeout");
+      return changed("attemptTimeout");
     }
 
     /**
@@ -426,10 +454,12 @@ public final class HttpPolicy {
      * @param timeout positive
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder totalTimeout(Duration timeout) {
-      this.totalTimeout = positive(timeout, "totalTimeout");
-      return this;
+      requireUnchanged("totalTimeout", totalTimeout);
+      this.totalTimeout = Check.positive(timeout, "totalTimeout");
+      return changed("totalTimeout");
     }
 
     /**
@@ -439,10 +469,12 @@ public final class HttpPolicy {
      * @param max positive
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder maxRetryAfter(Duration max) {
-      this.maxRetryAfter = positive(max, "maxRetryAfter");
-      return this;
+      requireUnchanged("maxRetryAfter", maxRetryAfter);
+      this.maxRetryAfter = Check.positive(max, "maxRetryAfter");
+      return changed("maxRetryAfter");
     }
 
     /**
@@ -454,34 +486,28 @@ public final class HttpPolicy {
      * fail is about 1 in 600,000).
      *
      * @param failureRateThreshold the failure rate in percent of attempts that opens it, in (0, 100]
-     * @param windowCalls the attempts in the window, at least 1
+     * @param windowCalls the attempts in the window, 1 to 100,000
      * @param breakDuration how long it stays open before letting probes through, at least 1 ms
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalStateException if the breaker was already set on this builder
      */
     public Builder circuitBreaker(
         float failureRateThreshold, int windowCalls, Duration breakDuration) {
-      checkBreaker(failureRateThreshold, windowCalls, breakDuration);
+      requireUnchanged("circuitBreaker", breakerText());
+      checkBreaker(failureRateThreshold, breakDuration);
+      Check.inRange(windowCalls, 1, Check.MAX_BREAKER_SLOTS, "windowCalls");
       this.circuitBreaker = true;
       this.failureRateThreshold = failureRateThreshold;
       this.breakerWindowCalls = windowCalls;
       this.minimumCalls = windowCalls;
       this.breakDuration = breakDuration;
-      return this;
+      return changed("circuitBreaker");
     }
 
-    private static void checkBreaker(float rate, int calls, Duration breakDuration) {
-      if (!(rate > 0 && rate <= 100)) {
-        throw new IllegalArgumentException("failureRateThreshold must be in (0, 100], was " + rate);
-      }
-      if (calls < 1) {
-        throw new IllegalArgumentException("minimumCalls must be >= 1, was " + calls);
-      }
-      Objects.requireNonNull(breakDuration, "breakDuration");
-      if (breakDuration.compareTo(Duration.ofMillis(1)) < 0) {
-        throw new IllegalArgumentException(
-            "breakDuration must be at least 1ms, was " + Durations.format(breakDuration));
-      }
+    private static void checkBreaker(float rate, Duration breakDuration) {
+      Check.requireArgument(rate > 0 && rate <= 100, "failureRateThreshold", "in (0, 100]", rate);
+      Check.atLeastOneMilli(breakDuration, "breakDuration");
     }
 
     /**
@@ -492,27 +518,33 @@ public final class HttpPolicy {
      * {@link #build()}).
      *
      * @param failureRateThreshold the failure rate in percent of attempts that opens it, in (0, 100]
-     * @param window the sliding window, whole seconds, at least 1 s
+     * @param window the sliding window, whole seconds, 1 s to 100,000 s
      * @param minimumCalls attempts in the window before the rate is judged, at least 1
      * @param breakDuration how long it stays open before letting probes through, at least 1 ms
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalStateException if the breaker was already set on this builder
      */
     public Builder circuitBreaker(
         float failureRateThreshold, Duration window, int minimumCalls, Duration breakDuration) {
-      Objects.requireNonNull(window, "window");
-      if (window.compareTo(Duration.ofSeconds(1)) < 0 || window.toNanos() % 1_000_000_000L != 0) {
-        throw new IllegalArgumentException(
-            "breaker window must be whole seconds, at least 1s, was " + Durations.format(window));
-      }
-      checkBreaker(failureRateThreshold, minimumCalls, breakDuration);
+      requireUnchanged("circuitBreaker", breakerText());
+      checkBreaker(failureRateThreshold, breakDuration);
+      Check.notNull(window, "window");
+      Check.requireArgument(
+          window.getNano() == 0
+              && window.getSeconds() >= 1
+              && window.getSeconds() <= Check.MAX_BREAKER_SLOTS,
+          "window",
+          "whole seconds between 1s and " + Check.MAX_BREAKER_SLOTS + "s",
+          window);
+      Check.atLeast(minimumCalls, 1, "minimumCalls");
       this.circuitBreaker = true;
       this.failureRateThreshold = failureRateThreshold;
       this.breakerWindowCalls = 0;
       this.breakerWindow = window;
       this.minimumCalls = minimumCalls;
       this.breakDuration = breakDuration;
-      return this;
+      return changed("circuitBreaker");
     }
 
     /**
@@ -520,16 +552,15 @@ public final class HttpPolicy {
      * request per break tells whether the host healed, and costs a still-failing host one request
      * per break (about 3 a second at the default 300 ms), not ten.
      *
-     * @param calls at least 1
+     * @param calls 1 to 100,000
      * @return this builder
-     * @throws IllegalArgumentException if below 1
+     * @throws IllegalArgumentException if out of range
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder halfOpenCalls(int calls) {
-      if (calls < 1) {
-        throw new IllegalArgumentException("halfOpenCalls must be >= 1, was " + calls);
-      }
-      this.halfOpenCalls = calls;
-      return this;
+      requireUnchanged("halfOpenCalls", halfOpenCalls);
+      this.halfOpenCalls = Check.inRange(calls, 1, Check.MAX_BREAKER_SLOTS, "halfOpenCalls");
+      return changed("halfOpenCalls");
     }
 
     /**
@@ -543,30 +574,46 @@ public final class HttpPolicy {
      * @param maxWait the longest wait, positive
      * @return this builder
      * @throws IllegalArgumentException if not positive
+     * @throws IllegalStateException if the probe wait was already set on this builder
      */
     public Builder awaitProbe(Duration maxWait) {
-      this.probeWait = positive(maxWait, "awaitProbe");
-      return this;
+      requireUnchanged("awaitProbe", probeWaitText());
+      this.probeWait = Check.positive(maxWait, "awaitProbe");
+      return changed("awaitProbe");
     }
 
     /**
      * A request the open breaker refuses fails at once, without waiting for the next probe.
      *
      * @return this builder
+     * @throws IllegalStateException if the probe wait was already set on this builder
      */
     public Builder noProbeWait() {
+      requireUnchanged("awaitProbe", probeWaitText());
       this.probeWait = Duration.ZERO;
-      return this;
+      return changed("awaitProbe");
+    }
+
+    private String probeWaitText() {
+      return probeWait.isZero() ? "none" : Durations.format(probeWait);
     }
 
     /**
      * No circuit breaker. Default: a breaker per host.
      *
      * @return this builder
+     * @throws IllegalStateException if the breaker was already set on this builder
      */
     public Builder noCircuitBreaker() {
+      requireUnchanged("circuitBreaker", breakerText());
       this.circuitBreaker = false;
-      return this;
+      return changed("circuitBreaker");
+    }
+
+    private String breakerText() {
+      return HttpPolicy.breakerText(
+          circuitBreaker, failureRateThreshold, breakerWindowCalls, breakerWindow, minimumCalls,
+          breakDuration, halfOpenCalls);
     }
 
     /**
@@ -577,11 +624,13 @@ public final class HttpPolicy {
      * @param maxWait zero or more
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
+     * @throws IllegalStateException if a rate limit was already set on this builder
      */
     public Builder rateLimit(int permitsPerSecond, Duration maxWait) {
-      return rateLimit(PacedRate.config(permitsPerSecond, maxWait));
+      requireUnchanged("rateLimit", rateLimiter);
+      Check.notNull(maxWait, "maxWait");
+      return rateLimit(PacedRate.config(permitsPerSecond, Check.capped(maxWait)));
     }
-
 
     /**
      * A per-host rate limit with any resilience4j limiter settings (a burst of N per period, say).
@@ -590,10 +639,12 @@ public final class HttpPolicy {
      * @param config the limiter settings each host's limiter is built from
      * @return this builder
      * @throws NullPointerException if {@code config} is null
+     * @throws IllegalStateException if a rate limit was already set on this builder
      */
     public Builder rateLimit(RateLimiterConfig config) {
-      this.rateLimiter = Objects.requireNonNull(config, "config");
-      return this;
+      requireUnchanged("rateLimit", rateLimiter);
+      this.rateLimiter = Check.notNull(config, "config");
+      return changed("rateLimit");
     }
 
     /**
@@ -602,18 +653,22 @@ public final class HttpPolicy {
      *
      * @param ratio the share of calls that retries may add, in [0, 1000]
      * @param minRetriesPerSecond retries allowed per second whatever the traffic, zero or more
-     * @param window the sliding window
+     * @param window the sliding window, 1 s to 1 h
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range (as {@link RetryBudget} says)
+     * @throws IllegalStateException if the budget was already set on this builder
      */
     public Builder retryBudget(double ratio, int minRetriesPerSecond, Duration window) {
+      requireUnchanged(
+          "retryBudget",
+          budgetRatio + ", " + budgetMinRetriesPerSecond + "/s, " + Durations.format(budgetWindow));
       // Let RetryBudget's own checks speak now, at build time.
       RetryBudget.builder().ratio(ratio).minRetriesPerSecond(minRetriesPerSecond).window(window)
           .build();
       this.budgetRatio = ratio;
       this.budgetMinRetriesPerSecond = minRetriesPerSecond;
       this.budgetWindow = window;
-      return this;
+      return changed("retryBudget");
     }
 
     /**
@@ -623,33 +678,37 @@ public final class HttpPolicy {
      *
      * @param retry {@code true} to retry any method
      * @return this builder
+     * @throws IllegalStateException if already set on this builder
      */
     public Builder retryNonIdempotent(boolean retry) {
+      requireUnchanged("retryNonIdempotent", retryNonIdempotent);
       this.retryNonIdempotent = retry;
-      return this;
+      return changed("retryNonIdempotent");
     }
 
     /**
-     * Builds the policy.
+     * Builds the policy. Durations longer than 36,500 days are kept as 36,500 days.
      *
      * @return the policy
      * @throws IllegalStateException if the attempt timeout exceeds the total timeout, or the breaker
-     *     window is time-based and shorter than twice the attempt timeout (it could not see two timed-out
-     *     attempts); the message names both values
+     *     window is time-based and shorter than twice the attempt timeout (it could not see two
+     *     timed-out attempts); the message names both values
      */
     public HttpPolicy build() {
-      if (attemptTimeout.compareTo(totalTimeout) > 0) {
-        throw new IllegalStateException(
-            "HttpPolicy '" + name + "': attempt timeout (" + Durations.format(attemptTimeout)
-                + ") must not exceed total timeout (" + Durations.format(totalTimeout) + ")");
-      }
-      if (circuitBreaker && breakerWindowCalls == 0
-          && breakerWindow.compareTo(attemptTimeout.multipliedBy(2)) < 0) {
-        throw new IllegalStateException(
-            "HttpPolicy '" + name + "': the breaker window (" + Durations.format(breakerWindow)
-                + ") must be at least 2x the attempt timeout (" + Durations.format(attemptTimeout)
-                + ")");
-      }
+      Check.requireState(
+          attemptTimeout.compareTo(totalTimeout) <= 0,
+          "HttpPolicy '%s': attempt timeout (%s) must not exceed total timeout (%s)",
+          name,
+          attemptTimeout,
+          totalTimeout);
+      Check.requireState(
+          !circuitBreaker
+              || breakerWindowCalls > 0
+              || breakerWindow.dividedBy(2).compareTo(attemptTimeout) >= 0,
+          "HttpPolicy '%s': the breaker window (%s) must be at least 2x the attempt timeout (%s)",
+          name,
+          breakerWindow,
+          attemptTimeout);
       return new HttpPolicy(this);
     }
   }

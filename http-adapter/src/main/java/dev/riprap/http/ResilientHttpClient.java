@@ -2,7 +2,6 @@ package dev.riprap.http;
 
 import dev.riprap.AttemptContext;
 import dev.riprap.DrainReport;
-import dev.riprap.Durations;
 import dev.riprap.Policy;
 import dev.riprap.PolicyObserver;
 import dev.riprap.RejectedException;
@@ -11,6 +10,7 @@ import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
 import dev.riprap.event.FallbackApplied;
 import dev.riprap.event.RetryAbandoned;
+import dev.riprap.internal.Check;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
@@ -615,7 +615,8 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     }
 
     HttpRequest forAttempt(AttemptContext ctx) {
-      long own = request.timeout().orElse(settings.attemptTimeout()).toNanos();
+      // A request may carry any timeout, 300 years included: saturated, never an overflow.
+      long own = Check.saturatedNanos(request.timeout().orElse(settings.attemptTimeout()));
       long remaining = ctx.remainingNanos();
       // The common case: the request's own timeout already ends before the total budget does,
       // and a copy of the request (about 400 B and 0.4 us) would change nothing.
@@ -781,7 +782,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
         DiscardedBody.DelaySource source;
         if (asked.isPresent()) {
           delay = wholeMillis(
-              Math.min(saturatedNanos(asked.get()), settings.maxRetryAfter().toNanos()));
+              Math.min(Check.saturatedNanos(asked.get()), settings.maxRetryAfter().toNanos()));
           source = DiscardedBody.DelaySource.RETRY_AFTER;
         } else {
           delay = backoffNanos(settings, ctx.attempt());
@@ -827,14 +828,6 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
                   null));
         }
       }
-    }
-  }
-
-  private static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
     }
   }
 
@@ -958,17 +951,12 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     /**
      * How long a per-host policy may go unused before it is dropped. Default 10 minutes.
      *
-     * @param idle positive
+     * @param idle positive; above 36,500 days taken as 36,500 days (never dropped, in practice)
      * @return this builder
      * @throws IllegalArgumentException if not positive
      */
     public Builder hostIdleTimeout(Duration idle) {
-      Objects.requireNonNull(idle, "idle");
-      if (idle.isNegative() || idle.isZero()) {
-        throw new IllegalArgumentException(
-            "hostIdleTimeout must be positive, was " + Durations.format(idle));
-      }
-      this.hostIdleTimeout = idle;
+      this.hostIdleTimeout = Check.capped(Check.positive(idle, "hostIdleTimeout"));
       return this;
     }
 

@@ -1,8 +1,7 @@
 package dev.riprap.http;
 
-import dev.riprap.Durations;
+import dev.riprap.internal.Check;
 import java.time.Duration;
-import java.util.Objects;
 
 /**
  * Settings of the client's stale-if-error cache (the idea of RFC 5861): the last good response to
@@ -18,7 +17,7 @@ import java.util.Objects;
  * @param maxEntries the most responses kept, at least 1
  * @param maxEntryBytes the largest body kept, at least 1 byte
  * @param maxTotalBytes the most body bytes kept in all, at least {@code maxEntryBytes}
- * @param maxAge the oldest copy that may be served, positive
+ * @param maxAge the oldest copy that may be served, positive; above 36,500 days kept as 36,500 days
  */
 public record StaleIfError(int maxEntries, long maxEntryBytes, long maxTotalBytes, Duration maxAge) {
   /**
@@ -27,25 +26,21 @@ public record StaleIfError(int maxEntries, long maxEntryBytes, long maxTotalByte
    * @param maxEntries the most responses kept, at least 1
    * @param maxEntryBytes the largest body kept, at least 1
    * @param maxTotalBytes the most body bytes kept in all, at least {@code maxEntryBytes}
-   * @param maxAge the oldest copy that may be served, positive
+   * @param maxAge the oldest copy that may be served, positive; above 36,500 days kept as 36,500
+   *     days
    *
    * @throws IllegalArgumentException if a value is out of range; the message names it
    */
   public StaleIfError {
-    if (maxEntries < 1) {
-      throw new IllegalArgumentException("maxEntries must be >= 1, was " + maxEntries);
-    }
-    if (maxEntryBytes < 1) {
-      throw new IllegalArgumentException("maxEntryBytes must be >= 1, was " + maxEntryBytes);
-    }
-    if (maxTotalBytes < maxEntryBytes) {
-      throw new IllegalArgumentException(
-          "maxTotalBytes (" + maxTotalBytes + ") must be >= maxEntryBytes (" + maxEntryBytes + ")");
-    }
-    Objects.requireNonNull(maxAge, "maxAge");
-    if (maxAge.isNegative() || maxAge.isZero()) {
-      throw new IllegalArgumentException("maxAge must be positive, was " + Durations.format(maxAge));
-    }
+    Check.atLeast(maxEntries, 1, "maxEntries");
+    Check.requireArgument(maxEntryBytes >= 1, "maxEntryBytes", ">= 1", maxEntryBytes);
+    Check.requireArgument(
+        maxTotalBytes >= maxEntryBytes,
+        "maxTotalBytes",
+        ">= maxEntryBytes (" + maxEntryBytes + ")",
+        maxTotalBytes);
+    // Served copies are compared with their age in nanoseconds: a longer maxAge is "any age".
+    maxAge = Check.capped(Check.positive(maxAge, "maxAge"));
   }
 
   /**

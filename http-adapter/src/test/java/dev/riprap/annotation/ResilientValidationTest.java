@@ -247,8 +247,8 @@ class ResilientValidationTest {
     assertRejected(
         BadDuration.class,
         IllegalArgumentException.class,
-        "BadDuration.get(): @Retry delay '2 seconds' is not a duration such as 250ms, 2s, 1m or"
-            + " ISO-8601 like PT2S");
+        "BadDuration.get(): @Retry delay: expected a duration of at least 1ms such as 250ms, 2s"
+            + " or PT2S, was '2 seconds'");
   }
 
   interface ShortMaxDelay {
@@ -261,7 +261,7 @@ class ResilientValidationTest {
     assertRejected(
         ShortMaxDelay.class,
         IllegalArgumentException.class,
-        "ShortMaxDelay.get(): @Retry maxDelay (1s) must be at least delay (2s)");
+        "ShortMaxDelay.get(): @Retry maxDelay must be at least delay (2s), was 1s");
   }
 
   interface NoAttempts {
@@ -274,7 +274,7 @@ class ResilientValidationTest {
     assertRejected(
         NoAttempts.class,
         IllegalArgumentException.class,
-        "NoAttempts.get(): @Retry maxAttempts must be at least 1, was 0");
+        "NoAttempts.get(): @Retry maxAttempts must be >= 1, was 0");
   }
 
   interface RetryAndAbort {
@@ -326,7 +326,8 @@ class ResilientValidationTest {
     assertRejected(
         ZeroWait.class,
         IllegalArgumentException.class,
-        "ZeroWait.get(): @CircuitBreaker waitInOpen must be positive, was 0s");
+        "ZeroWait.get(): @CircuitBreaker waitInOpen: expected a duration of at least 1ms such as"
+            + " 250ms, 2s or PT2S, was '0s'");
   }
 
   interface NegativeProbeWait {
@@ -339,7 +340,8 @@ class ResilientValidationTest {
     assertRejected(
         NegativeProbeWait.class,
         IllegalArgumentException.class,
-        "NegativeProbeWait.get(): @CircuitBreaker awaitProbe must not be negative, was -1s");
+        "NegativeProbeWait.get(): @CircuitBreaker awaitProbe: expected a duration of zero or more"
+            + " such as 0s, 250ms or PT2S, was 'PT-1S'");
   }
 
   interface BadThreshold {
@@ -365,7 +367,7 @@ class ResilientValidationTest {
     assertRejected(
         ZeroLimit.class,
         IllegalArgumentException.class,
-        "ZeroLimit.get(): @RateLimiter limit must be at least 1, was 0");
+        "ZeroLimit.get(): @RateLimiter limit must be >= 1, was 0");
   }
 
   interface NegativeWait {
@@ -378,7 +380,80 @@ class ResilientValidationTest {
     assertRejected(
         NegativeWait.class,
         IllegalArgumentException.class,
-        "NegativeWait.get(): @Bulkhead maxWait must not be negative, was -1s");
+        "NegativeWait.get(): @Bulkhead maxWait: expected a duration of zero or more such as 0s,"
+            + " 250ms or PT2S, was '-PT1S'");
+  }
+
+  interface HugeWindow {
+    @CircuitBreaker(slidingWindowSize = Integer.MAX_VALUE)
+    String get();
+  }
+
+  interface HugeHalfOpen {
+    @CircuitBreaker(halfOpenCalls = 2_000_000_000)
+    String get();
+  }
+
+  @Test
+  void aBreakerWindowResilience4jCouldNotAllocateIsRejected() {
+    assertRejected(
+        HugeWindow.class,
+        IllegalArgumentException.class,
+        "HugeWindow.get(): @CircuitBreaker slidingWindowSize must be in [1, 100000], was"
+            + " 2147483647");
+    assertRejected(
+        HugeHalfOpen.class,
+        IllegalArgumentException.class,
+        "HugeHalfOpen.get(): @CircuitBreaker halfOpenCalls must be in [1, 100000], was"
+            + " 2000000000");
+  }
+
+  interface TooLong {
+    @Timeout("99999999999999999999d")
+    String get();
+  }
+
+  @Test
+  void aDurationTooLongForJavaTimeNamesTheLimit() {
+    assertRejected(
+        TooLong.class,
+        IllegalArgumentException.class,
+        "TooLong.get(): @Timeout value: expected a duration of at most 292 billion years, was"
+            + " '99999999999999999999d'");
+  }
+
+  interface Forever {
+    @Retry(delay = "200000d", maxDelay = "9223372036854775807ms")
+    @CircuitBreaker(waitInOpen = "PT2562048H", awaitProbe = "200000d", halfOpenCalls = 100_000)
+    @RateLimiter(limit = Integer.MAX_VALUE, period = "200000d", maxWait = "200000d")
+    @Bulkhead(value = Integer.MAX_VALUE, maxWait = "9223372036854775807ms")
+    @Timeout(value = "PT2562048H", total = "200000d")
+    String get();
+
+    @Retry(delay = "200000d", maxDelay = "200000d")
+    @Timeout(value = "200000d", total = "200000d")
+    CompletionStage<String> getAsync();
+  }
+
+  @Test
+  void hugeDurationsAreAcceptedAsForeverAndTheMethodsWork() throws Exception {
+    Forever proxy =
+        Resilient.proxy(
+            Forever.class,
+            new Forever() {
+              @Override
+              public String get() {
+                return "stock";
+              }
+
+              @Override
+              public CompletionStage<String> getAsync() {
+                return CompletableFuture.completedFuture("stock");
+              }
+            });
+
+    assertThat(proxy.get()).isEqualTo("stock");
+    assertThat(proxy.getAsync().toCompletableFuture().get()).isEqualTo("stock");
   }
 
   interface SharedMismatch {

@@ -212,6 +212,32 @@ class HttpApiValidationTest {
             + " Idempotency-Key) or remove the retry");
   }
 
+  interface HugeProbes {
+    @GET("/items")
+    @dev.riprap.annotation.CircuitBreaker(halfOpenCalls = 2_000_000_000)
+    String items();
+  }
+
+  interface EndlessTimeout {
+    @GET("/items")
+    @dev.riprap.annotation.Timeout(total = "PT9999999999999999999H")
+    String items();
+  }
+
+  @Test
+  void hugeAnnotationValuesAreRefusedWithTheirLimit() {
+    assertRejected(
+        HugeProbes.class,
+        IllegalArgumentException.class,
+        "HugeProbes.items(): @CircuitBreaker halfOpenCalls must be in [1, 100000], was"
+            + " 2000000000");
+    assertRejected(
+        EndlessTimeout.class,
+        IllegalArgumentException.class,
+        "EndlessTimeout.items(): @Timeout total: expected a duration of at most 292 billion"
+            + " years, was 'PT9999999999999999999H'");
+  }
+
   interface NeedsCodec {
     @GET("/a")
     java.util.Map<String, Integer> get();

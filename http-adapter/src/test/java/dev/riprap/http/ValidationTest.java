@@ -16,13 +16,13 @@ class ValidationTest {
     HttpPolicy.Builder b = HttpPolicy.builder("p");
     assertThatThrownBy(() -> HttpPolicy.builder(" "))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("policy name must not be blank, was ' '");
+        .hasMessage("name must not be blank, was ' '");
     assertThatThrownBy(() -> b.maxRetries(11))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("maxRetries must be in [0, 10], was 11");
     assertThatThrownBy(() -> b.backoff(Duration.ofSeconds(2), Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxBackoff (1s) must be >= initialBackoff (2s)");
+        .hasMessage("maxBackoff must be at least initialBackoff (2s), was 1s");
     assertThatThrownBy(() -> b.backoff(Duration.ZERO, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("initialBackoff must be positive, was 0s");
@@ -42,7 +42,17 @@ class ValidationTest {
     assertThatThrownBy(
             () -> b.circuitBreaker(50, Duration.ofMillis(1500), 10, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("breaker window must be whole seconds, at least 1s, was 1500ms");
+        .hasMessage("window must be whole seconds between 1s and 100000s, was 1500ms");
+    assertThatThrownBy(
+            () -> b.circuitBreaker(50, Duration.ofDays(200_000), 10, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("window must be whole seconds between 1s and 100000s, was 200000d");
+    assertThatThrownBy(() -> b.circuitBreaker(50, 0, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("windowCalls must be in [1, 100000], was 0");
+    assertThatThrownBy(() -> b.circuitBreaker(50, Integer.MAX_VALUE, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("windowCalls must be in [1, 100000], was 2147483647");
     assertThatThrownBy(
             () -> b.circuitBreaker(50, Duration.ofSeconds(30), 0, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
@@ -53,13 +63,106 @@ class ValidationTest {
         .hasMessage("breakDuration must be at least 1ms, was 10ns");
     assertThatThrownBy(() -> b.halfOpenCalls(0))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("halfOpenCalls must be >= 1, was 0");
+        .hasMessage("halfOpenCalls must be in [1, 100000], was 0");
+    assertThatThrownBy(() -> b.halfOpenCalls(2_000_000_000))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("halfOpenCalls must be in [1, 100000], was 2000000000");
     assertThatThrownBy(() -> b.rateLimit(0, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("permitsPerSecond must be in [1, 1000000], was 0");
     assertThatThrownBy(() -> b.retryBudget(-1, 10, Duration.ofSeconds(10)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessageContaining("-1.0");
+        .hasMessage("ratio must be in [0, 1000], was -1.0");
+    assertThatThrownBy(() -> b.retryBudget(0.3, 10, Duration.ofDays(200_000)))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessage("window must be between 1s and 1h, was 200000d");
+    // Nothing refused was taken: each setting can still be set once.
+    assertThat(b.maxRetries(2).halfOpenCalls(2).build().halfOpenCalls()).isEqualTo(2);
+  }
+
+  @Test
+  void aSettingChangedTwiceOnOneBuilderIsAConflict() {
+    HttpPolicy.Builder b = HttpPolicy.builder("p").maxRetries(2);
+    assertThatThrownBy(() -> b.maxRetries(1))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("maxRetries was already set to 2");
+    HttpPolicy.Builder t = HttpPolicy.builder("p").attemptTimeout(Duration.ofSeconds(2));
+    assertThatThrownBy(() -> t.attemptTimeout(Duration.ofSeconds(3)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("attemptTimeout was already set to 2s");
+    HttpPolicy.Builder off = HttpPolicy.builder("p").noCircuitBreaker();
+    assertThatThrownBy(() -> off.circuitBreaker(50, 20, Duration.ofSeconds(1)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("circuitBreaker was already set to none");
+    HttpPolicy.Builder on = HttpPolicy.builder("p").circuitBreaker(20, 10, Duration.ofSeconds(1));
+    assertThatThrownBy(on::noCircuitBreaker)
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "circuitBreaker was already set to 20.0% of the last 10 attempts, break 1s, 1 probe(s)");
+    HttpPolicy.Builder probe = HttpPolicy.builder("p").noProbeWait();
+    assertThatThrownBy(() -> probe.awaitProbe(Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("awaitProbe was already set to none");
+    HttpPolicy.Builder backoff =
+        HttpPolicy.builder("p").backoff(Duration.ofMillis(100), Duration.ofSeconds(1));
+    assertThatThrownBy(() -> backoff.backoff(Duration.ofMillis(100), Duration.ofSeconds(2)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("backoff was already set to 100ms..1s");
+    HttpPolicy.Builder limit = HttpPolicy.builder("p").rateLimit(10, Duration.ZERO);
+    assertThatThrownBy(() -> limit.rateLimit(20, Duration.ZERO))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("rateLimit was already set to RateLimiterConfig{");
+    HttpPolicy.Builder budget = HttpPolicy.builder("p").retryBudget(0.1, 5, Duration.ofSeconds(5));
+    assertThatThrownBy(() -> budget.retryBudget(0.2, 5, Duration.ofSeconds(5)))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("retryBudget was already set to 0.1, 5/s, 5s");
+  }
+
+  @Test
+  void aBuilderFromAPolicyMayChangeEachOfItsSettingsOnce() {
+    HttpPolicy base = HttpPolicy.builder("base").maxRetries(1).noProbeWait().build();
+
+    HttpPolicy derived =
+        base.toBuilder("derived").maxRetries(2).awaitProbe(Duration.ofSeconds(2)).build();
+
+    assertThat(derived.maxRetries()).isEqualTo(2);
+    assertThat(derived.probeWait()).isEqualTo(Duration.ofSeconds(2));
+    assertThat(base.maxRetries()).isEqualTo(1);
+  }
+
+  @Test
+  void hugeDurationsAreKeptAs36500DaysAndConflictsNameThemAsGiven() {
+    HttpPolicy p = HugeSettingsTest.forever();
+    Duration days36500 = Duration.ofDays(36_500);
+
+    assertThat(List.of(p.initialBackoff(), p.maxBackoff(), p.attemptTimeout(), p.totalTimeout(),
+            p.maxRetryAfter(), p.breakDuration(), p.probeWait()))
+        .containsOnly(days36500);
+    assertThat(p.rateLimiter().orElseThrow().getTimeoutDuration()).isEqualTo(days36500);
+    assertThatThrownBy(
+            () -> HttpPolicy.builder("p").attemptTimeout(Duration.ofDays(200_000)).build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "HttpPolicy 'p': attempt timeout (200000d) must not exceed total timeout (30s)");
+    assertThatThrownBy(
+            () -> HttpPolicy.builder("p")
+                .circuitBreaker(50, Duration.ofSeconds(100_000), 10, Duration.ofSeconds(1))
+                .attemptTimeout(Duration.ofSeconds(Long.MAX_VALUE))
+                .totalTimeout(Duration.ofSeconds(Long.MAX_VALUE))
+                .build())
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(
+            "HttpPolicy 'p': the breaker window (100000s) must be at least 2x the attempt timeout"
+                + " (9223372036854775807s)");
+  }
+
+  @Test
+  void hugeClientSettingsAreKeptAs36500Days() {
+    StaleIfError stale = new StaleIfError(10, 100, 100, Duration.ofDays(200_000));
+    assertThat(stale.maxAge()).isEqualTo(Duration.ofDays(36_500));
+    ResilientHttpClient client =
+        ResilientHttpClient.builder().hostIdleTimeout(Duration.ofDays(200_000)).build();
+    client.close();
   }
 
   @Test
@@ -97,7 +200,7 @@ class ValidationTest {
         .hasMessage("hostIdleTimeout must be positive, was 0s");
     assertThatThrownBy(() -> new StaleIfError(10, 100, 50, Duration.ofMinutes(1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxTotalBytes (50) must be >= maxEntryBytes (100)");
+        .hasMessage("maxTotalBytes must be >= maxEntryBytes (100), was 50");
     assertThatThrownBy(() -> FallbackResponse.of(99, "text/plain", "x"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("statusCode must be in [100, 599], was 99");
