@@ -1,5 +1,6 @@
 package dev.riprap;
 
+import dev.riprap.internal.Check;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.time.Duration;
@@ -98,10 +99,8 @@ public final class PacedLimiter {
    * @throws IllegalArgumentException if {@code permitsPerSecond} is outside [1, 1000000]
    */
   public static Builder builder(int permitsPerSecond) {
-    if (permitsPerSecond < 1 || permitsPerSecond > NANOS_PER_SECOND / MIN_INTERVAL_NANOS) {
-      throw new IllegalArgumentException(
-          "permitsPerSecond must be in [1, 1000000], was " + permitsPerSecond);
-    }
+    Check.inRange(permitsPerSecond, 1, (int) (NANOS_PER_SECOND / MIN_INTERVAL_NANOS),
+        "permitsPerSecond");
     return new Builder(permitsPerSecond, Duration.ofSeconds(1), NANOS_PER_SECOND);
   }
 
@@ -119,13 +118,8 @@ public final class PacedLimiter {
    * @throws NullPointerException if {@code per} is null
    */
   public static Builder builder(int permits, Duration per) {
-    Objects.requireNonNull(per, "per");
-    if (permits < 1) {
-      throw new IllegalArgumentException("permits must be positive, was " + permits);
-    }
-    if (per.isNegative() || per.isZero()) {
-      throw new IllegalArgumentException("per must be positive, was " + Durations.format(per));
-    }
+    Check.atLeast(permits, 1, "permits");
+    Check.positive(per, "per");
     long perNanos;
     try {
       perNanos = per.toNanos();
@@ -217,7 +211,7 @@ public final class PacedLimiter {
    * @throws NullPointerException if {@code maxWait} is null
    */
   public boolean tryTake(Duration maxWait) throws InterruptedException {
-    long maxWaitNanos = saturatedNanos(nonNegative(maxWait, "maxWait"));
+    long maxWaitNanos = Check.saturatedNanos(Check.notNegative(maxWait, "maxWait"));
     if (Thread.interrupted()) {
       throw new InterruptedException("interrupted before taking a slot");
     }
@@ -322,23 +316,6 @@ public final class PacedLimiter {
     return elapsed > 0 ? elapsed : 0;
   }
 
-  private static long saturatedNanos(Duration d) {
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return Long.MAX_VALUE;
-    }
-  }
-
-  private static Duration nonNegative(Duration d, String name) {
-    Objects.requireNonNull(d, name);
-    if (d.isNegative()) {
-      throw new IllegalArgumentException(
-          name + " must be zero or more, was " + Durations.format(d));
-    }
-    return d;
-  }
-
   /**
    * Builds a {@link PacedLimiter}; from {@link PacedLimiter#builder(int)} or {@link
    * PacedLimiter#builder(int, Duration)}. Not thread-safe; each setter may be called once and
@@ -372,13 +349,8 @@ public final class PacedLimiter {
      * @throws IllegalStateException if the slack was already set
      */
     public Builder slack(int slots) {
-      if (slack >= 0) {
-        throw new IllegalStateException("slack was already set to " + slack);
-      }
-      if (slots < 0) {
-        throw new IllegalArgumentException("slack must be zero or more, was " + slots);
-      }
-      this.slack = slots;
+      Check.requireUnset(slack >= 0, "slack", slack);
+      this.slack = Check.atLeast(slots, 0, "slack");
       return this;
     }
 
@@ -396,11 +368,8 @@ public final class PacedLimiter {
      * @throws IllegalStateException if the wait was already set
      */
     public Builder maxWait(Duration maxWait) {
-      if (this.maxWait != null) {
-        throw new IllegalStateException(
-            "maxWait was already set to " + Durations.format(this.maxWait));
-      }
-      this.maxWait = nonNegative(maxWait, "maxWait");
+      Check.requireUnset(this.maxWait != null, "maxWait", this.maxWait);
+      this.maxWait = Check.notNegative(maxWait, "maxWait");
       return this;
     }
 
@@ -414,10 +383,8 @@ public final class PacedLimiter {
      * @throws IllegalStateException if the time source was already set
      */
     public Builder timeSource(TimeSource timeSource) {
-      if (this.timeSource != null) {
-        throw new IllegalStateException("timeSource was already set to " + this.timeSource);
-      }
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+      Check.requireUnset(this.timeSource != null, "timeSource", this.timeSource);
+      this.timeSource = Check.notNull(timeSource, "timeSource");
       return this;
     }
 

@@ -103,17 +103,11 @@ final class Pipeline {
 
   // ---------------------------------------------------------------- time arithmetic
 
-  /** {@code Duration.toNanos()} that saturates instead of throwing for durations past ~292 years. */
+  /** A setting in nanoseconds, saturated; {@link #NONE} when it is not set. */
   static long nanos(Duration d) {
-    if (d == null) {
-      return NONE;
-    }
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return d.isNegative() ? Long.MIN_VALUE : NONE;
-    }
+    return d == null ? NONE : dev.riprap.internal.Check.saturatedNanos(d);
   }
+
 
   /** {@code from + delta} for a non-negative delta, saturating at {@link #NONE}. */
   static long plus(long from, long delta) {

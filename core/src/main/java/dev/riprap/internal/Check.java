@@ -438,14 +438,8 @@ public final class Check {
    * @return its nanoseconds, saturated
    */
   public static long saturatedNanos(Duration d) {
-    long seconds = d.getSeconds();
-    if (seconds < MAX_SECONDS && seconds > -MAX_SECONDS) {
-      return d.toNanos(); // cannot overflow
-    }
-    try {
-      return d.toNanos();
-    } catch (ArithmeticException e) {
-      return d.isNegative() ? Long.MIN_VALUE : Long.MAX_VALUE;
-    }
+    // The JDK's conversion saturates instead of throwing (Duration.toNanos() throws).
+    return java.util.concurrent.TimeUnit.NANOSECONDS.convert(d);
   }
+
 }

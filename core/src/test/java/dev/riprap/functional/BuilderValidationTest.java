@@ -121,7 +121,7 @@ class BuilderValidationTest {
         .hasMessage("permitsPerSecond must be in [1, 1000000], was 0");
     assertThatThrownBy(() -> Policy.builder("p").pacedRate(5, Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxWait must be zero or more, was -1ms");
+        .hasMessage("maxWait must not be negative, was -1ms");
   }
 
   @Test

@@ -435,7 +435,7 @@ class PacedLimiterTest {
         .hasMessage("permitsPerSecond must be in [1, 1000000], was 1000001");
     assertThatThrownBy(() -> PacedLimiter.builder(0, Duration.ofSeconds(1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("permits must be positive, was 0");
+        .hasMessage("permits must be >= 1, was 0");
     assertThatThrownBy(() -> PacedLimiter.builder(1, Duration.ZERO))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessage("per must be positive, was 0s");
@@ -462,10 +462,10 @@ class PacedLimiterTest {
     PacedLimiter.Builder b = PacedLimiter.builder(10);
     assertThatThrownBy(() -> b.slack(-1))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("slack must be zero or more, was -1");
+        .hasMessage("slack must be >= 0, was -1");
     assertThatThrownBy(() -> b.maxWait(Duration.ofMillis(-1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxWait must be zero or more, was -1ms");
+        .hasMessage("maxWait must not be negative, was -1ms");
     assertThatThrownBy(() -> b.maxWait(null))
         .isInstanceOf(NullPointerException.class)
         .hasMessage("maxWait");
@@ -475,7 +475,7 @@ class PacedLimiterTest {
     PacedLimiter limiter = b.build();
     assertThatThrownBy(() -> limiter.tryTake(Duration.ofNanos(-1)))
         .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("maxWait must be zero or more, was -1ns");
+        .hasMessage("maxWait must not be negative, was -1ns");
   }
 
   @Test
