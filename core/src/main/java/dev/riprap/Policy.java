@@ -395,12 +395,33 @@ public final class Policy {
   }
 
   /**
-   * The retry settings, if the policy retries.
+   * The resilience4j retry config, if the policy retries with one ({@link
+   * Builder#retry(RetryConfig)}); Riprap's own settings are {@link #retrySettings()}.
    *
    * @return the resilience4j retry config
    */
   public Optional<RetryConfig> retryConfig() {
     return Optional.ofNullable(source.retryConfig);
+  }
+
+  /**
+   * How many attempts a call may make in all, whichever way the retry was configured.
+   *
+   * @return 1 when the policy does not retry
+   */
+  public int maxAttempts() {
+    return pipeline.retry == null ? 1 : pipeline.retry.maxAttempts;
+  }
+
+  /**
+   * Riprap's own retry settings, if the policy retries with them ({@link
+   * Builder#retry(RetrySettings)}, the short form {@link Builder#retry(int, Duration, Duration)},
+   * properties, annotations); {@link #retryConfig()} is then empty.
+   *
+   * @return the retry settings
+   */
+  public Optional<RetrySettings> retrySettings() {
+    return Optional.ofNullable(source.retrySettings);
   }
 
   /**
@@ -517,6 +538,7 @@ public final class Policy {
     private BulkheadConfig bulkheadConfig;
     private Bulkhead bulkheadInstance;
     RetryConfig retryConfig;
+    RetrySettings retrySettings;
     private boolean retryWhenCircuitOpen;
     Duration probeWait;
     private RetryBudget budget;
@@ -550,6 +572,7 @@ public final class Policy {
       b.bulkheadConfig = bulkheadConfig;
       b.bulkheadInstance = bulkheadInstance;
       b.retryConfig = retryConfig;
+      b.retrySettings = retrySettings;
       b.retryWhenCircuitOpen = retryWhenCircuitOpen;
       b.probeWait = probeWait;
       b.budget = budget;
@@ -801,7 +824,7 @@ public final class Policy {
      * @throws IllegalStateException if retry was already set
      */
     public Builder retry(RetryConfig config) {
-      requireUnset(retryConfig, null, "retry");
+      requireUnset(retryConfig, retrySettings, "retry");
       this.retryConfig = Check.notNull(config, "config");
       return this;
     }
@@ -809,11 +832,11 @@ public final class Policy {
     /**
      * Retries up to {@code maxAttempts} attempts in all on any exception, waiting an exponential
      * backoff with jitter between them: {@code initialDelay}, then doubling, each randomized by
-     * ±50% (so retrying clients do not move in step), never above {@code maxDelay}.
+     * ±50% (so retrying clients do not move in step), never above {@code maxDelay}. The short form
+     * of {@link #retry(RetrySettings)}.
      *
      * @param maxAttempts attempts in all, including the first, at least 1 (any {@code int})
-     * @param initialDelay the first wait, at least 1 ms (resilience4j counts waits in whole
-     *     milliseconds); above 36,500 days taken as 36,500 days
+     * @param initialDelay the first wait, positive; above 36,500 days taken as 36,500 days
      * @param maxDelay the longest wait, at least {@code initialDelay}; above 36,500 days taken as
      *     36,500 days
      * @return this builder
@@ -821,17 +844,26 @@ public final class Policy {
      * @throws IllegalStateException if retry was already set
      */
     public Builder retry(int maxAttempts, Duration initialDelay, Duration maxDelay) {
-      requireUnset(retryConfig, null, "retry");
+      requireUnset(retryConfig, retrySettings, "retry");
       Check.atLeast(maxAttempts, 1, "maxAttempts");
-      Check.atLeastOneMilli(initialDelay, "initialDelay");
+      Check.positive(initialDelay, "initialDelay");
       Check.notBelow(maxDelay, "maxDelay", initialDelay, "initialDelay");
-      return retry(
-          RetryConfig.custom()
-              .maxAttempts(maxAttempts)
-              .intervalFunction(
-                  IntervalFunction.ofExponentialRandomBackoff(
-                      Check.capped(initialDelay), 2.0, 0.5, Check.capped(maxDelay)))
-              .build());
+      return retry(RetrySettings.builder(maxAttempts).backoff(initialDelay, maxDelay).build());
+    }
+
+    /**
+     * Retries as Riprap's own {@link RetrySettings} say: attempts, which failures and results,
+     * and an exponential backoff with jitter computed to the nanosecond without allocating.
+     *
+     * @param settings the retry settings
+     * @return this builder
+     * @throws IllegalStateException if retry was already set
+     * @throws NullPointerException if {@code settings} is null
+     */
+    public Builder retry(RetrySettings settings) {
+      requireUnset(retryConfig, retrySettings, "retry");
+      this.retrySettings = Check.notNull(settings, "settings");
+      return this;
     }
 
     /**
@@ -1062,6 +1094,13 @@ public final class Policy {
       return paced == null ? null : new LimiterStep(paced);
     }
 
+    private RetryRule retryRule() {
+      if (retrySettings != null) {
+        return new RetryRule(retrySettings, retryWhenCircuitOpen);
+      }
+      return retryConfig == null ? null : new RetryRule(retryConfig, retryWhenCircuitOpen);
+    }
+
     /** The engine's view of these settings, with the strategy instances this build made. */
     private Pipeline pipeline(CircuitBreaker cb, RateLimiter rl, Bulkhead bh) {
       BreakerStep breakerStep =
@@ -1076,7 +1115,7 @@ public final class Policy {
           breakerStep,
           limiterStep(rl),
           bh == null ? null : new BulkheadStep(bh),
-          retryConfig == null ? null : new RetryRule(retryConfig, retryWhenCircuitOpen),
+          retryRule(),
           Pipeline.nanos(attemptTimeout),
           Pipeline.nanos(totalTimeout),
           asyncExecutor,

@@ -17,11 +17,24 @@ import java.util.function.Predicate;
  */
 final class RetryRule {
   final int maxAttempts;
-  private final Predicate<Throwable> retryOnException;
+  private final Predicate<? super Throwable> retryOnException;
   private final Predicate<Object> retryOnResult;
+  /** Riprap's own backoff, to the nanosecond; null for a resilience4j config. */
+  private final RetrySettings settings;
+  /** A resilience4j config's interval function (milliseconds, boxed); null for own settings. */
   private final IntervalBiFunction<Object> interval;
   private final BiConsumer<Integer, Object> consumeResult;
   final boolean retryWhenCircuitOpen;
+
+  RetryRule(RetrySettings settings, boolean retryWhenCircuitOpen) {
+    this.maxAttempts = settings.maxAttempts();
+    this.retryOnException = settings.retryOn();
+    this.retryOnResult = settings.retryOnResult() != null ? settings.retryOnResult() : r -> false;
+    this.settings = settings;
+    this.interval = null;
+    this.consumeResult = null;
+    this.retryWhenCircuitOpen = retryWhenCircuitOpen;
+  }
 
   RetryRule(RetryConfig config, boolean retryWhenCircuitOpen) {
     this.maxAttempts = config.getMaxAttempts();
@@ -30,6 +43,7 @@ final class RetryRule {
     // resilience4j leaves these null when not configured: every exception is retried, no result is.
     this.retryOnException = onException != null ? onException : t -> true;
     this.retryOnResult = onResult != null ? onResult : r -> false;
+    this.settings = null;
     this.interval = config.getIntervalBiFunction();
     this.consumeResult = config.getConsumeResultBeforeRetryAttempt();
     this.retryWhenCircuitOpen = retryWhenCircuitOpen;
@@ -84,10 +98,7 @@ final class RetryRule {
       p.abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
       return -1;
     }
-    Either<Throwable, Object> outcome =
-        failure != null ? Either.left(failure) : Either.right(result);
-    Long millis = interval.apply(attempt, outcome);
-    long delay = millis == null ? 0 : TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
+    long delay = settings != null ? settings.delayNanos(attempt) : intervalNanos(attempt, result, failure);
     // A wait that would end past the total timeout is not worth starting.
     if (deadline != Pipeline.NONE && Pipeline.plus(p.time.nanoTime(), delay) >= deadline) {
       p.abandoned(attempt, RetryAbandoned.Reason.DEADLINE, result, failure);
@@ -112,6 +123,14 @@ final class RetryRule {
               failure == null ? result : null));
     }
     return delay;
+  }
+
+  /** The wait a resilience4j interval function gives, in nanoseconds (saturated). */
+  private long intervalNanos(int attempt, Object result, Throwable failure) {
+    Either<Throwable, Object> outcome =
+        failure != null ? Either.left(failure) : Either.right(result);
+    Long millis = interval.apply(attempt, outcome);
+    return millis == null ? 0 : TimeUnit.MILLISECONDS.toNanos(Math.max(0, millis));
   }
 
   /** Whether another attempt could follow attempt {@code attempt} (no budget token taken). */

@@ -42,6 +42,32 @@ class DocSnippetsTest {
   private final Inventory inventory = new Inventory();
   private final String sku = "sku-1";
 
+  /** docs/core.md, Retry, and the RetrySettings class Javadoc. */
+  @Test
+  void ownRetrySettings() throws Exception {
+    FakeTimeSource time = new FakeTimeSource();
+    RetrySettings retry = RetrySettings.builder(4)
+        .backoff(Duration.ofMillis(50), Duration.ofSeconds(2))
+        .jitter(0.2)
+        .retryOn(e -> e instanceof IOException)
+        .build();
+    Policy policy = Policy.builder("inventory").timeSource(time).retry(retry).build();
+    int[] attempts = {0};
+
+    String stock = policy.call(() -> {
+      if (++attempts[0] < 3) {
+        throw new IOException("flaky");
+      }
+      return "12 in stock";
+    });
+
+    assertThat(stock).isEqualTo("12 in stock");
+    assertThat(policy.maxAttempts()).isEqualTo(4);
+    // 50 ms and 100 ms, each within +-20%.
+    assertThat(time.nanoTime()).isBetween(Duration.ofMillis(120).toNanos(),
+        Duration.ofMillis(180).toNanos());
+  }
+
   @Test
   void readmeQuickStart() throws Exception {
     Policy policy = Policy.builder("inventory")

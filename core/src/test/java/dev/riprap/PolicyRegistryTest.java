@@ -146,7 +146,7 @@ class PolicyRegistryTest {
 
     Policy adhoc = registry.policyOrDefault("adhoc");
     assertThat(adhoc.name()).isEqualTo("adhoc");
-    assertThat(adhoc.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(4);
+    assertThat(adhoc.retrySettings().orElseThrow().maxAttempts()).isEqualTo(4);
     assertThat(adhoc.shutdownGate()).containsSame(registry.shutdownGate());
     assertThat(registry.policyOrDefault("adhoc")).isSameAs(adhoc);
     assertThat(registry.find("adhoc")).containsSame(adhoc);

@@ -29,6 +29,7 @@ import static dev.riprap.config.Setting.TOTAL_TIMEOUT;
 import dev.riprap.Durations;
 import dev.riprap.Policy;
 import dev.riprap.RetryBudget;
+import dev.riprap.RetrySettings;
 import dev.riprap.TimeSource;
 import dev.riprap.config.RiprapProperties.Value;
 import dev.riprap.config.Setting.Strategy;
@@ -36,9 +37,7 @@ import dev.riprap.internal.Check;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig.SlidingWindowType;
-import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.retry.RetryConfig;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -129,7 +128,7 @@ final class Resolved {
       builder.totalTimeout((Duration) total.parsed);
     }
     if (enabled(Strategy.RETRY)) {
-      builder.retry(retryConfig());
+      builder.retry(retrySettings());
     }
     if (enabled(Strategy.CIRCUIT_BREAKER)) {
       builder.circuitBreaker(breakerConfig());
@@ -166,7 +165,7 @@ final class Resolved {
     return b.build();
   }
 
-  private RetryConfig retryConfig() {
+  private RetrySettings retrySettings() {
     int maxAttempts = value(RETRY_MAX_ATTEMPTS, RiprapProperties.DEFAULT_MAX_ATTEMPTS);
     Value waitValue = get(RETRY_WAIT_DURATION);
     Duration wait = value(RETRY_WAIT_DURATION, RiprapProperties.DEFAULT_WAIT);
@@ -185,21 +184,12 @@ final class Resolved {
             : "the default retry.wait-duration (" + Durations.format(wait) + ")");
     double multiplier = value(RETRY_MULTIPLIER, RiprapProperties.DEFAULT_MULTIPLIER);
     double jitter = value(RETRY_JITTER, RiprapProperties.DEFAULT_JITTER);
-    // Every value was range-checked when parsed (the first wait is at least the 1 ms resilience4j
-    // counts in); a very long wait is capped, as resilience4j turns it into milliseconds.
-    Duration first = Check.capped(wait);
-    Duration longest = Check.capped(maxWait);
-    IntervalFunction backoff =
-        jitter == 0
-            ? IntervalFunction.ofExponentialBackoff(first, multiplier, longest)
-            : IntervalFunction.ofExponentialRandomBackoff(first, multiplier, jitter, longest);
-    RetryConfig.Builder<Object> b = RetryConfig.custom();
-    b.maxAttempts(maxAttempts);
-    b.intervalFunction(backoff);
-    // Configured retries are for failures; a returned result always ends the call. Said
-    // explicitly because resilience4j leaves the result predicate null when none is given.
-    b.retryOnResult(result -> false);
-    return b.build();
+    // Every value was range-checked when parsed; a very long wait is capped by the settings.
+    return RetrySettings.builder(maxAttempts)
+        .backoff(wait, maxWait)
+        .multiplier(multiplier)
+        .jitter(jitter)
+        .build();
   }
 
   private CircuitBreakerConfig breakerConfig() {

@@ -15,7 +15,7 @@ enum Setting {
   TOTAL_TIMEOUT("total-timeout", Kind.POSITIVE_DURATION, null),
 
   RETRY_MAX_ATTEMPTS("retry.max-attempts", Kind.INTEGER_AT_LEAST_1, Strategy.RETRY),
-  RETRY_WAIT_DURATION("retry.wait-duration", Kind.MILLIS_DURATION, Strategy.RETRY),
+  RETRY_WAIT_DURATION("retry.wait-duration", Kind.POSITIVE_DURATION, Strategy.RETRY),
   RETRY_MAX_WAIT_DURATION("retry.max-wait-duration", Kind.POSITIVE_DURATION, Strategy.RETRY),
   RETRY_MULTIPLIER("retry.multiplier", Kind.NUMBER_AT_LEAST_1, Strategy.RETRY),
   RETRY_JITTER("retry.jitter", Kind.FRACTION, Strategy.RETRY),

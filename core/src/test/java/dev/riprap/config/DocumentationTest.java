@@ -45,14 +45,14 @@ class DocumentationTest {
     Policy inventory = registry.policy("inventory");
     assertThat(inventory.attemptTimeout()).contains(Duration.ofSeconds(2));
     assertThat(inventory.totalTimeout()).contains(Duration.ofSeconds(5));
-    assertThat(inventory.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(3);
+    assertThat(inventory.retrySettings().orElseThrow().maxAttempts()).isEqualTo(3);
     CircuitBreakerConfig cb = inventory.circuitBreaker().orElseThrow().getCircuitBreakerConfig();
     assertThat(cb.getSlidingWindowType()).isEqualTo(SlidingWindowType.TIME_BASED);
     assertThat(cb.getSlidingWindowSize()).isEqualTo(30);
     assertThat(inventory.bulkhead().orElseThrow().getBulkheadConfig().getMaxConcurrentCalls())
         .isEqualTo(20);
     Policy payments = registry.policy("payments");
-    assertThat(payments.retryConfig()).isEmpty();
+    assertThat(payments.retrySettings()).isEmpty();
     assertThat(payments.attemptTimeout()).contains(Duration.ofSeconds(10));
     assertThat(payments.pacedLimiter().orElseThrow().interval()).isEqualTo(Duration.ofMillis(20));
     assertThat(payments.retryBudget()).containsSame(inventory.retryBudget().orElseThrow());

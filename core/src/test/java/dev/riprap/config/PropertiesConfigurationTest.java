@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.riprap.Policy;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.RetryBudget;
+import dev.riprap.RetrySettings;
 import dev.riprap.testing.FakeTimeSource;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -41,13 +42,11 @@ class PropertiesConfigurationTest {
   }
 
   /** The waits the retry config would make after attempts 1..n, in milliseconds. */
-  static List<Long> backoff(RetryConfig config, int n) {
+  /** The waits after attempts 1 to n before jitter, in milliseconds. */
+  static List<Long> backoff(RetrySettings settings, int n) {
     List<Long> waits = new ArrayList<>();
     for (int attempt = 1; attempt <= n; attempt++) {
-      waits.add(
-          config
-              .<Object>getIntervalBiFunction()
-              .apply(attempt, Either.left(new RuntimeException("failed"))));
+      waits.add(settings.backoff(attempt).toMillis());
     }
     return waits;
   }
@@ -85,8 +84,9 @@ class PropertiesConfigurationTest {
     assertThat(p.attemptTimeout()).contains(Duration.ofSeconds(2));
     assertThat(p.totalTimeout()).contains(Duration.ofSeconds(10));
 
-    RetryConfig retry = p.retryConfig().orElseThrow();
-    assertThat(retry.getMaxAttempts()).isEqualTo(4);
+    RetrySettings retry = p.retrySettings().orElseThrow();
+    assertThat(retry.maxAttempts()).isEqualTo(4);
+    assertThat(retry.jitter()).isZero();
     // 100ms, times 3 each time, capped at 1s; no jitter, so exact.
     assertThat(backoff(retry, 4)).containsExactly(100L, 300L, 900L, 1000L);
 
@@ -120,7 +120,7 @@ class PropertiesConfigurationTest {
   void aPolicyWithoutStrategyKeysHasNoStrategies() {
     Policy p = registry("riprap.policies.plain.attempt-timeout=1s").policy("plain");
 
-    assertThat(p.retryConfig()).isEmpty();
+    assertThat(p.retrySettings()).isEmpty();
     assertThat(p.circuitBreaker()).isEmpty();
     assertThat(p.rateLimiter()).isEmpty();
     assertThat(p.bulkhead()).isEmpty();
@@ -138,10 +138,11 @@ class PropertiesConfigurationTest {
                 "riprap.policies.inventory.circuit-breaker.enabled=true")
             .policy("inventory");
 
-    RetryConfig retry = p.retryConfig().orElseThrow();
-    assertThat(retry.getMaxAttempts()).isEqualTo(3);
+    RetrySettings retry = p.retrySettings().orElseThrow();
+    assertThat(retry.maxAttempts()).isEqualTo(3);
     // 500ms ±50%: the default jitter spreads the first wait over [250, 750] ms.
-    assertThat(backoff(retry, 1).get(0)).isBetween(250L, 751L);
+    assertThat(retry.backoff(1)).isEqualTo(Duration.ofMillis(500));
+    assertThat(retry.jitter()).isEqualTo(0.5);
     RateLimiterConfig rl = p.rateLimiter().orElseThrow().getRateLimiterConfig();
     assertThat(rl.getLimitForPeriod()).isEqualTo(50);
     assertThat(rl.getLimitRefreshPeriod()).isEqualTo(Duration.ofSeconds(1));
@@ -179,7 +180,7 @@ class PropertiesConfigurationTest {
     Policy p = registry("riprap.policies.slow.retry.wait-duration=1m", "riprap.policies.slow.retry.jitter=0")
         .policy("slow");
 
-    assertThat(backoff(p.retryConfig().orElseThrow(), 2)).containsExactly(60_000L, 60_000L);
+    assertThat(backoff(p.retrySettings().orElseThrow(), 2)).containsExactly(60_000L, 60_000L);
   }
 
   @Test
@@ -208,13 +209,13 @@ class PropertiesConfigurationTest {
             "riprap.policies.payments.bulkhead.max-concurrent-calls=4");
 
     Policy inventory = registry.policy("inventory");
-    assertThat(inventory.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(5);
-    assertThat(backoff(inventory.retryConfig().orElseThrow(), 2)).containsExactly(200L, 400L);
+    assertThat(inventory.retrySettings().orElseThrow().maxAttempts()).isEqualTo(5);
+    assertThat(backoff(inventory.retrySettings().orElseThrow(), 2)).containsExactly(200L, 400L);
     assertThat(inventory.attemptTimeout()).contains(Duration.ofSeconds(1));
     assertThat(inventory.bulkhead()).isEmpty();
 
     Policy payments = registry.policy("payments");
-    assertThat(payments.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(3);
+    assertThat(payments.retrySettings().orElseThrow().maxAttempts()).isEqualTo(3);
     assertThat(payments.attemptTimeout()).contains(Duration.ofSeconds(1));
     assertThat(payments.bulkhead().orElseThrow().getBulkheadConfig().getMaxConcurrentCalls())
         .isEqualTo(4);
@@ -232,10 +233,10 @@ class PropertiesConfigurationTest {
 
     Policy inventory = registry.policy("inventory");
     assertThat(inventory.circuitBreaker()).isEmpty();
-    assertThat(inventory.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(2);
+    assertThat(inventory.retrySettings().orElseThrow().maxAttempts()).isEqualTo(2);
 
     Policy payments = registry.policy("payments");
-    assertThat(payments.retryConfig()).isEmpty();
+    assertThat(payments.retrySettings()).isEmpty();
     CircuitBreakerConfig cb = payments.circuitBreaker().orElseThrow().getCircuitBreakerConfig();
     assertThat(cb.getFailureRateThreshold()).isEqualTo(30f);
     assertThat(cb.getMinimumNumberOfCalls()).isEqualTo(5);
@@ -355,7 +356,7 @@ class PropertiesConfigurationTest {
     PolicyRegistry registry = PolicyRegistry.builder().timeSource(time).propertiesFile(file).build();
 
     Policy p = registry.policy("inventory");
-    assertThat(p.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(4);
+    assertThat(p.retrySettings().orElseThrow().maxAttempts()).isEqualTo(4);
     assertThat(p.attemptTimeout()).contains(Duration.ofSeconds(2));
     assertThat(p.totalTimeout()).contains(Duration.ofSeconds(10));
   }
@@ -369,7 +370,7 @@ class PropertiesConfigurationTest {
             .properties(props("riprap.policies.inventory.retry.max-attempts=6"))
             .build();
 
-    assertThat(registry.policy("inventory").retryConfig().orElseThrow().getMaxAttempts())
+    assertThat(registry.policy("inventory").retrySettings().orElseThrow().maxAttempts())
         .isEqualTo(6);
   }
 

@@ -136,7 +136,7 @@ class PropertiesValidationTest {
       value = {
         "attempt-timeout|0s|a positive duration such as 250ms, 2s or PT2S",
         "total-timeout|-PT1S|a positive duration such as 250ms, 2s or PT2S",
-        "retry.wait-duration|-1s|a duration of at least 1ms such as 250ms, 2s or PT2S",
+        "retry.wait-duration|-1s|a positive duration such as 250ms, 2s or PT2S",
         "rate-limiter.timeout-duration|-PT1S|a duration of zero or more such as 0s, 250ms or PT2S",
         "bulkhead.max-wait-duration|soon|a duration of zero or more such as 0s, 250ms or PT2S",
         "retry-budget.window|2h|a duration between 1s and 1h",
@@ -192,13 +192,16 @@ class PropertiesValidationTest {
         .hasMessage(
             "riprap.policies.inventory.circuit-breaker.wait-duration-in-open-state: expected a"
                 + " duration of at least 1ms such as 250ms, 2s or PT2S, was '500us'");
-    building(
+  }
+
+  @Test
+  void aRetryWaitUnderAMillisecondIsKeptToTheNanosecond() {
+    Policy p =
+        inventory(
+            new FakeTimeSource(),
             "riprap.policies.inventory.retry.wait-duration=200us",
-            "riprap.policies.inventory.retry.max-wait-duration=1s")
-        .isInstanceOf(IllegalArgumentException.class)
-        .hasMessage(
-            "riprap.policies.inventory.retry.wait-duration: expected a duration of at least 1ms"
-                + " such as 250ms, 2s or PT2S, was '200us'");
+            "riprap.policies.inventory.retry.max-wait-duration=1s");
+    assertThat(p.retrySettings().orElseThrow().backoff(1)).isEqualTo(Duration.ofNanos(200_000));
   }
 
   @ParameterizedTest(name = "{0}={1}")
@@ -295,8 +298,7 @@ class PropertiesValidationTest {
             "riprap.policies.inventory.bulkhead.max-wait-duration=200000d");
     long days36500InMillis = Duration.ofDays(36_500).toMillis();
 
-    assertThat(p.retryConfig().orElseThrow().getIntervalBiFunction().apply(1, null))
-        .isEqualTo(days36500InMillis);
+    assertThat(p.retrySettings().orElseThrow().backoff(1).toMillis()).isEqualTo(days36500InMillis);
     CircuitBreakerConfig breaker = p.circuitBreaker().orElseThrow().getCircuitBreakerConfig();
     assertThat(breaker.getWaitIntervalFunctionInOpenState().apply(1)).isEqualTo(days36500InMillis);
     assertThat(breaker.getSlowCallDurationThreshold()).isEqualTo(Duration.ofDays(36_500));
@@ -350,7 +352,7 @@ class PropertiesValidationTest {
 
     assertThat(p.call(() -> "stock")).isEqualTo("stock");
     assertThat(breaker.getCircuitBreakerConfig().getSlidingWindowSize()).isEqualTo(100_000);
-    assertThat(p.retryConfig().orElseThrow().getMaxAttempts()).isEqualTo(Integer.MAX_VALUE);
+    assertThat(p.retrySettings().orElseThrow().maxAttempts()).isEqualTo(Integer.MAX_VALUE);
   }
 
   @Test

@@ -2,13 +2,12 @@ package dev.riprap.annotation;
 
 import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
+import dev.riprap.RetrySettings;
 import dev.riprap.internal.Check;
 import dev.riprap.internal.TypeNames;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
-import io.github.resilience4j.core.IntervalFunction;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
-import io.github.resilience4j.retry.RetryConfig;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
@@ -298,7 +297,7 @@ final class Plans {
       String where, Method m, Retry r, CircuitBreaker c, RateLimiter l, Bulkhead b, Timeout t) {
     dev.riprap.Policy.Builder pb = newPolicy(m);
     if (r != null) {
-      pb.retry(retryConfig(where, r));
+      pb.retry(retrySettings(where, r));
     }
     if (c != null) {
       CircuitBreakerConfig config = breakerConfig(where, c);
@@ -382,11 +381,10 @@ final class Plans {
     return existing.instance;
   }
 
-  private RetryConfig retryConfig(String where, Retry r) {
+  private RetrySettings retrySettings(String where, Retry r) {
     Check.atLeast(r.maxAttempts(), 1, where + ": @Retry maxAttempts");
-    // resilience4j's backoff counts in whole milliseconds and refuses less than one.
-    Duration delay = Check.millisDuration(where + ": @Retry delay", r.delay());
-    Duration maxDelay = Check.millisDuration(where + ": @Retry maxDelay", r.maxDelay());
+    Duration delay = Check.positiveDuration(where + ": @Retry delay", r.delay());
+    Duration maxDelay = Check.positiveDuration(where + ": @Retry maxDelay", r.maxDelay());
     Check.notBelow(maxDelay, where + ": @Retry maxDelay", delay, "delay");
     for (Class<? extends Throwable> type : r.retryOn()) {
       Check.requireState(
@@ -402,12 +400,9 @@ final class Plans {
         t -> (counted == null || counted.test(t))
             && (retryOn.length == 0 || instanceOfAny(retryOn, t))
             && !instanceOfAny(abortOn, t);
-    return RetryConfig.custom()
-        .maxAttempts(r.maxAttempts())
-        .intervalFunction(
-            IntervalFunction.ofExponentialRandomBackoff(
-                Check.capped(delay), 2.0, 0.5, Check.capped(maxDelay)))
-        .retryOnException(retried)
+    return RetrySettings.builder(r.maxAttempts())
+        .backoff(delay, maxDelay)
+        .retryOn(retried)
         .build();
   }
 

@@ -202,9 +202,7 @@ public final class HttpApi {
         : methodStrategies ? null : onType(api, m, Policy.class);
     if (named != null && registry != null) {
       Optional<Integer> attempts =
-          registry.find(named.value())
-              .flatMap(dev.riprap.Policy::retryConfig)
-              .map(c -> c.getMaxAttempts());
+          registry.find(named.value()).map(dev.riprap.Policy::maxAttempts);
       if (attempts.isPresent() && attempts.get() > 1) {
         throw unsafeRetry(
             api, m, method, "@Policy(\"" + named.value() + "\"), which retries,");

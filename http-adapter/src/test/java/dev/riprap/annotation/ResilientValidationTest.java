@@ -247,7 +247,7 @@ class ResilientValidationTest {
     assertRejected(
         BadDuration.class,
         IllegalArgumentException.class,
-        "BadDuration.get(): @Retry delay: expected a duration of at least 1ms such as 250ms, 2s"
+        "BadDuration.get(): @Retry delay: expected a positive duration such as 250ms, 2s"
             + " or PT2S, was '2 seconds'");
   }
 
