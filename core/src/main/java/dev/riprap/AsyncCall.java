@@ -35,6 +35,8 @@ import java.util.function.Function;
  * holds the call, and the caller's future completes on time. The outcome is delivered once
  * ({@link #delivered}).
  */
+// Size: one state machine. Every method that moves the state word is here on purpose, so that the
+// ownership rules above can be checked by reading one file.
 final class AsyncCall<T> extends Call implements AttemptContext {
   private static final int ACQUIRING = 0;
   private static final int WAITING = 1;

@@ -81,6 +81,9 @@ import java.util.function.Supplier;
  * one execution loop, not stacked as decorators: a call allocates nothing on the success path when
  * no one listens to the events and no timeout is set.
  */
+// Size: the execution API, its accessors and the nested Builder (a public type users name as
+// Policy.Builder, so it cannot move to a file of its own); the engine lives in Pipeline, Step,
+// Call, SyncCall and AsyncCall.
 public final class Policy {
   private final Pipeline pipeline;
   private final Builder source;
