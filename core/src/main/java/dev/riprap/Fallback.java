@@ -17,8 +17,9 @@ import java.util.function.Predicate;
  * fallback. A fallback function that throws makes the call fail with that exception.
  *
  * <pre>{@code
- * Fallback<Price> fallback = Fallback.<Price>on(RejectedException.class, e -> Price.UNKNOWN)
- *     .orOn(IOException.class, e -> cache.last());
+ * Fallback<Price> fallback =
+ *     Fallback.<Price, RejectedException>on(RejectedException.class, e -> Price.UNKNOWN)
+ *         .orOn(IOException.class, e -> cache.last());
  * Price p = policy.call(() -> prices.fetch(sku), fallback);
  * }</pre>
  *
