@@ -42,6 +42,26 @@ class DocSnippetsTest {
   private final Inventory inventory = new Inventory();
   private final String sku = "sku-1";
 
+  /** docs/core.md, Retry, and the RetriesExhaustedException class Javadoc. */
+  @Test
+  void retriesExhaustedTellsThePolicyAndTheAttempts() {
+    Policy policy = Policy.builder("inventory").timeSource(new FakeTimeSource())
+        .retry(3, Duration.ofMillis(10), Duration.ofMillis(10)).build();
+    List<String> log = new ArrayList<>();
+    try {
+      policy.call(() -> {
+        throw new IOException("down");
+      });
+    } catch (IOException e) {
+      for (Throwable s : e.getSuppressed()) {
+        if (s instanceof RetriesExhaustedException r) {
+          log.add(r.policyName() + " gave up after " + r.attempts() + " attempts");
+        }
+      }
+    }
+    assertThat(log).containsExactly("inventory gave up after 3 attempts");
+  }
+
   /** docs/core.md, Retry, and the RetrySettings class Javadoc. */
   @Test
   void ownRetrySettings() throws Exception {
