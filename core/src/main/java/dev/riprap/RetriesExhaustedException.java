@@ -12,7 +12,7 @@ package dev.riprap;
  * } catch (IOException e) {
  *   for (Throwable s : e.getSuppressed()) {
  *     if (s instanceof RetriesExhaustedException r) {
- *       log.warn("{} gave up after {} attempts", r.policyName(), r.attempts());
+ *       System.err.println(r.policyName() + " gave up after " + r.attempts() + " attempts");
  *     }
  *   }
  * }
