@@ -60,12 +60,14 @@ final class AsyncCall<T> extends Call implements AttemptContext {
   private final Result<T> future = new Result<>(this);
   private boolean entered;
 
-  // Written by the owner, read by whoever ends the call from outside.
   private volatile Cancellable totalTimer;
-  private volatile Cancellable waitTimer;
-  private volatile Cancellable attemptTimer;
-  private volatile CompletableFuture<?> inFlight;
-  private volatile Runnable drainWake;
+  /**
+   * The wait or run the call was last handed over to: set by the owner before it hands the call
+   * over, so whoever claims that phase finds its timer, stage and drain wake-up there. The thread
+   * that handed over fills them in afterwards and, if the phase ended meanwhile, cancels them
+   * itself: a late write lands in its own phase, never in a later one.
+   */
+  private volatile Phase phase;
   private volatile long attemptDeadline = Pipeline.NONE;
   private long attemptStart;
   /** The step to ask next when a wait ends; -1 after a backoff (a new attempt). */
@@ -96,11 +98,32 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     return (s & ENDED) != 0;
   }
 
-  /** The owner hands the call over: from {@code ACQUIRING} to {@code phase}, unless it ended. */
-  private long handOver(int phase) {
+  /**
+   * The owner hands the call over: from {@code ACQUIRING} to a wait or a run, unless it ended.
+   * Returns the phase's record, or null when the call ended from outside.
+   */
+  private Phase handOver(int kind) {
     long s = state;
-    long next = word(seq(s) + 1, phase);
-    return !ended(s) && STATE.compareAndSet(this, s, next) ? next : -1;
+    Phase next = new Phase(word(seq(s) + 1, kind));
+    phase = next;
+    return !ended(s) && STATE.compareAndSet(this, s, next.word) ? next : null;
+  }
+
+  /** One wait or run: its word, and what ends it early. */
+  private static final class Phase {
+    final long word;
+    volatile Cancellable timer;
+    volatile CompletableFuture<?> stage;
+    volatile Runnable wake;
+
+    Phase(long word) {
+      this.word = word;
+    }
+
+    void cancel() {
+      cancelQuietly(timer);
+      cancelQuietly(stage);
+    }
   }
 
   /** Claims the call back from the wait or run {@code expected}: the caller becomes the owner. */
@@ -174,6 +197,10 @@ final class AsyncCall<T> extends Call implements AttemptContext {
           }
         } else {
           releaseHeld();
+          if (ended(state)) {
+            // Ended from outside, its CallCompleted already out: nothing more is published.
+            return;
+          }
           failure = answer == Step.DEADLINE ? p.totalTimedOut(attempt) : steps[i].refusal(p);
           afterAttempt();
           return;
@@ -213,8 +240,8 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       stage = CompletableFuture.failedFuture(t);
     }
     CompletableFuture<?> handle = cancelHandle(stage);
-    long running = handOver(RUNNING);
-    if (running < 0) {
+    Phase run = handOver(RUNNING);
+    if (run == null) {
       // The call ended while the work started: the attempt never counts.
       releaseHeld();
       cancelQuietly(handle);
@@ -225,21 +252,29 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       });
       return;
     }
-    // From here on this thread is not the owner: only the claim below or a stage/timer may act.
+    // From here on this thread is not the owner: it only fills in the run's record.
+    long running = run.word;
+    run.stage = handle;
     try {
       if (timeout != Pipeline.NONE) {
         boolean total = deadline != Pipeline.NONE && Pipeline.plus(now, timeout) >= deadline;
-        attemptTimer = p.time.schedule(() -> onAttemptTimeout(running, timeout, total), timeout);
-      }
-      inFlight = handle;
-      if (state != running) {
-        // Ended or settled meanwhile, maybe before the timer or the handle was there to cancel.
-        cancelQuietly(attemptTimer);
-        cancelQuietly(handle);
+        run.timer = p.time.schedule(() -> onAttemptTimeout(running, timeout, total), timeout);
       }
     } catch (Throwable t) {
+      // The time source refused the attempt's timer: the attempt fails with that, and its stage is
+      // cancelled rather than left running next to a retry.
+      cancelQuietly(handle);
+      whenDone(stage, (v, e) -> {
+        if (e == null) {
+          p.discard(v);
+        }
+      });
       onStageDone(running, null, t);
       return;
+    }
+    if (state != running) {
+      // Ended or settled meanwhile, maybe before the timer or the handle was there to cancel.
+      run.cancel();
     }
     whenDone(stage, (v, t) -> onStageDone(running, v, t));
   }
@@ -270,9 +305,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       }
       return;
     }
-    cancelQuietly(attemptTimer);
-    attemptTimer = null;
-    inFlight = null;
+    cancelQuietly(phase.timer);
     settle(attemptStart, v, unwrap(t));
     afterAttempt();
   }
@@ -281,11 +314,10 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     if (!claim(running)) {
       return;
     }
-    CompletableFuture<?> handle = inFlight;
-    inFlight = null;
-    attemptTimer = null;
+    Phase run = phase;
     settle(attemptStart, null, p.timedOut(attempt, timeout, total));
-    cancelQuietly(handle);
+    // A stage not yet recorded is cancelled by the thread that records it, seeing the run over.
+    cancelQuietly(run.stage);
     afterAttempt();
   }
 
@@ -296,6 +328,13 @@ final class AsyncCall<T> extends Call implements AttemptContext {
   // ---------------------------------------------------------------- between attempts (owner)
 
   private void afterAttempt() {
+    if (ended(state)) {
+      // Ended from outside, its CallCompleted already out: no retry decision, no more events.
+      if (failure == null) {
+        p.discard(result);
+      }
+      return;
+    }
     long delay = decide(false);
     if (delay < 0) {
       finish();
@@ -311,8 +350,8 @@ final class AsyncCall<T> extends Call implements AttemptContext {
    */
   private void waitThen(long nanos, int resumeIndex, boolean backoff) {
     resumeAt = resumeIndex;
-    long waiting = handOver(WAITING);
-    if (waiting < 0) {
+    Phase wait = handOver(WAITING);
+    if (wait == null) {
       // Ended from outside while acquiring: give back what this attempt holds.
       releaseHeld();
       if (failure == null) {
@@ -320,24 +359,24 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       }
       return;
     }
+    long waiting = wait.word;
     try {
       if (backoff && p.gate != null) {
         Runnable wake = () -> onDrain(waiting);
-        drainWake = wake;
+        wait.wake = wake;
         p.gate.registerWait(wake);
         if (state != waiting) {
           p.gate.unregisterWait(wake);
         }
       }
-      Cancellable timer = p.time.schedule(() -> waitOver(waiting), nanos);
-      waitTimer = timer;
+      wait.timer = p.time.schedule(() -> waitOver(waiting), nanos);
       if (state != waiting) {
-        timer.cancel();
+        wait.cancel();
       }
     } catch (Throwable t) {
       // The time source refused the timer: the call ends with what it threw.
       if (claim(waiting)) {
-        unregisterWake();
+        unregisterWake(wait);
         releaseHeld();
         failure = Pipeline.userCodeFailed(t, failure);
         result = null;
@@ -357,7 +396,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       // The executor refused (shut down, saturated): the call ends with its exception, the
       // previous attempt's outcome attached.
       if (claim(waiting)) {
-        unregisterWake();
+        unregisterWake(phase);
         releaseHeld();
         if (failure == null) {
           p.discard(result);
@@ -373,8 +412,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     if (!claim(waiting)) {
       return;
     }
-    waitTimer = null;
-    unregisterWake();
+    unregisterWake(phase);
     if (resumeAt < 0) {
       nextAttempt();
     } else {
@@ -387,17 +425,16 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     if (!claim(waiting)) {
       return;
     }
-    drainWake = null;
-    cancelQuietly(waitTimer);
+    Phase wait = phase;
+    cancelQuietly(wait.timer);
     p.gate.recordCutShort();
     p.abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
     finish();
   }
 
-  private void unregisterWake() {
-    Runnable wake = drainWake;
+  private void unregisterWake(Phase wait) {
+    Runnable wake = wait == null ? null : wait.wake;
     if (wake != null) {
-      drainWake = null;
       p.gate.unregisterWait(wake);
     }
   }
@@ -434,11 +471,11 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     boolean gaveUp = why == Result.ABANDONED;
     while (true) {
       long s = state;
-      int phase = phase(s);
-      if (ended(s) || phase == CLOSED || delivered != 0) {
+      int kind = phase(s);
+      if (ended(s) || kind == CLOSED || delivered != 0) {
         return;
       }
-      if (phase == ACQUIRING) {
+      if (kind == ACQUIRING) {
         if (STATE.compareAndSet(this, s, s | ENDED)) {
           deliverFromOutside(gaveUp, why != null ? why : p.totalTimedOut(attempt));
           return;
@@ -448,14 +485,15 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       if (!STATE.compareAndSet(this, s, word(seq(s), CLOSED))) {
         continue;
       }
+      // The call is ours, and so is the wait or run it was in: the record of that phase.
+      Phase ended = this.phase;
       Throwable outcome = gaveUp ? null : p.totalTimedOut(attempt);
-      if (phase == WAITING) {
-        cancelQuietly(waitTimer);
-        unregisterWake();
+      if (kind == WAITING) {
+        ended.cancel();
+        unregisterWake(ended);
         releaseHeld();
       } else {
-        cancelQuietly(attemptTimer);
-        CompletableFuture<?> handle = inFlight;
+        cancelQuietly(ended.timer);
         if (gaveUp) {
           // The attempt says nothing about the downstream: it is not recorded.
           releaseHeld();
@@ -463,7 +501,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
           settle(attemptStart, null, outcome);
           outcome = failure;
         }
-        cancelQuietly(handle);
+        cancelQuietly(ended.stage);
       }
       deliverFromOutside(gaveUp, outcome);
       return;
@@ -482,7 +520,6 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       return;
     }
     cancelQuietly(totalTimer);
-    unregisterWake();
     if (entered) {
       p.gate.exit();
     }
@@ -554,6 +591,13 @@ final class AsyncCall<T> extends Call implements AttemptContext {
 
     Result(AsyncCall<T> call) {
       this.call = call;
+      // However the caller completes it (cancel, complete, completeAsync, orTimeout, obtrude...),
+      // a completion that the call did not deliver means the caller gave up.
+      super.whenComplete((v, t) -> {
+        if (call.delivered == 0) {
+          call.abandoned();
+        }
+      });
     }
 
     void deliver(T value) {
@@ -562,33 +606,6 @@ final class AsyncCall<T> extends Call implements AttemptContext {
 
     void deliverFailure(Throwable failure) {
       super.completeExceptionally(failure);
-    }
-
-    @Override
-    public boolean cancel(boolean mayInterruptIfRunning) {
-      boolean cancelled = super.cancel(mayInterruptIfRunning);
-      if (cancelled) {
-        call.abandoned();
-      }
-      return cancelled;
-    }
-
-    @Override
-    public boolean complete(T value) {
-      boolean completed = super.complete(value);
-      if (completed) {
-        call.abandoned();
-      }
-      return completed;
-    }
-
-    @Override
-    public boolean completeExceptionally(Throwable ex) {
-      boolean completed = super.completeExceptionally(ex);
-      if (completed) {
-        call.abandoned();
-      }
-      return completed;
     }
   }
 }

@@ -30,19 +30,20 @@ final class LimiterStep extends Step {
   @Override
   long acquire(long remainingNanos) {
     if (paced != null) {
-      long wait = paced.reserve(Math.min(pacedMaxWaitNanos, remainingNanos));
+      // A slot must start before the deadline, or the attempt would have no time at all.
+      long wait = paced.reserve(Math.min(pacedMaxWaitNanos, remainingNanos - 1));
       if (wait >= 0) {
         return wait;
       }
       // Refused without claiming: because of the deadline when the limiter's own wait allowed it.
-      return remainingNanos < pacedMaxWaitNanos && paced.claimedAheadNanos() <= pacedMaxWaitNanos
+      return remainingNanos <= pacedMaxWaitNanos && paced.claimedAheadNanos() <= pacedMaxWaitNanos
           ? DEADLINE : REFUSED;
     }
     long wait = limiter.reservePermission();
     if (wait < 0) {
       return REFUSED;
     }
-    return wait > remainingNanos ? DEADLINE : wait;
+    return remainingNanos != Pipeline.NONE && wait >= remainingNanos ? DEADLINE : wait;
   }
 
   @Override
