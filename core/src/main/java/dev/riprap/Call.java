@@ -7,8 +7,9 @@ import io.github.resilience4j.bulkhead.Bulkhead;
 /**
  * What one call through a policy shares between its driver and its steps: the attempt counter, the
  * permits the current attempt holds, the deadline, and the decisions both drivers make the same
- * way (retry, fallback, completion). {@link SyncCall} drives it on the caller's thread, {@link
- * AsyncCall} on stage completions and timer tasks.
+ * way (retry, fallback, completion). {@link SyncCall} drives it on the caller's thread (a common
+ * sync call ends on its fast path, in locals, before any such object exists), {@link AsyncCall} on
+ * stage completions and timer tasks.
  *
  * <p>Fields are written only by whoever owns the call at the moment: the caller's thread for a
  * sync call; for an async call, the party that won its state word ({@link AsyncCall}).
@@ -80,12 +81,15 @@ abstract class Call extends Outcome {
   }
 
   /**
-   * Records the attempt's outcome with every step that holds a permit and gives the permits back,
-   * innermost first. Returns what user code run while recording threw (a breaker predicate), or
-   * null.
+   * Records the outcome of an attempt with the first {@code held} steps, which hold its permits,
+   * and gives the permits back, innermost first. A timeout ({@link Pipeline.TimedOut}) is recorded
+   * as its {@code TimeoutException}. Returns what user code run while recording threw (a breaker
+   * predicate), or null. Static, over plain values: the sync driver's fast path holds its permits
+   * in a local, with no call object ({@link SyncCall}).
    */
-  final Throwable settleHeld(long nanos, Object result, Throwable recorded) {
-    Step[] steps = p.steps;
+  static Throwable settleHeld(
+      Step[] steps, int held, long nanos, Object result, Throwable failure) {
+    Throwable recorded = failure instanceof Pipeline.TimedOut ? failure.getCause() : failure;
     Throwable thrown = null;
     for (int i = held - 1; i >= 0; i--) {
       try {
@@ -94,31 +98,45 @@ abstract class Call extends Outcome {
         thrown = t;
       }
     }
-    held = 0;
     return thrown;
+  }
+
+  /** How long the attempt that began at {@code t0} took; the clock is read only for a breaker. */
+  static long took(Pipeline p, long t0) {
+    return p.breaker != null ? p.time.nanoTime() - t0 : 0L;
   }
 
   /**
    * The attempt that began at {@code t0} ended with {@code r} or {@code f}: records it with the
    * steps that hold a permit and gives the permits back, then leaves the attempt's outcome in
-   * {@link #result} and {@link #failure}. A timeout is recorded as its {@code TimeoutException}.
-   * When user code run while recording throws, the attempt's outcome becomes that throwable.
+   * {@link #result} and {@link #failure}. When user code run while recording throws, the
+   * attempt's outcome becomes that throwable.
    */
   final void settle(long t0, Object r, Throwable f) {
+    Throwable thrown = null;
     if (held > 0) {
-      long took = p.breaker != null ? p.time.nanoTime() - t0 : 0L;
-      Throwable thrown = settleHeld(took, r, f instanceof Pipeline.TimedOut ? f.getCause() : f);
-      if (thrown != null) {
-        if (f == null) {
-          p.discard(r);
-        }
-        r = null;
-        f = Pipeline.userCodeFailed(thrown, f);
-        userCodeThrew = true;
-      }
+      thrown = settleHeld(p.steps, held, took(p, t0), r, f);
+      held = 0;
     }
     result = r;
     failure = f;
+    if (thrown != null) {
+      userCodeFailed(thrown);
+    }
+  }
+
+  /**
+   * User code the engine ran about the current outcome (a breaker's or the retry's predicate)
+   * threw {@code thrown}: the call ends with it, no retry; the outcome it replaced is attached as
+   * suppressed, or, for a result, handed to the discarded-result handler.
+   */
+  final void userCodeFailed(Throwable thrown) {
+    if (failure == null) {
+      p.discard(result);
+    }
+    failure = Pipeline.userCodeFailed(thrown, failure);
+    result = null;
+    userCodeThrew = true;
   }
 
   // ---------------------------------------------------------------- decisions
@@ -141,11 +159,7 @@ abstract class Call extends Outcome {
       }
       return delay;
     } catch (Throwable userCode) {
-      if (failure == null) {
-        p.discard(result);
-      }
-      this.failure = Pipeline.userCodeFailed(userCode, failure);
-      this.result = null;
+      userCodeFailed(userCode);
       return -1;
     }
   }

@@ -21,8 +21,8 @@ package dev.riprap;
  *       for a circuit breaker's probe, see {@link Call#resolve}).
  * </ul>
  *
- * <p>The hooks take no reference to the call, so that on the hot path the call's state never
- * escapes the driver and the JIT compiler can keep it in registers.
+ * <p>The hooks take no reference to the call, so that the sync driver's fast path runs them with
+ * no call object at all ({@link SyncCall}).
  */
 abstract class Step {
   static final long GO = 0;

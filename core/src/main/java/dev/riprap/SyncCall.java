@@ -1,5 +1,6 @@
 package dev.riprap;
 
+import dev.riprap.event.CallCompleted;
 import dev.riprap.event.RetryAbandoned;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import java.util.concurrent.ExecutionException;
@@ -19,9 +20,22 @@ import java.util.concurrent.atomic.AtomicInteger;
  * after such an interrupt (a wait of the engine's that it cut short, a fallback's value, another
  * failure) leaves the thread's flag set.
  *
- * <p>The hot path is kept in small methods with the rare branches (rejections, waits, timeouts)
- * out of line: the JIT compiler inlines a hot method only up to 325 bytecodes, and this object
- * then never leaves the caller's frame (see docs/benchmarks/analysis.md).
+ * <p>Allocation: the common call allocates nothing. {@link #run} takes it on a fast path whose
+ * state is in locals ({@link #runFast}): no timeout, work that does not ask for its {@link
+ * AttemptContext}, every step giving its permit at once, the work returning, the breaker recording
+ * it and the retry, if any, accepting the result. At the first other turn (a wait, a refusal, a
+ * failure, a retry) the fast path hands the call as it stands to a {@code SyncCall}, which drives
+ * the rest; a call with a timeout or attempt-aware work has one from the start (it allocates a
+ * timer task, or passes the object to the work as its context, anyway).
+ *
+ * <p>Why not one object per call, left to the JIT's escape analysis: C2 removes an object only
+ * when every method it is passed to is inlined into the method that creates it, and C2 never
+ * inlines a method it has already compiled on its own into more than {@code InlineSmallCode}
+ * bytes of machine code (2500 on x86-64: "already compiled into a big method"). The driver's
+ * methods, resilience4j inlined into them, grow that big once hot, so the object was removed or not
+ * depending on the order in which C2 happened to compile them (88 B per call in some runs). The
+ * fast path does not depend on that order: it has no object to remove. The methods of this object
+ * are the slow paths and may be as big as they need.
  */
 final class SyncCall extends Call implements AttemptContext {
   private final Object work;
@@ -32,42 +46,183 @@ final class SyncCall extends Call implements AttemptContext {
   /** Whether that showed as the work throwing {@link InterruptedException}. */
   private boolean workInterrupted;
 
-  SyncCall(Pipeline p, Object work) {
+  private SyncCall(Pipeline p, Object work, long start, long deadline) {
     super(p);
     this.work = work;
     this.contextual = work instanceof AttemptFunction;
+    this.start = start;
+    this.deadline = deadline;
   }
 
-  /** Runs the call to its one outcome: returns the result or throws the failure. */
+  /**
+   * The form {@code Policy.execSync} calls today, {@code new SyncCall(pipeline, work)
+   * .run(fallback)}: the same call, but this object is left to escape analysis (see the class
+   * comment). {@code Policy} should call {@link #run(Pipeline, Object, Fallback)}; this constructor
+   * and {@link #run(Fallback)} then go.
+   */
+  SyncCall(Pipeline p, Object work) {
+    this(p, work, Pipeline.UNTIMED, Pipeline.NONE);
+  }
+
+  /** See {@link #SyncCall(Pipeline, Object)}. */
   Object run(Fallback<?> fallback) throws Throwable {
-    Pipeline p = this.p;
-    start = p.timesCalls() ? p.time.nanoTime() : Pipeline.UNTIMED;
+    return run(p, work, fallback);
+  }
+
+  // ---------------------------------------------------------------- the call
+
+  /**
+   * Runs one call of {@code work} (a {@link ThrowingSupplier} or an {@link AttemptFunction})
+   * through {@code p} to its one outcome: returns the result or throws the failure.
+   */
+  static Object run(Pipeline p, Object work, Fallback<?> fallback) throws Throwable {
+    long start = p.timesCalls() ? p.time.nanoTime() : Pipeline.UNTIMED;
     ShutdownGate gate = p.gate;
     if (gate != null && !gate.tryEnter()) {
-      failure = p.rejection(RejectionReason.SHUTTING_DOWN, null, null);
-      return endFailed(fallback);
+      SyncCall call = new SyncCall(p, work, start, Pipeline.NONE);
+      call.failure = p.rejection(RejectionReason.SHUTTING_DOWN, null, null);
+      return call.endFailed(fallback);
     }
     try {
-      if (p.totalTimeoutNanos != Pipeline.NONE) {
-        deadline = Pipeline.plus(start, p.totalTimeoutNanos);
-      }
       if (p.budget != null) {
         p.budget.recordCall();
       }
-      do {
-        attempt++;
-        runAttempt();
-      } while (p.retry != null && again());
-      if (failure == null && !interrupted) {
-        p.completed(dev.riprap.event.CallCompleted.Outcome.SUCCESS, null, attempt, start);
-        return result;
+      if (p.attemptTimeoutNanos == Pipeline.NONE && p.totalTimeoutNanos == Pipeline.NONE
+          && !(work instanceof AttemptFunction)) {
+        return runFast(p, (ThrowingSupplier<?, ?>) work, fallback, start);
       }
-      return endFailed(fallback);
+      long deadline = Pipeline.plus(start, p.totalTimeoutNanos);
+      return new SyncCall(p, work, start, deadline).attempts(true, fallback);
     } finally {
       if (gate != null) {
         gate.exit();
       }
     }
+  }
+
+  /**
+   * The first attempt of a call with no deadline and plain work, its state in locals: the steps'
+   * permits at once, the work, the record. Anything else hands the call to an object ({@link
+   * #handOver}) at the point where it turned.
+   */
+  private static Object runFast(
+      Pipeline p, ThrowingSupplier<?, ?> work, Fallback<?> fallback, long start) throws Throwable {
+    Step[] steps = p.steps;
+    for (int i = 0; i < steps.length; i++) {
+      long answer = steps[i].acquire(Pipeline.NONE);
+      if (answer != Step.GO) {
+        return handOver(p, work, start).acquiring(i, answer, fallback);
+      }
+    }
+    long t0 = p.timesAttempts(Pipeline.NONE) ? p.time.nanoTime() : 0L;
+    Object result = null;
+    Throwable failure = null;
+    try {
+      result = work.get();
+    } catch (Throwable t) {
+      failure = t;
+    }
+    Throwable thrown =
+        steps.length == 0 ? null : settleHeld(steps, steps.length, took(p, t0), result, failure);
+    if (failure != null || thrown != null) {
+      return handOver(p, work, start).attemptEnded(result, failure, thrown, fallback);
+    }
+    return p.retry == null
+        ? succeeded(p, result, start)
+        : decideFast(p, work, fallback, start, result);
+  }
+
+  /** The retry, asked about the fast path's result: usually it accepts it. */
+  private static Object decideFast(
+      Pipeline p, Object work, Fallback<?> fallback, long start, Object result) throws Throwable {
+    boolean interrupted = Thread.currentThread().isInterrupted();
+    long delay;
+    try {
+      delay = p.retry.delay(p, 1, result, null, Pipeline.NONE, interrupted);
+    } catch (Throwable userCode) {
+      return handOver(p, work, start).decisionThrew(result, userCode, interrupted, fallback);
+    }
+    if (delay >= 0) {
+      return handOver(p, work, start).retryAfter(result, delay, interrupted, fallback);
+    }
+    return succeeded(p, result, start);
+  }
+
+  private static Object succeeded(Pipeline p, Object result, long start) {
+    p.completed(CallCompleted.Outcome.SUCCESS, null, 1, start);
+    return result;
+  }
+
+  /** The fast path's call as it stands in its first attempt, for an object to drive the rest. */
+  private static SyncCall handOver(Pipeline p, Object work, long start) {
+    SyncCall call = new SyncCall(p, work, start, Pipeline.NONE);
+    call.attempt = 1;
+    return call;
+  }
+
+  /** Step {@code i} of the first attempt answered {@code answer}; steps before it hold permits. */
+  private Object acquiring(int i, long answer, Fallback<?> fallback) throws Throwable {
+    held = i;
+    int next = await(i, answer, Pipeline.NONE);
+    if (next >= 0 && acquireFrom(next)) {
+      runWork();
+    }
+    return attempts(p.retry != null && again(), fallback);
+  }
+
+  /**
+   * The first attempt ran and its permits were settled: it failed with {@code f}, or user code
+   * run while settling threw {@code thrown}.
+   */
+  private Object attemptEnded(Object r, Throwable f, Throwable thrown, Fallback<?> fallback)
+      throws Throwable {
+    if (f instanceof InterruptedException) {
+      interruptedInWork();
+    }
+    result = r;
+    failure = f;
+    if (thrown != null) {
+      userCodeFailed(thrown);
+    }
+    return attempts(p.retry != null && again(), fallback);
+  }
+
+  /** The retry's decision on the first attempt's result threw: the call ends with it. */
+  private Object decisionThrew(
+      Object r, Throwable userCode, boolean interrupted, Fallback<?> fallback) throws Throwable {
+    this.interrupted = interrupted;
+    result = r;
+    userCodeFailed(userCode);
+    return end(fallback);
+  }
+
+  /** The retry flagged the first attempt's result: waits {@code delay}, then tries again. */
+  private Object retryAfter(Object r, long delay, boolean interrupted, Fallback<?> fallback)
+      throws Throwable {
+    this.interrupted = interrupted;
+    result = r;
+    return attempts(waitToRetry(delay), fallback);
+  }
+
+  /**
+   * Runs attempts, the first when {@code another}, each next one when the retry asks for it after
+   * the last; then ends the call.
+   */
+  private Object attempts(boolean another, Fallback<?> fallback) throws Throwable {
+    while (another) {
+      attempt++;
+      runAttempt();
+      another = p.retry != null && again();
+    }
+    return end(fallback);
+  }
+
+  private Object end(Fallback<?> fallback) throws Throwable {
+    if (failure == null && !interrupted) {
+      p.completed(CallCompleted.Outcome.SUCCESS, null, attempt, start);
+      return result;
+    }
+    return endFailed(fallback);
   }
 
   private Object endFailed(Fallback<?> fallback) throws Throwable {
@@ -91,18 +246,32 @@ final class SyncCall extends Call implements AttemptContext {
     failure = null;
     held = 0;
     probing = false;
-    Pipeline p = this.p;
+    if (acquireFrom(0)) {
+      runWork();
+    }
+  }
+
+  /**
+   * Takes the permits of the steps from {@code i} on, waiting where a step asks to. Returns false
+   * when the attempt ended without running ({@link #failure} says how).
+   */
+  private boolean acquireFrom(int i) {
     Step[] steps = p.steps;
-    for (int i = 0; i < steps.length; ) {
+    while (i < steps.length) {
       long remaining = deadline == Pipeline.NONE
           ? Pipeline.NONE : Pipeline.remaining(deadline, p.time.nanoTime());
       long answer = steps[i].acquire(remaining);
       if (answer == Step.GO) {
         held = ++i;
       } else if ((i = await(i, answer, remaining)) < 0) {
-        return;
+        return false;
       }
     }
+    return true;
+  }
+
+  /** Runs the work, its permits held, within the attempt's timeout, and settles the attempt. */
+  private void runWork() {
     long t0 = p.timesAttempts(deadline) ? p.time.nanoTime() : 0L;
     long timeout = Math.min(p.attemptTimeoutNanos, Pipeline.remaining(deadline, t0));
     if (timeout <= 0) {
@@ -205,9 +374,14 @@ final class SyncCall extends Call implements AttemptContext {
       interrupted = true;
     }
     long delay = decide(interrupted);
-    if (delay < 0) {
-      return false;
-    }
+    return delay >= 0 && waitToRetry(delay);
+  }
+
+  /**
+   * Waits {@code delay} before the next attempt. Returns false when a drain or an interrupt ends
+   * the wait.
+   */
+  private boolean waitToRetry(long delay) {
     ShutdownGate gate = p.gate;
     try {
       if (p.time.await(gate == null ? Pipeline.NEVER : gate.drainSignal(), delay)) {
@@ -230,10 +404,18 @@ final class SyncCall extends Call implements AttemptContext {
     try {
       return invokeRaw();
     } catch (InterruptedException e) {
-      interrupted = true;
-      workInterrupted = true;
+      interruptedInWork();
       throw e;
     }
+  }
+
+  /**
+   * The work threw {@link InterruptedException} and no timer of the engine's interrupted it: the
+   * interrupt came from outside, and the exception passes through as the work left it.
+   */
+  private void interruptedInWork() {
+    interrupted = true;
+    workInterrupted = true;
   }
 
   @SuppressWarnings("unchecked")
@@ -272,8 +454,7 @@ final class SyncCall extends Call implements AttemptContext {
     if (fired == Interrupter.DONE) {
       if (f != null) {
         if (f instanceof InterruptedException) {
-          interrupted = true;
-          workInterrupted = true;
+          interruptedInWork();
         }
         throw f;
       }
