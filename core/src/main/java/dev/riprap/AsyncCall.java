@@ -98,6 +98,11 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     return (s & ENDED) != 0;
   }
 
+  @Override
+  boolean endedFromOutside() {
+    return ended(state);
+  }
+
   /**
    * The owner hands the call over: from {@code ACQUIRING} to a wait or a run, unless it ended.
    * Returns the phase's record, or null when the call ended from outside.

@@ -69,6 +69,11 @@ abstract class Call extends Outcome {
     return answer;
   }
 
+  /** Whether the call was ended from outside (async: total timeout, cancel) while its owner ran. */
+  boolean endedFromOutside() {
+    return false;
+  }
+
   // ---------------------------------------------------------------- permits
 
   /** Gives back the permits of an attempt that never ran, innermost first. */
@@ -153,7 +158,7 @@ abstract class Call extends Outcome {
       return -1;
     }
     try {
-      long delay = p.retry.delay(p, attempt, result, failure, deadline, interrupted);
+      long delay = p.retry.delay(p, this, attempt, result, failure, deadline, interrupted);
       if (delay >= 0 && failure != null) {
         keepEarlier(failure);
       }

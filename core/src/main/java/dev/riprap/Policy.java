@@ -493,7 +493,7 @@ public final class Policy {
   @SuppressWarnings("unchecked")
   private <T, E extends Throwable> T execSync(Object work, Fallback<T> fallback) throws E {
     try {
-      return (T) new SyncCall(pipeline, work).run(fallback);
+      return (T) SyncCall.run(pipeline, work, fallback);
     } catch (Throwable t) {
       throw (E) t;
     }

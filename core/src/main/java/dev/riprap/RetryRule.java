@@ -60,7 +60,7 @@ final class RetryRule {
    *
    * @param interrupted whether the caller's thread was interrupted from outside: never retried
    */
-  long delay(Pipeline p, int attempt, Object result, Throwable failure, long deadline,
+  long delay(Pipeline p, Call call, int attempt, Object result, Throwable failure, long deadline,
       boolean interrupted) {
     if (failure != null) {
       // An interrupt means "stop now": never retry through it.
@@ -90,23 +90,23 @@ final class RetryRule {
     }
     // The outcome is retryable; from here on, a limit that stops the retry is reported.
     if (attempt >= maxAttempts) {
-      p.abandoned(attempt, RetryAbandoned.Reason.MAX_ATTEMPTS, result, failure);
+      abandoned(p, call, attempt, RetryAbandoned.Reason.MAX_ATTEMPTS, result, failure);
       return -1;
     }
     if (p.gate != null && p.gate.isDraining()) {
       p.gate.recordCutShort();
-      p.abandoned(attempt, RetryAbandoned.Reason.DRAINING, result, failure);
+      abandoned(p, call, attempt, RetryAbandoned.Reason.DRAINING, result, failure);
       return -1;
     }
     long delay = settings != null ? settings.delayNanos(attempt) : intervalNanos(attempt, result, failure);
     // A wait that would end past the total timeout is not worth starting.
     if (deadline != Pipeline.NONE && Pipeline.plus(p.time.nanoTime(), delay) >= deadline) {
-      p.abandoned(attempt, RetryAbandoned.Reason.DEADLINE, result, failure);
+      abandoned(p, call, attempt, RetryAbandoned.Reason.DEADLINE, result, failure);
       return -1;
     }
     // The budget keeps retries from multiplying the load on a failing downstream.
     if (p.budget != null && !p.budget.tryAcquireRetry()) {
-      p.abandoned(attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
+      abandoned(p, call, attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
       return -1;
     }
     if (failure == null) {
@@ -116,13 +116,29 @@ final class RetryRule {
       }
       p.discard(result);
     }
-    if (p.events.hasListeners()) {
+    if (p.events.hasListeners() && !endedFromOutside(call)) {
       p.events.publish(
           new RetryScheduled(
               p.name, p.tags, p.time.instant(), attempt, Duration.ofNanos(delay), failure,
               failure == null ? result : null));
     }
     return delay;
+  }
+
+  /**
+   * Whether {@code call} (null on the sync fast path, which nobody else can end) was ended from
+   * outside while user code in this decision ran: its {@code CallCompleted} is out, so the decision
+   * publishes nothing more.
+   */
+  private static boolean endedFromOutside(Call call) {
+    return call != null && call.endedFromOutside();
+  }
+
+  private static void abandoned(Pipeline p, Call call, int attempt, RetryAbandoned.Reason reason,
+      Object result, Throwable failure) {
+    if (!endedFromOutside(call)) {
+      p.abandoned(attempt, reason, result, failure);
+    }
   }
 
   /** The wait a resilience4j interval function gives, in nanoseconds (saturated). */

@@ -54,21 +54,6 @@ final class SyncCall extends Call implements AttemptContext {
     this.deadline = deadline;
   }
 
-  /**
-   * The form {@code Policy.execSync} calls today, {@code new SyncCall(pipeline, work)
-   * .run(fallback)}: the same call, but this object is left to escape analysis (see the class
-   * comment). {@code Policy} should call {@link #run(Pipeline, Object, Fallback)}; this constructor
-   * and {@link #run(Fallback)} then go.
-   */
-  SyncCall(Pipeline p, Object work) {
-    this(p, work, Pipeline.UNTIMED, Pipeline.NONE);
-  }
-
-  /** See {@link #SyncCall(Pipeline, Object)}. */
-  Object run(Fallback<?> fallback) throws Throwable {
-    return run(p, work, fallback);
-  }
-
   // ---------------------------------------------------------------- the call
 
   /**
@@ -109,7 +94,12 @@ final class SyncCall extends Call implements AttemptContext {
       Pipeline p, ThrowingSupplier<?, ?> work, Fallback<?> fallback, long start) throws Throwable {
     Step[] steps = p.steps;
     for (int i = 0; i < steps.length; i++) {
-      long answer = steps[i].acquire(Pipeline.NONE);
+      long answer;
+      try {
+        answer = steps[i].acquire(Pipeline.NONE);
+      } catch (Throwable userCode) {
+        return handOver(p, work, start).acquireThrew(i, userCode, fallback);
+      }
       if (answer != Step.GO) {
         return handOver(p, work, start).acquiring(i, answer, fallback);
       }
@@ -138,7 +128,7 @@ final class SyncCall extends Call implements AttemptContext {
     boolean interrupted = Thread.currentThread().isInterrupted();
     long delay;
     try {
-      delay = p.retry.delay(p, 1, result, null, Pipeline.NONE, interrupted);
+      delay = p.retry.delay(p, null, 1, result, null, Pipeline.NONE, interrupted);
     } catch (Throwable userCode) {
       return handOver(p, work, start).decisionThrew(result, userCode, interrupted, fallback);
     }
@@ -167,6 +157,17 @@ final class SyncCall extends Call implements AttemptContext {
     if (next >= 0 && acquireFrom(next)) {
       runWork();
     }
+    return attempts(p.retry != null && again(), fallback);
+  }
+
+  /**
+   * Step {@code i} of the first attempt threw (a strategy instance of the user's): the steps
+   * before it give their permits back and the attempt fails with what it threw.
+   */
+  private Object acquireThrew(int i, Throwable thrown, Fallback<?> fallback) throws Throwable {
+    held = i;
+    releaseHeld();
+    failure = thrown;
     return attempts(p.retry != null && again(), fallback);
   }
 
@@ -257,17 +258,24 @@ final class SyncCall extends Call implements AttemptContext {
    */
   private boolean acquireFrom(int i) {
     Step[] steps = p.steps;
-    while (i < steps.length) {
-      long remaining = deadline == Pipeline.NONE
-          ? Pipeline.NONE : Pipeline.remaining(deadline, p.time.nanoTime());
-      long answer = steps[i].acquire(remaining);
-      if (answer == Step.GO) {
-        held = ++i;
-      } else if ((i = await(i, answer, remaining)) < 0) {
-        return false;
+    try {
+      while (i < steps.length) {
+        long remaining = deadline == Pipeline.NONE
+            ? Pipeline.NONE : Pipeline.remaining(deadline, p.time.nanoTime());
+        long answer = steps[i].acquire(remaining);
+        if (answer == Step.GO) {
+          held = ++i;
+        } else if ((i = await(i, answer, remaining)) < 0) {
+          return false;
+        }
       }
+      return true;
+    } catch (Throwable userCode) {
+      // A strategy instance or time source of the user's threw: the attempt fails with it.
+      releaseHeld();
+      failure = userCode;
+      return false;
     }
-    return true;
   }
 
   /** Runs the work, its permits held, within the attempt's timeout, and settles the attempt. */
@@ -352,9 +360,15 @@ final class SyncCall extends Call implements AttemptContext {
     }
     Interrupter interrupter = new Interrupter(Thread.currentThread());
     Cancellable timer = p.time.schedule(interrupter, remainingNanos);
-    boolean permitted = bulkhead.tryAcquirePermission();
-    timer.cancel();
-    int fired = interrupter.finish(true);
+    boolean permitted = false;
+    int fired;
+    try {
+      permitted = bulkhead.tryAcquirePermission();
+    } finally {
+      // Even when the bulkhead threw: the timer must not interrupt the caller later.
+      timer.cancel();
+      fired = interrupter.finish(true);
+    }
     if (fired == Interrupter.FOUND_INTERRUPTED) {
       interrupted = true;
     }
