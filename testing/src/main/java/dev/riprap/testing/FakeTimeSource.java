@@ -80,8 +80,7 @@ public final class FakeTimeSource implements TimeSource {
     Task t;
     synchronized (this) {
       // Saturates: a delay of Long.MAX_VALUE means never, even when the clock has moved.
-      long due = now + delayNanos;
-      t = new Task(due < now ? Long.MAX_VALUE : due, sequence++, task);
+      t = new Task(saturatedAdd(now, delayNanos), sequence++, task);
       tasks.add(t);
     }
     return () -> {
