@@ -60,6 +60,8 @@ import java.util.Set;
  * <p>Immutable and thread-safe. Build with {@link #builder(String)} or from {@link #standard()}
  * with {@link #toBuilder(String)}.
  */
+// Size: most of it is the nested public Builder's documented setters (a type users name as
+// HttpPolicy.Builder); the HTTP issue moves the policy's translation into engine settings out.
 public final class HttpPolicy {
   private static final HttpPolicy STANDARD = new Builder("default").build();
 
