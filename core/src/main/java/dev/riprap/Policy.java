@@ -134,7 +134,7 @@ public final class Policy {
    * @throws RejectedException when the policy refused the call or it timed out
    */
   public <T, E extends Throwable> T call(ThrowingSupplier<? extends T, E> work) throws E {
-    return execSync(Objects.requireNonNull(work, "work"), null);
+    return execSync(Objects.requireNonNull(work, "work"), false, null);
   }
 
   /**
@@ -150,7 +150,7 @@ public final class Policy {
    */
   public <T, E extends Throwable> T call(ThrowingSupplier<? extends T, E> work, Fallback<T> fallback)
       throws E {
-    return execSync(work, Objects.requireNonNull(fallback, "fallback"));
+    return execSync(work, false, Objects.requireNonNull(fallback, "fallback"));
   }
 
   /**
@@ -169,6 +169,7 @@ public final class Policy {
               work.run();
               return null;
             },
+        false,
         null);
   }
 
@@ -184,7 +185,7 @@ public final class Policy {
    * @throws RejectedException when the policy refused the call or it timed out
    */
   public <T, E extends Throwable> T execute(AttemptFunction<? extends T, E> work) throws E {
-    return execSync(work, null);
+    return execSync(work, true, null);
   }
 
   /**
@@ -199,7 +200,7 @@ public final class Policy {
    */
   public <T, E extends Throwable> T execute(AttemptFunction<? extends T, E> work, Fallback<T> fallback)
       throws E {
-    return execSync(work, Objects.requireNonNull(fallback, "fallback"));
+    return execSync(work, true, Objects.requireNonNull(fallback, "fallback"));
   }
 
   // ---------------------------------------------------------------- async API
@@ -491,9 +492,10 @@ public final class Policy {
   // ---------------------------------------------------------------- the drivers
 
   @SuppressWarnings("unchecked")
-  private <T, E extends Throwable> T execSync(Object work, Fallback<T> fallback) throws E {
+  private <T, E extends Throwable> T execSync(Object work, boolean contextual, Fallback<T> fallback)
+      throws E {
     try {
-      return (T) SyncCall.run(pipeline, work, fallback);
+      return (T) SyncCall.run(pipeline, work, contextual, fallback);
     } catch (Throwable t) {
       throw (E) t;
     }

@@ -46,10 +46,10 @@ final class SyncCall extends Call implements AttemptContext {
   /** Whether that showed as the work throwing {@link InterruptedException}. */
   private boolean workInterrupted;
 
-  private SyncCall(Pipeline p, Object work, long start, long deadline) {
+  private SyncCall(Pipeline p, Object work, boolean contextual, long start, long deadline) {
     super(p);
     this.work = work;
-    this.contextual = work instanceof AttemptFunction;
+    this.contextual = contextual;
     this.start = start;
     this.deadline = deadline;
   }
@@ -57,14 +57,16 @@ final class SyncCall extends Call implements AttemptContext {
   // ---------------------------------------------------------------- the call
 
   /**
-   * Runs one call of {@code work} (a {@link ThrowingSupplier} or an {@link AttemptFunction})
-   * through {@code p} to its one outcome: returns the result or throws the failure.
+   * Runs one call of {@code work} (an {@link AttemptFunction} when {@code contextual}, else a
+   * {@link ThrowingSupplier}) through {@code p} to its one outcome: returns the result or throws
+   * the failure.
    */
-  static Object run(Pipeline p, Object work, Fallback<?> fallback) throws Throwable {
+  static Object run(Pipeline p, Object work, boolean contextual, Fallback<?> fallback)
+      throws Throwable {
     long start = p.timesCalls() ? p.time.nanoTime() : Pipeline.UNTIMED;
     ShutdownGate gate = p.gate;
     if (gate != null && !gate.tryEnter()) {
-      SyncCall call = new SyncCall(p, work, start, Pipeline.NONE);
+      SyncCall call = new SyncCall(p, work, contextual, start, Pipeline.NONE);
       call.failure = p.rejection(RejectionReason.SHUTTING_DOWN, null, null);
       return call.endFailed(fallback);
     }
@@ -72,12 +74,15 @@ final class SyncCall extends Call implements AttemptContext {
       if (p.budget != null) {
         p.budget.recordCall();
       }
+      // Whether the work asks for its context is the caller's flag, not an instanceof: a
+      // negative instanceof of an interface scans the class's secondary supertypes (measured
+      // here: 16 ns a call, more than the bulkhead it guarded).
       if (p.attemptTimeoutNanos == Pipeline.NONE && p.totalTimeoutNanos == Pipeline.NONE
-          && !(work instanceof AttemptFunction)) {
+          && !contextual) {
         return runFast(p, (ThrowingSupplier<?, ?>) work, fallback, start);
       }
       long deadline = Pipeline.plus(start, p.totalTimeoutNanos);
-      return new SyncCall(p, work, start, deadline).attempts(true, fallback);
+      return new SyncCall(p, work, contextual, start, deadline).attempts(true, fallback);
     } finally {
       if (gate != null) {
         gate.exit();
@@ -145,7 +150,7 @@ final class SyncCall extends Call implements AttemptContext {
 
   /** The fast path's call as it stands in its first attempt, for an object to drive the rest. */
   private static SyncCall handOver(Pipeline p, Object work, long start) {
-    SyncCall call = new SyncCall(p, work, start, Pipeline.NONE);
+    SyncCall call = new SyncCall(p, work, false, start, Pipeline.NONE);
     call.attempt = 1;
     return call;
   }
