@@ -106,6 +106,37 @@ abstract class Call extends Outcome {
     return thrown;
   }
 
+  /**
+   * {@link #settleHeld} for an attempt that holds every step's permit, the steps called by name
+   * (see {@link SyncCall}'s fast path for why), in the same reverse order.
+   */
+  static Throwable settleAll(Pipeline p, long nanos, Object result, Throwable failure) {
+    Throwable recorded = failure instanceof Pipeline.TimedOut ? failure.getCause() : failure;
+    Throwable thrown = null;
+    if (p.bulkhead != null) {
+      try {
+        p.bulkhead.settle(nanos, result, recorded);
+      } catch (Throwable t) {
+        thrown = t;
+      }
+    }
+    if (p.limiter != null) {
+      try {
+        p.limiter.settle(nanos, result, recorded);
+      } catch (Throwable t) {
+        thrown = t;
+      }
+    }
+    if (p.breaker != null) {
+      try {
+        p.breaker.settle(nanos, result, recorded);
+      } catch (Throwable t) {
+        thrown = t;
+      }
+    }
+    return thrown;
+  }
+
   /** How long the attempt that began at {@code t0} took; the clock is read only for a breaker. */
   static long took(Pipeline p, long t0) {
     return p.breaker != null ? p.time.nanoTime() - t0 : 0L;
