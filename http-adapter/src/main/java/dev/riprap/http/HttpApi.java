@@ -140,7 +140,8 @@ public final class HttpApi {
    * @return the client: a proxy, thread-safe
    * @throws IllegalArgumentException for a bad annotation value: no HTTP method, a parameter
    *     without a role, a path variable without a parameter or a parameter without a variable, a
-   *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback
+   *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback,
+   *     a result or checked exception type the proxy cannot reach (see {@link Resilient})
    * @throws IllegalStateException for contradictory annotations: two HTTP methods, two roles on a
    *     parameter, two bodies, a body on GET or HEAD, a retry of a POST or PATCH without {@link
    *     Idempotent}
