@@ -271,7 +271,7 @@ public final class HttpApi {
 
   @Override
   public String toString() {
-    return "HttpApi[" + base + ", " + client + ", codec=" + codec + "]";
+    return "HttpApi[" + Redact.uri(base) + ", " + client + ", codec=" + codec + "]";
   }
 
   /** The proxy's target: starts each call of an HTTP method by building its request. */
@@ -317,7 +317,7 @@ public final class HttpApi {
           || baseUri.getRawFragment() != null) {
         throw new IllegalArgumentException(
             "baseUri must be an absolute http or https URI without query or fragment, was "
-                + baseUri);
+                + Redact.uri(baseUri));
       }
       String s = baseUri.toString();
       this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
