@@ -719,7 +719,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     }
 
     private CompletableFuture<HttpResponse<T>> serveStale(Throwable cause) {
-      StaleCache.Entry e = stale.get(request.uri());
+      StaleCache.Entry e = stale.get(request);
       if (e == null) {
         return null;
       }
@@ -799,7 +799,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
       private HttpResponse.BodySubscriber<Object> caller(HttpResponse.ResponseInfo info) {
         HttpResponse.BodySubscriber<T> s = handler.apply(info);
         if (cacheable) {
-          s = stale.tee(request.uri(), info, s);
+          s = stale.tee(request, info, s);
         }
         return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) s;
       }
