@@ -137,7 +137,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     this.hosts =
         new HostPolicies(
             b.maxHosts, b.hostIdleTimeout.toNanos(), time, this::newHostPolicy, b.observers);
-    this.stale = b.staleIfError == null ? null : new StaleCache(b.staleIfError, time);
+    this.stale = b.staleIfError == null ? null : new StaleCache(b.staleIfError, time, delegate);
     this.fallback = b.fallback;
     this.asyncExecutor = delegate.executor().orElse(ForkJoinPool.commonPool());
     Duration longest = defaultPolicy.totalTimeout();

@@ -32,6 +32,8 @@ final class StaleCache {
 
   private final StaleIfError settings;
   private final TimeSource time;
+  /** The client that sends the requests: its cookie handler and authenticator add credentials. */
+  private final HttpClient delegate;
   private final LinkedHashMap<URI, Entry> entries = new LinkedHashMap<>(16, 0.75f, true);
   private long totalBytes;
 
@@ -51,9 +53,10 @@ final class StaleCache {
       long storedAt, Map<String, String> varying, long initialAgeSeconds, long lifetimeSeconds,
       boolean stalePermitted, long size) {}
 
-  StaleCache(StaleIfError settings, TimeSource time) {
+  StaleCache(StaleIfError settings, TimeSource time, HttpClient delegate) {
     this.settings = settings;
     this.time = time;
+    this.delegate = delegate;
   }
 
   /** Whether the store takes part in this request at all: GET only. */
@@ -122,7 +125,7 @@ final class StaleCache {
     }
     // An answer to a caller's credentials is theirs unless the response says it may be shared
     // (9111 §3.5: public, s-maxage or must-revalidate).
-    if (settings.carriesCredentials(request.headers())
+    if (carriesCredentials(request)
         && !(cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate"))) {
       return false;
     }
@@ -190,6 +193,33 @@ final class StaleCache {
   }
 
   // ---------------------------------------------------------------- the rules' parts
+
+  /**
+   * Whether the request goes out with a caller's credentials: a header named in the settings, or
+   * one the delegate adds on its own. Its {@code Authenticator} answers a 401 with {@code
+   * Authorization} on a request this client never sees, so with one every request counts; its
+   * {@code CookieHandler} adds {@code Cookie} when it holds cookies for the URI (and counts as
+   * adding them if it fails to say).
+   */
+  private boolean carriesCredentials(HttpRequest request) {
+    if (settings.carriesCredentials(request.headers()) || delegate.authenticator().isPresent()) {
+      return true;
+    }
+    java.net.CookieHandler cookies = delegate.cookieHandler().orElse(null);
+    if (cookies == null) {
+      return false;
+    }
+    try {
+      for (List<String> values : cookies.get(request.uri(), request.headers().map()).values()) {
+        if (!values.isEmpty()) {
+          return true;
+        }
+      }
+      return false;
+    } catch (java.io.IOException | RuntimeException e) {
+      return true;
+    }
+  }
 
   /** A copy that is no longer fresh may still be served unless the response forbids it. */
   private static boolean stalePermitted(CacheControl cc) {

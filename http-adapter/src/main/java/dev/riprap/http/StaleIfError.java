@@ -21,8 +21,9 @@ import java.util.TreeSet;
  * {@code private} or {@code no-cache} (when they list field names, only those fields are dropped
  * from the copy); a response with {@code Vary: *} or {@code Set-Cookie}; the answer to a request
  * carrying credentials (a header named in {@link #credentialHeaders()}: {@code Authorization},
- * {@code Cookie} and those you add), unless the response says it may be shared ({@code public},
- * {@code s-maxage} or {@code must-revalidate}, RFC 9111 section 3.5). A copy is served only to a
+ * {@code Cookie} and those you add, or added by the delegate client's cookie handler; with an
+ * authenticator on the delegate, every request), unless the response says it may be shared
+ * ({@code public}, {@code s-maxage} or {@code must-revalidate}, RFC 9111 section 3.5). A copy is served only to a
  * request that sends the same values of the headers its {@code Vary} names, and never past its
  * freshness when its response forbids serving it stale ({@code must-revalidate}, {@code
  * proxy-revalidate}, {@code s-maxage}).

@@ -3,12 +3,16 @@ package dev.riprap.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.net.Authenticator;
+import java.net.CookieManager;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
+import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,7 +43,11 @@ class StaleIfErrorSharingTest {
   }
 
   private Harness harness(StaleIfError settings) {
-    return new Harness(DELEGATE, ResilientHttpClient.builder()
+    return harness(DELEGATE, settings);
+  }
+
+  private static Harness harness(HttpClient delegate, StaleIfError settings) {
+    return new Harness(delegate, ResilientHttpClient.builder()
         .policy(HttpPolicy.builder("shared").maxRetries(0).build())
         .staleIfError(settings));
   }
@@ -146,6 +154,38 @@ class StaleIfErrorSharingTest {
     assertServedOnlyWhileFresh(mode,
         new Upstream.Answer(200, "shared", "Cache-Control", "s-maxage=60"),
         get("Authorization", "Bearer a"), 59, 59);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void cookiesTheDelegatesCookieHandlerAddsMakeTheAnswerPrivate(Mode mode) throws Exception {
+    HttpClient withCookies = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .cookieHandler(new CookieManager()).build();
+    Harness h = harness(withCookies, StaleIfError.defaults());
+    List<String> cookiesSent = new CopyOnWriteArrayList<>();
+    upstream.script((n, e) -> {
+      cookiesSent.add(String.valueOf(e.getRequestHeaders().getFirst("Cookie")));
+      return n == 1 ? new Upstream.Answer(200, "logged in", "Set-Cookie", "session=alice")
+          : n == 2 ? new Upstream.Answer(200, "alice's page") : new Upstream.Answer(503, "down");
+    });
+    mode.send(h, get(), BodyHandlers.ofString());
+    assertThat(mode.send(h, get(), BodyHandlers.ofString()).body()).isEqualTo("alice's page");
+
+    assertNotServed(mode.send(h, get(), BodyHandlers.ofString()));
+    assertThat(cookiesSent).containsExactly("null", "session=alice", "session=alice");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void withAnAuthenticatorOnTheDelegateEveryAnswerCountsAsAnAnswerToCredentials(Mode mode)
+      throws Exception {
+    HttpClient authenticating = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+        .authenticator(new Authenticator() {}).build();
+    Harness h = harness(authenticating, StaleIfError.defaults());
+
+    var r = storeThenAsk(mode, h, new Upstream.Answer(200, "maybe alice's"), get(), 1, get());
+
+    assertNotServed(r);
   }
 
   // ---------------------------------------------------------------- directives (9111 §3, §5.2)
