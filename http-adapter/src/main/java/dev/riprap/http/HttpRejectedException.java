@@ -40,7 +40,8 @@ public final class HttpRejectedException extends IOException {
   public HttpRejectedException(
       String method, String uri, String host, String policyName, RejectedException cause) {
     super(
-        method + " " + Redact.uri(uri) + " rejected for host '" + Redact.hostAndPort(host)
+        method + " " + Redact.uri(Objects.requireNonNull(uri, "uri")) + " rejected for host '"
+            + Redact.hostAndPort(Objects.requireNonNull(host, "host"))
             + "' by policy '" + policyName + "': "
             + cause.reason().text(),
         cause);
