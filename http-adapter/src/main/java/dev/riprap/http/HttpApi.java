@@ -317,7 +317,7 @@ public final class HttpApi {
           || baseUri.getRawFragment() != null) {
         throw new IllegalArgumentException(
             "baseUri must be an absolute http or https URI without query or fragment, was "
-                + Redact.uri(baseUri));
+                + Redact.uri(baseUri) + (baseUri.getRawFragment() != null ? "#..." : ""));
       }
       String s = baseUri.toString();
       this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;

@@ -291,12 +291,21 @@ class HttpApiValidationTest {
   }
 
   @Test
-  void aBaseUriWithAQueryIsRejected() {
-    assertThatThrownBy(() -> HttpApi.builder(CLIENT, URI.create("http://h/api?x=1")))
+  void aBaseUriWithAQueryIsRejectedWithoutShowingItsCredentials() {
+    assertThatThrownBy(() -> HttpApi.builder(CLIENT, URI.create("http://u:pw@h/api?key=s3cret")))
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "baseUri must be an absolute http or https URI without query or fragment, was"
-                + " http://h/api?x=1");
+                + " http://h/api?key=...");
+  }
+
+  @Test
+  void aBaseUriWithAFragmentIsRejectedShowingThatItHasOne() {
+    assertThatThrownBy(() -> HttpApi.builder(CLIENT, URI.create("http://h/api#part")))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "baseUri must be an absolute http or https URI without query or fragment, was"
+                + " http://h/api#...");
   }
 
   interface Checked {
