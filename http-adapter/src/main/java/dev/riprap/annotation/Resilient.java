@@ -49,6 +49,13 @@ import java.util.function.Predicate;
  * unparsable duration, a missing or mismatched fallback method, an unknown policy name, annotations
  * on a class's method), {@link IllegalStateException} for settings that contradict each other.
  *
+ * <p>The JDK makes the proxy of a public interface in a package of its own, where it reaches only
+ * public types: a method whose result type (or its array element type) is not public, or that
+ * declares a checked exception that is not public and not covered by another it declares, would
+ * fail with {@code IllegalAccessError} at the first call, so it fails at creation with {@link
+ * IllegalArgumentException}. Parameter types, type arguments and unchecked exceptions may be
+ * anything, and a package-private interface's proxy shares its package and reaches its types.
+ *
  * <p>A {@code Resilient} is thread-safe. Named breakers, limiters and bulkheads are shared by every
  * proxy it makes; {@link #proxy(Class, Object)} and its siblings make a new {@code Resilient} per
  * call, so their named primitives are shared within the one proxy.
@@ -76,7 +83,8 @@ public final class Resilient {
    * @param registry where {@code @Policy} names are looked up
    * @param <T> the interface type
    * @return the proxy
-   * @throws IllegalArgumentException for a bad annotation value, a missing or mismatched fallback,
+   * @throws IllegalArgumentException for a bad annotation value, a type the proxy cannot reach,
+   *     a missing or mismatched fallback,
    *     an unknown policy name, annotations on the target class's methods, or an {@code api} that
    *     is not an interface implemented by {@code target}
    * @throws IllegalStateException for contradictory annotations
@@ -93,7 +101,8 @@ public final class Resilient {
    * @param target the implementation called through the proxy
    * @param <T> the interface type
    * @return the proxy
-   * @throws IllegalArgumentException for a bad annotation value, a missing or mismatched fallback,
+   * @throws IllegalArgumentException for a bad annotation value, a type the proxy cannot reach,
+   *     a missing or mismatched fallback,
    *     annotations on the target class's methods, or an {@code api} that is not an interface
    *     implemented by {@code target}
    * @throws IllegalStateException for contradictory annotations, or a {@code @Policy} with no
@@ -120,7 +129,8 @@ public final class Resilient {
    * @param target the implementation called through the proxy
    * @param <T> the interface type
    * @return the proxy
-   * @throws IllegalArgumentException for a bad annotation value, a missing or mismatched fallback,
+   * @throws IllegalArgumentException for a bad annotation value, a type the proxy cannot reach,
+   *     a missing or mismatched fallback,
    *     an unknown policy name, annotations on the target class's methods, or an {@code api} that
    *     is not an interface implemented by {@code target}
    * @throws IllegalStateException for contradictory annotations, or a {@code @Policy} when this
@@ -149,7 +159,8 @@ public final class Resilient {
    * @param target carries out the calls
    * @param <T> the interface type
    * @return the proxy
-   * @throws IllegalArgumentException for a bad annotation value, a missing or mismatched fallback,
+   * @throws IllegalArgumentException for a bad annotation value, a type the proxy cannot reach,
+   *     a missing or mismatched fallback,
    *     an unknown policy name, or an {@code api} that is not an interface
    * @throws IllegalStateException for contradictory annotations, or a {@code @Policy} when this
    *     {@code Resilient} has no registry
@@ -170,6 +181,7 @@ public final class Resilient {
   }
 
   private <T> T make(Class<T> api, Object target, boolean codeTarget) {
+    ProxyAccess.check(api);
     Map<Method, MethodPlan> plans = new HashMap<>();
     synchronized (this) {
       // Named primitives declared by a proxy that fails validation must not linger: stage them.

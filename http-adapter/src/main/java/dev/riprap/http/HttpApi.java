@@ -140,7 +140,8 @@ public final class HttpApi {
    * @return the client: a proxy, thread-safe
    * @throws IllegalArgumentException for a bad annotation value: no HTTP method, a parameter
    *     without a role, a path variable without a parameter or a parameter without a variable, a
-   *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback
+   *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback,
+   *     a result or checked exception type the proxy cannot reach (see {@link Resilient})
    * @throws IllegalStateException for contradictory annotations: two HTTP methods, two roles on a
    *     parameter, two bodies, a body on GET or HEAD, a retry of a POST or PATCH without {@link
    *     Idempotent}
@@ -270,7 +271,7 @@ public final class HttpApi {
 
   @Override
   public String toString() {
-    return "HttpApi[" + base + ", " + client + ", codec=" + codec + "]";
+    return "HttpApi[" + Redact.uri(base) + ", " + client + ", codec=" + codec + "]";
   }
 
   /** The proxy's target: starts each call of an HTTP method by building its request. */
@@ -316,7 +317,7 @@ public final class HttpApi {
           || baseUri.getRawFragment() != null) {
         throw new IllegalArgumentException(
             "baseUri must be an absolute http or https URI without query or fragment, was "
-                + baseUri);
+                + Redact.uri(baseUri) + (baseUri.getRawFragment() != null ? "#..." : ""));
       }
       String s = baseUri.toString();
       this.base = s.endsWith("/") ? s.substring(0, s.length() - 1) : s;

@@ -491,7 +491,7 @@ final class HttpApiMethod {
       }
       Thread.currentThread().interrupt();
       InterruptedIOException interrupted =
-          new InterruptedIOException(request.method() + " " + request.uri() + " was interrupted");
+          new InterruptedIOException(request.method() + " " + Redact.uri(request.uri()) + " was interrupted");
       if (declaresIo) {
         throw interrupted;
       }
@@ -540,7 +540,7 @@ final class HttpApiMethod {
         } catch (IOException | RuntimeException e) {
           throw new HttpApiCodecException(
               where + ": " + codec + " could not decode the " + status + " answer of "
-                  + request.method() + " " + request.uri() + " as " + simple(decodedType), e);
+                  + request.method() + " " + Redact.uri(request.uri()) + " as " + simple(decodedType), e);
         }
     }
   }

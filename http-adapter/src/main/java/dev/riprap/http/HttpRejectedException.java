@@ -12,8 +12,9 @@ import java.util.Objects;
  * already handles network failures; {@link #reason()} tells the cases apart.
  *
  * <p>The message names the request, the host, the policy and the reason, for example {@code "GET
- * http://inventory:8080/items rejected for host 'inventory:8080' by policy 'default': circuit
- * open"}. The cause is the core's {@link RejectedException}, whose own cause is the resilience4j
+ * http://inventory:8080/items?page=... rejected for host 'inventory:8080' by policy 'default':
+ * circuit open"}. It never shows the URI's userinfo ({@code user:secret@}) nor query values, which
+ * may be credentials. The cause is the core's {@link RejectedException}, whose own cause is the resilience4j
  * exception.
  */
 public final class HttpRejectedException extends IOException {
@@ -30,8 +31,8 @@ public final class HttpRejectedException extends IOException {
    * Creates the exception.
    *
    * @param method the request method
-   * @param uri the request URI
-   * @param host the URI authority the request went to
+   * @param uri the request URI, printed without userinfo and query values
+   * @param host the URI authority the request went to; any userinfo in it is dropped
    * @param policyName the name of the client policy (route) that applied
    * @param cause the core rejection
    * @throws NullPointerException if an argument is null
@@ -39,10 +40,12 @@ public final class HttpRejectedException extends IOException {
   public HttpRejectedException(
       String method, String uri, String host, String policyName, RejectedException cause) {
     super(
-        method + " " + uri + " rejected for host '" + host + "' by policy '" + policyName + "': "
+        method + " " + Redact.uri(Objects.requireNonNull(uri, "uri")) + " rejected for host '"
+            + Redact.hostAndPort(Objects.requireNonNull(host, "host"))
+            + "' by policy '" + policyName + "': "
             + cause.reason().text(),
         cause);
-    this.host = Objects.requireNonNull(host, "host");
+    this.host = Redact.hostAndPort(host);
     this.policyName = Objects.requireNonNull(policyName, "policyName");
     this.reason = cause.reason();
   }

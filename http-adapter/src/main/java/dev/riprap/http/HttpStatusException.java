@@ -13,7 +13,8 @@ import java.util.Objects;
  * the response instead.
  *
  * <p>Unchecked, so interface methods need not declare it. The message reads like {@code "GET
- * http://host/items/7 answered 404"}.
+ * http://host/items/7?page=... answered 404"}: it never shows the URI's userinfo ({@code
+ * user:secret@}) nor query values, which may be credentials; {@link #uri()} is the full URI.
  */
 public class HttpStatusException extends RuntimeException {
   private static final long serialVersionUID = 1L;
@@ -36,7 +37,7 @@ public class HttpStatusException extends RuntimeException {
    */
   public HttpStatusException(
       String method, URI uri, int statusCode, HttpHeaders headers, byte[] body) {
-    super(method + " " + uri + " answered " + statusCode);
+    super(method + " " + Redact.uri(Objects.requireNonNull(uri, "uri")) + " answered " + statusCode);
     this.method = Objects.requireNonNull(method, "method");
     this.uri = Objects.requireNonNull(uri, "uri");
     this.statusCode = statusCode;
@@ -54,7 +55,8 @@ public class HttpStatusException extends RuntimeException {
   }
 
   /**
-   * The request URI.
+   * The request URI, in full: unlike the message, it may carry credentials (userinfo, an API key
+   * in the query), so log the message rather than this.
    *
    * @return the URI
    */

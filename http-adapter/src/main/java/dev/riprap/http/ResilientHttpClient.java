@@ -32,7 +32,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -138,7 +137,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     this.hosts =
         new HostPolicies(
             b.maxHosts, b.hostIdleTimeout.toNanos(), time, this::newHostPolicy, b.observers);
-    this.stale = b.staleIfError == null ? null : new StaleCache(b.staleIfError, time);
+    this.stale = b.staleIfError == null ? null : new StaleCache(b.staleIfError, time, delegate);
     this.fallback = b.fallback;
     this.asyncExecutor = delegate.executor().orElse(ForkJoinPool.commonPool());
     Duration longest = defaultPolicy.totalTimeout();
@@ -480,11 +479,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   }
 
   static String authority(URI uri) {
-    String a = uri.getRawAuthority();
-    if (a == null) {
-      throw new IllegalArgumentException("request URI has no host: " + uri);
-    }
-    return a.toLowerCase(Locale.ROOT);
+    return Redact.authority(uri);
   }
 
   // ---------------------------------------------------------------- per-host policies
@@ -694,7 +689,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
 
     private IOException statusFailure(HttpResponse<?> response) {
       return new IOException(
-          request.method() + " " + request.uri() + " failed with status " + response.statusCode());
+          request.method() + " " + Redact.uri(request.uri()) + " failed with status " + response.statusCode());
     }
 
     private CompletableFuture<HttpResponse<T>> recover(Throwable f) {
@@ -724,7 +719,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     }
 
     private CompletableFuture<HttpResponse<T>> serveStale(Throwable cause) {
-      StaleCache.Entry e = stale.get(request.uri());
+      StaleCache.Entry e = stale.get(request);
       if (e == null) {
         return null;
       }
@@ -752,7 +747,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
 
     @Override
     public String toString() {
-      return request.method() + " " + request.uri();
+      return request.method() + " " + Redact.uri(request.uri());
     }
 
     /** Decides per attempt, before the body is read, whether the response goes to the caller. */
@@ -804,7 +799,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
       private HttpResponse.BodySubscriber<Object> caller(HttpResponse.ResponseInfo info) {
         HttpResponse.BodySubscriber<T> s = handler.apply(info);
         if (cacheable) {
-          s = stale.tee(request.uri(), info, s);
+          s = stale.tee(request, info, s);
         }
         return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) s;
       }

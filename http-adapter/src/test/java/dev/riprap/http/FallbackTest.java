@@ -116,9 +116,10 @@ class FallbackTest extends WireMockSupport {
       sequence("GET", p, aResponse().withStatus(200).withBody("x".repeat(10)),
           aResponse().withStatus(503));
     }
-    sequence("GET", "/big", aResponse().withStatus(200).withBody("y".repeat(100)),
+    sequence("GET", "/big", aResponse().withStatus(200).withBody("y".repeat(1500)),
         aResponse().withStatus(503));
-    Harness h = staleHarness(new StaleIfError(2, 50, 100, Duration.ofMinutes(1)));
+    // An entry's size is its body and its header fields: well under 1000 for the small ones.
+    Harness h = staleHarness(new StaleIfError(2, 1000, 2000, Duration.ofMinutes(1)));
     for (String p : new String[] {"/big", "/a", "/b", "/c"}) {
       mode.send(h, get(p), BodyHandlers.ofString());
     }

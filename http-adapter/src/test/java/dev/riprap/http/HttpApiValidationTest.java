@@ -27,6 +27,27 @@ class HttpApiValidationTest {
     assertThatThrownBy(() -> http.create(api)).isExactlyInstanceOf(type).hasMessage(message);
   }
 
+  /** Package-private: the proxy of a public interface, made in another package, cannot reach it. */
+  static final class Item {
+    public String name;
+  }
+
+  public interface ReturnsPackagePrivate {
+    @GET("/items/{id}")
+    Item item(@Path("id") String id);
+  }
+
+  @Test
+  void aPublicInterfaceReturningAPackagePrivateTypeIsRejectedAtCreation() {
+    assertRejected(
+        ReturnsPackagePrivate.class,
+        IllegalArgumentException.class,
+        "ReturnsPackagePrivate.item(String): returns dev.riprap.http.HttpApiValidationTest$Item,"
+            + " which is not public: the proxy of a public interface is made in another package"
+            + " and could not cast the result at the first call (IllegalAccessError); make"
+            + " HttpApiValidationTest.Item public or ReturnsPackagePrivate package-private");
+  }
+
   interface VariableWithoutParameter {
     @GET("/items/{id}/{part}")
     String get(@Path("id") String id);
@@ -270,12 +291,21 @@ class HttpApiValidationTest {
   }
 
   @Test
-  void aBaseUriWithAQueryIsRejected() {
-    assertThatThrownBy(() -> HttpApi.builder(CLIENT, URI.create("http://h/api?x=1")))
+  void aBaseUriWithAQueryIsRejectedWithoutShowingItsCredentials() {
+    assertThatThrownBy(() -> HttpApi.builder(CLIENT, URI.create("http://u:pw@h/api?key=s3cret")))
         .isExactlyInstanceOf(IllegalArgumentException.class)
         .hasMessage(
             "baseUri must be an absolute http or https URI without query or fragment, was"
-                + " http://h/api?x=1");
+                + " http://h/api?key=...");
+  }
+
+  @Test
+  void aBaseUriWithAFragmentIsRejectedShowingThatItHasOne() {
+    assertThatThrownBy(() -> HttpApi.builder(CLIENT, URI.create("http://h/api#part")))
+        .isExactlyInstanceOf(IllegalArgumentException.class)
+        .hasMessage(
+            "baseUri must be an absolute http or https URI without query or fragment, was"
+                + " http://h/api#...");
   }
 
   interface Checked {

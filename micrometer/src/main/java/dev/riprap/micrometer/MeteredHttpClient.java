@@ -34,7 +34,7 @@ import javax.net.ssl.SSLParameters;
  * inside the sample (they show in {@code riprap.retries}). A request that fails without a response
  * is recorded with status {@code IO_ERROR} (an {@link IOException}, rejections of a resilient
  * client included) or {@code CLIENT_ERROR}; an interrupted {@link #send} is not recorded. The host
- * tag is the request URI's authority, lower-cased. Thread-safe if the delegate is.
+ * tag is the request URI's host and port (its userinfo dropped), lower-cased. Thread-safe if the delegate is.
  */
 public final class MeteredHttpClient extends HttpClient {
   private final HttpClient delegate;
@@ -136,7 +136,11 @@ public final class MeteredHttpClient extends HttpClient {
 
   private static String host(HttpRequest request) {
     String authority = request.uri().getAuthority();
-    return authority == null ? RiprapMetrics.NONE : authority.toLowerCase(Locale.ROOT);
+    if (authority == null) {
+      return RiprapMetrics.NONE;
+    }
+    // The userinfo (user:secret@) may be a credential: a tag carries the host and port only.
+    return authority.substring(authority.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
   }
 
   @Override

@@ -73,6 +73,17 @@ class MeteredHttpClientTest {
   }
 
   @Test
+  void theHostTagNeverCarriesTheUserinfoOfTheUri() throws Exception {
+    client.send(get("alice:s3cret@" + host, "/ok"), HttpResponse.BodyHandlers.discarding());
+    client.sendAsync(get("alice:s3cret@" + host, "/ok"), HttpResponse.BodyHandlers.discarding())
+        .get(10, TimeUnit.SECONDS);
+
+    assertThat(count("200", "SUCCESS", host)).isEqualTo(2);
+    assertThat(registry.getMeters()).singleElement()
+        .satisfies(m -> assertThat(m.getId().toString()).doesNotContain("s3cret", "alice"));
+  }
+
+  @Test
   void cancellingTheReturnedFutureCancelsTheDelegates() {
     java.util.concurrent.CompletableFuture<HttpResponse<Void>> pending =
         new java.util.concurrent.CompletableFuture<>();
