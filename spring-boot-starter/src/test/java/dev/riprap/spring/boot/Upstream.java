@@ -27,7 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code /hang}: answers only once {@link #release()} is called (or at close).
  * </ul>
  */
-final class Upstream implements AutoCloseable {
+public final class Upstream implements AutoCloseable {
   private final HttpServer server;
   private final ExecutorService executor;
   private final Map<String, AtomicInteger> counts = new ConcurrentHashMap<>();
@@ -39,7 +39,7 @@ final class Upstream implements AutoCloseable {
     this.executor = executor;
   }
 
-  static Upstream start() {
+  public static Upstream start() {
     try {
       HttpServer server =
           HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
@@ -96,12 +96,12 @@ final class Upstream implements AutoCloseable {
     return URI.create("http://127.0.0.1:" + server.getAddress().getPort() + path);
   }
 
-  String base() {
+  public String base() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** How many requests arrived for {@code path}. */
-  int count(String path) {
+  public int count(String path) {
     AtomicInteger c = counts.get(path);
     return c == null ? 0 : c.get();
   }
