@@ -55,7 +55,9 @@ final class RiprapEnvironment {
    */
   static Duration phaseTimeout(Environment environment) {
     Duration timeout =
-        Binder.get(environment).bind(PHASE_TIMEOUT_KEY, Duration.class).orElse(DEFAULT_PHASE_TIMEOUT);
+        Binder.get(environment)
+            .bind(PHASE_TIMEOUT_KEY, Duration.class)
+            .orElse(DEFAULT_PHASE_TIMEOUT);
     if (timeout.isNegative() || timeout.isZero()) {
       throw new IllegalArgumentException(
           PHASE_TIMEOUT_KEY

@@ -18,9 +18,9 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>feign-java11's {@link Http2Client} compares its client's redirect policy and connect timeout
  * with the {@link Request.Options} of each call and, when they differ (a client without a connect
- * timeout always differs), quietly sends through a plain {@code HttpClient} of its own: no
- * retries, no breaker, no drain. And Feign's default {@link Retryer} retries on top of Riprap's
- * retries, multiplying the attempts. {@link #builder(ResilientHttpClient)} sets all three:
+ * timeout always differs), quietly sends through a plain {@code HttpClient} of its own: no retries,
+ * no breaker, no drain. And Feign's default {@link Retryer} retries on top of Riprap's retries,
+ * multiplying the attempts. {@link #builder(ResilientHttpClient)} sets all three:
  *
  * <pre>{@code
  * Inventory inventory = RiprapFeign.builder(resilientHttpClient)
@@ -34,9 +34,9 @@ import java.util.concurrent.TimeUnit;
  *       connect timeout; the read timeout is kept;
  *   <li>the options ({@link #options(ResilientHttpClient)}): the client's connect timeout and
  *       redirects, and the default policy's attempt timeout as Feign's read timeout. Feign sets its
- *       read timeout as each request's timeout, which Riprap keeps as the timeout of each attempt in
- *       place of the policy's (routes with another attempt timeout get Feign's); the total timeout
- *       still bounds the call;
+ *       read timeout as each request's timeout, which Riprap keeps as the timeout of each attempt
+ *       in place of the policy's (routes with another attempt timeout get Feign's); the total
+ *       timeout still bounds the call;
  *   <li>{@link Retryer#NEVER_RETRY}: Riprap's retries are the only ones. A call that still fails
  *       ends as Feign's exception for the last response or failure.
  * </ul>
@@ -105,7 +105,8 @@ public final class RiprapFeign {
                         "client: Feign's Http2Client sends around a client without a connect"
                             + " timeout (through a plain HttpClient of its own); give the"
                             + " ResilientHttpClient a delegate with one, such as"
-                            + " HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)), was "
+                            + " HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)), was"
+                            + " "
                             + client));
     long millis = millis(connect);
     if (millis > Integer.MAX_VALUE) {

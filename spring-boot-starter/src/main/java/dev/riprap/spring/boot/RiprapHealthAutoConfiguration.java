@@ -12,8 +12,8 @@ import org.springframework.context.annotation.Bean;
 /**
  * Actuator health from the {@link HealthMonitor} bean: the contributors {@code riprap}, {@code
  * riprapLiveness} and {@code riprapReadiness} (see {@link RiprapHealthIndicator}). Unless the
- * application configures the groups itself, {@code riprapLiveness} joins the {@code liveness}
- * group and {@code riprapReadiness} the {@code readiness} group ({@code
+ * application configures the groups itself, {@code riprapLiveness} joins the {@code liveness} group
+ * and {@code riprapReadiness} the {@code readiness} group ({@code
  * RiprapHealthGroupsEnvironmentPostProcessor}). {@code management.health.riprap.enabled=false}
  * turns all three off.
  */

@@ -13,8 +13,8 @@ import org.springframework.util.ClassUtils;
  * the lowest precedence: {@code
  * management.endpoint.health.group.liveness.include=livenessState,riprapLiveness} and {@code
  * ...readiness.include=readinessState,riprapReadiness}. A group the application configures itself
- * is left alone, and nothing is added when Actuator's health is absent, its probes are off
- * ({@code management.endpoint.health.probes.enabled=false}) or Riprap's health is off ({@code
+ * is left alone, and nothing is added when Actuator's health is absent, its probes are off ({@code
+ * management.endpoint.health.probes.enabled=false}) or Riprap's health is off ({@code
  * management.health.riprap.enabled=false}): a group naming a missing contributor would fail the
  * start.
  */
@@ -28,10 +28,11 @@ final class RiprapHealthGroupsEnvironmentPostProcessor implements EnvironmentPos
     if (!ClassUtils.isPresent(
             "org.springframework.boot.health.contributor.HealthIndicator",
             application.getClassLoader())
-        || "false".equalsIgnoreCase(
-            environment.getProperty("management.endpoint.health.probes.enabled"))
+        || "false"
+            .equalsIgnoreCase(environment.getProperty("management.endpoint.health.probes.enabled"))
         || "false".equalsIgnoreCase(environment.getProperty("management.health.riprap.enabled"))
-        || "false".equalsIgnoreCase(environment.getProperty("management.health.defaults.enabled"))) {
+        || "false"
+            .equalsIgnoreCase(environment.getProperty("management.health.defaults.enabled"))) {
       return;
     }
     Map<String, Object> defaults = new LinkedHashMap<>();
@@ -43,7 +44,10 @@ final class RiprapHealthGroupsEnvironmentPostProcessor implements EnvironmentPos
   }
 
   private static void add(
-      ConfigurableEnvironment environment, Map<String, Object> defaults, String group, String include) {
+      ConfigurableEnvironment environment,
+      Map<String, Object> defaults,
+      String group,
+      String include) {
     String prefix = GROUP + group + ".";
     if (environment.getProperty(prefix + "include") == null
         && environment.getProperty(prefix + "exclude") == null) {

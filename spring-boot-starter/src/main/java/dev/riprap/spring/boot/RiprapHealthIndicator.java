@@ -24,7 +24,8 @@ import org.springframework.boot.health.contributor.Status;
  *       service still works; the detail {@code riprap} says {@code DEGRADED})</td>
  *       <td>{@code DOWN} for {@code DOWN} (a critical breaker open, a worker given up on);
  *       {@code OUT_OF_SERVICE} for {@code DRAINING}</td></tr>
- *   <tr><td>{@link View#LIVENESS}</td><td>{@link HealthMonitor#isLive()}</td><td>{@code DOWN}</td></tr>
+ *   <tr><td>{@link View#LIVENESS}</td><td>{@link HealthMonitor#isLive()}</td>
+ *       <td>{@code DOWN}</td></tr>
  *   <tr><td>{@link View#READINESS}</td><td>{@link HealthMonitor#isReady()}</td>
  *       <td>{@code OUT_OF_SERVICE}</td></tr>
  * </table>

@@ -69,7 +69,11 @@ public class RiprapHttpClientsAutoConfiguration {
 
   /** Riprap under {@code RestClient}. */
   @Configuration(proxyBeanMethods = false)
-  @ConditionalOnClass({RestClient.class, RestClientCustomizer.class, JdkClientHttpRequestFactory.class})
+  @ConditionalOnClass({
+    RestClient.class,
+    RestClientCustomizer.class,
+    JdkClientHttpRequestFactory.class
+  })
   @ConditionalOnBean(ResilientHttpClient.class)
   public static class RestClientConfiguration {
     /**

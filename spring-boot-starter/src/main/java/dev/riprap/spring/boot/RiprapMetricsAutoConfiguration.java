@@ -15,8 +15,8 @@ import org.springframework.context.annotation.Bean;
  * Riprap's meters in the application's {@link MeterRegistry}, when {@code riprap-micrometer} is on
  * the class path and a {@code MeterRegistry} bean exists (Spring Boot makes one with Actuator). The
  * {@link RiprapMetrics} bean is bound to the {@code PolicyRegistry} bean, and, as a {@code
- * PolicyObserver}, is told of the {@code ResilientHttpClient} bean's hosts, so per-host meters
- * come and go with them. The meter names are {@code RiprapMetrics}' own (see {@code
+ * PolicyObserver}, is told of the {@code ResilientHttpClient} bean's hosts, so per-host meters come
+ * and go with them. The meter names are {@code RiprapMetrics}' own (see {@code
  * docs/operations.md}).
  */
 @AutoConfiguration(

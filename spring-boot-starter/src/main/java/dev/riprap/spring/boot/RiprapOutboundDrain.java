@@ -33,10 +33,11 @@ import org.springframework.context.event.ContextClosedEvent;
  * <p>The drain is the operations module's {@link GracefulShutdown} (no propagation delay: Spring
  * and the load balancer handle that): a {@code STOP_ACCEPTING} step per registry and client stops
  * them all admitting calls and cuts their retry waits short at once, then a {@code DRAIN_OUTBOUND}
- * step per registry and client waits for its calls in flight; its steps are logged through
- * {@code System.Logger} and its report is kept ({@link #lastReport()}). Runs once; thread-safe.
+ * step per registry and client waits for its calls in flight; its steps are logged through {@code
+ * System.Logger} and its report is kept ({@link #lastReport()}). Runs once; thread-safe.
  */
-public final class RiprapOutboundDrain implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+public final class RiprapOutboundDrain
+    implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
   /**
    * The phase: after Spring Boot's graceful shutdown of the web server ({@code DEFAULT_PHASE -
    * 1024}) and before the web server stops ({@code DEFAULT_PHASE - 2048}).
@@ -56,7 +57,8 @@ public final class RiprapOutboundDrain implements SmartLifecycle, ApplicationLis
    * @param registries the registries to drain, in order
    * @param clients the HTTP clients to drain after them
    * @param health the monitor told of the drain, or {@code null}
-   * @param timeout the bound of the whole drain: {@code spring.lifecycle.timeout-per-shutdown-phase}
+   * @param timeout the bound of the whole drain: {@code
+   *     spring.lifecycle.timeout-per-shutdown-phase}
    * @throws IllegalArgumentException if {@code timeout} is not positive
    */
   public RiprapOutboundDrain(
@@ -140,7 +142,8 @@ public final class RiprapOutboundDrain implements SmartLifecycle, ApplicationLis
     }
     List<Target> targets = new ArrayList<>();
     for (int i = 0; i < registries.size(); i++) {
-      targets.add(new Target(name("policy registry", i, registries.size()), registries.get(i)::drain));
+      targets.add(
+          new Target(name("policy registry", i, registries.size()), registries.get(i)::drain));
     }
     for (int i = 0; i < clients.size(); i++) {
       targets.add(new Target(name("http client", i, clients.size()), clients.get(i)::drain));

@@ -16,8 +16,8 @@ import org.springframework.web.client.RestClient;
  * whole call: Spring Framework 7 waits that long for the response headers and then cancels the
  * call, which stops Riprap's retries and the attempt in flight; the caller gets a {@code
  * ResourceAccessException} caused by an {@code HttpTimeoutException}. It does not replace Riprap's
- * attempt timeout. Keep it above the {@code HttpPolicy}'s total timeout (30 s by default), or
- * leave it unset, so that Riprap decides.
+ * attempt timeout. Keep it above the {@code HttpPolicy}'s total timeout (30 s by default), or leave
+ * it unset, so that Riprap decides.
  */
 public final class RiprapRestClientCustomizer implements RestClientCustomizer {
   private final HttpClient client;

@@ -9,9 +9,9 @@ import org.springframework.web.reactive.function.client.WebClient;
 
 /**
  * Puts a {@code ResilientHttpClient} under every {@link WebClient} built from Spring Boot's {@code
- * WebClient.Builder}, through Spring's {@link JdkClientHttpConnector} (no Netty): each exchange gets
- * Riprap's retries, per-host breakers, {@code Retry-After} and drain, without blocking a thread
- * between attempts.
+ * WebClient.Builder}, through Spring's {@link JdkClientHttpConnector} (no Netty): each exchange
+ * gets Riprap's retries, per-host breakers, {@code Retry-After} and drain, without blocking a
+ * thread between attempts.
  *
  * <p>A read timeout ({@code spring.http.clients.read-timeout}, given here) becomes each request's
  * own timeout, which Riprap keeps as the timeout of each attempt in place of the {@code

@@ -1,6 +1,7 @@
 package dev.riprap.spring.boot;
 
 import static dev.riprap.spring.boot.HttpClientsTestSupport.ATTEMPTS;
+import static dev.riprap.spring.boot.HttpClientsTestSupport.threeAttemptsClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -43,21 +44,13 @@ class FeignTest {
     upstream.close();
   }
 
-  private static ResilientHttpClient threeAttempts() {
-    ResilientHttpClient.Builder builder =
-        ResilientHttpClient.builder()
-            .delegate(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
-    HttpClientsTestSupport.threeAttempts().customize(builder);
-    return builder.build();
-  }
-
   @Test
   void theSetupAFeignUserWritesFirstSendsAroundRiprap() {
     // The regression this factory exists for: feign-java11 finds the client's settings different
     // from its default Request.Options and sends through a plain HttpClient of its own.
     Upstream503 naive =
         Feign.builder()
-            .client(new Http2Client(threeAttempts()))
+            .client(new Http2Client(threeAttemptsClient()))
             .target(Upstream503.class, upstream.base());
     assertThatThrownBy(naive::alwaysDown).isInstanceOf(FeignException.ServiceUnavailable.class);
     assertThat(upstream.count("/always-503")).isEqualTo(1);
@@ -65,7 +58,8 @@ class FeignTest {
 
   @Test
   void anAlwaysFailingEndpointReceivesExactlyTheConfiguredAttempts() {
-    Upstream503 api = RiprapFeign.builder(threeAttempts()).target(Upstream503.class, upstream.base());
+    Upstream503 api =
+        RiprapFeign.builder(threeAttemptsClient()).target(Upstream503.class, upstream.base());
     assertThatThrownBy(api::alwaysDown).isInstanceOf(FeignException.ServiceUnavailable.class);
     assertThat(upstream.count("/always-503")).isEqualTo(ATTEMPTS);
   }
@@ -73,14 +67,15 @@ class FeignTest {
   @Test
   void aRetryAfterResponseIsNotRetriedAgainByFeign() {
     // Feign's default Retryer would retry this 503 itself (it carries Retry-After): 5 x 3 requests.
-    Upstream503 api = RiprapFeign.builder(threeAttempts()).target(Upstream503.class, upstream.base());
+    Upstream503 api =
+        RiprapFeign.builder(threeAttemptsClient()).target(Upstream503.class, upstream.base());
     assertThatThrownBy(api::retryAfter).isInstanceOf(FeignException.class);
     assertThat(upstream.count("/retry-after")).isEqualTo(ATTEMPTS);
   }
 
   @Test
   void feignsDefaultRetryerWouldMultiplyTheAttempts() {
-    ResilientHttpClient client = threeAttempts();
+    ResilientHttpClient client = threeAttemptsClient();
     Upstream503 multiplied =
         Feign.builder()
             .client(RiprapFeign.client(client))
@@ -93,14 +88,16 @@ class FeignTest {
 
   @Test
   void aFlakyEndpointIsRetriedUntilItAnswers() {
-    Upstream503 api = RiprapFeign.builder(threeAttempts()).target(Upstream503.class, upstream.base());
+    Upstream503 api =
+        RiprapFeign.builder(threeAttemptsClient()).target(Upstream503.class, upstream.base());
     assertThat(api.flaky()).isEqualTo("recovered");
     assertThat(upstream.count("/flaky")).isEqualTo(3);
   }
 
   @Test
   void optionsGivenPerCallCannotSendAroundRiprap() {
-    Upstream503 api = RiprapFeign.builder(threeAttempts()).target(Upstream503.class, upstream.base());
+    Upstream503 api =
+        RiprapFeign.builder(threeAttemptsClient()).target(Upstream503.class, upstream.base());
     Request.Options other = new Request.Options(1, TimeUnit.SECONDS, 2, TimeUnit.SECONDS, true);
     assertThatThrownBy(() -> api.alwaysDown(other))
         .isInstanceOf(FeignException.ServiceUnavailable.class);

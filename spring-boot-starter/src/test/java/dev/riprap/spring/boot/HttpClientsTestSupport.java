@@ -28,6 +28,18 @@ final class HttpClientsTestSupport {
                 .build());
   }
 
+  /** A client with {@link #threeAttempts()} and a connect timeout, as Feign needs. */
+  static ResilientHttpClient threeAttemptsClient() {
+    ResilientHttpClient.Builder builder =
+        ResilientHttpClient.builder()
+            .delegate(
+                java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build());
+    threeAttempts().customize(builder);
+    return builder.build();
+  }
+
   /** Where each retry's wait came from, in order. */
   static List<DiscardedBody.DelaySource> retryWaits(ResilientHttpClient client) {
     List<DiscardedBody.DelaySource> sources = new CopyOnWriteArrayList<>();

@@ -88,7 +88,8 @@ class RestClientTest {
         .run(
             context -> {
               ResilientHttpClient client = context.getBean(ResilientHttpClient.class);
-              CompletableFuture<CallCompleted> ended = HttpClientsTestSupport.nextCompletion(client);
+              CompletableFuture<CallCompleted> ended =
+                  HttpClientsTestSupport.nextCompletion(client);
               assertThatThrownBy(
                       () -> restClient(context).get().uri("/hang").retrieve().body(String.class))
                   .isInstanceOf(ResourceAccessException.class)
@@ -123,7 +124,12 @@ class RestClientTest {
         .run(
             context -> {
               assertThatThrownBy(
-                      () -> restClient(context).get().uri("/always-503").retrieve().body(String.class))
+                      () ->
+                          restClient(context)
+                              .get()
+                              .uri("/always-503")
+                              .retrieve()
+                              .body(String.class))
                   .isInstanceOf(HttpServerErrorException.ServiceUnavailable.class);
               // The application's customizer, with a plain client: one request, no retries.
               assertThat(upstream.count("/always-503")).isEqualTo(1);

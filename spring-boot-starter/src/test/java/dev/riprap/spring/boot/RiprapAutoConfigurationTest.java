@@ -101,8 +101,7 @@ class RiprapAutoConfigurationTest {
   void conflictingSettingsFailTheStartNamingBothKeys() {
     runner
         .withPropertyValues(
-            "riprap.policies.inventory.attempt-timeout=5s",
-            "riprap.defaults.total-timeout=2s")
+            "riprap.policies.inventory.attempt-timeout=5s", "riprap.defaults.total-timeout=2s")
         .run(
             context ->
                 assertThat(invalid(context.getStartupFailure()))
@@ -162,8 +161,7 @@ class RiprapAutoConfigurationTest {
               assertThat(context).hasSingleBean(RiprapMetrics.class);
               context.getBean(PolicyRegistry.class).policy("inventory").call(() -> "stock");
               MeterRegistry meters = context.getBean(MeterRegistry.class);
-              assertThat(
-                      meters.get(RiprapMetrics.CALLS).tag("policy", "inventory").timer().count())
+              assertThat(meters.get(RiprapMetrics.CALLS).tag("policy", "inventory").timer().count())
                   .isEqualTo(1);
             });
   }

@@ -31,9 +31,12 @@ class RiprapHealthIndicatorTest {
     assertThat(details).containsEntry("riprap", "UP").containsEntry("ready", true);
     @SuppressWarnings("unchecked")
     List<Map<String, Object>> policies = (List<Map<String, Object>>) details.get("policies");
-    assertThat(policies).singleElement().satisfies(p -> {
-      assertThat(p).containsEntry("policy", "inventory").containsEntry("state", "CLOSED");
-    });
+    assertThat(policies)
+        .singleElement()
+        .satisfies(
+            p -> {
+              assertThat(p).containsEntry("policy", "inventory").containsEntry("state", "CLOSED");
+            });
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.riprap.spring.boot;
 
+import static dev.riprap.spring.boot.HttpClientsTestSupport.threeAttemptsClient;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,7 +13,6 @@ import dev.riprap.http.ResilientHttpClient;
 import feign.FeignException;
 import feign.RequestLine;
 import java.io.IOException;
-import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,6 +22,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.env.YamlPropertySourceLoader;
+import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
+import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -37,6 +39,8 @@ import org.springframework.web.reactive.function.client.WebClient;
 class SpringBootDocSnippetsTest {
   /** Surefire runs in the module's directory; the docs are at the root of the reactor. */
   private static final Path DOC = Path.of("..", "docs", "spring-boot.md");
+
+  private static final Duration BLOCK = Duration.ofSeconds(20);
 
   private final Upstream upstream = Upstream.start();
   private final ApplicationContextRunner runner =
@@ -149,8 +153,8 @@ class SpringBootDocSnippetsTest {
             AutoConfigurations.of(
                 RiprapAutoConfiguration.class,
                 RiprapHttpClientsAutoConfiguration.class,
-                org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration.class,
-                org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration.class))
+                HttpClientAutoConfiguration.class,
+                RestClientAutoConfiguration.class))
         .withBean(RiprapHttpClientCustomizer.class, HttpClientsTestSupport::threeAttempts)
         .withBean(PriceClient.class)
         .run(
@@ -166,17 +170,9 @@ class SpringBootDocSnippetsTest {
             });
   }
 
-  private ResilientHttpClient threeAttempts() {
-    ResilientHttpClient.Builder builder =
-        ResilientHttpClient.builder()
-            .delegate(HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build());
-    HttpClientsTestSupport.threeAttempts().customize(builder);
-    return builder.build();
-  }
-
   @Test
   void restClientWithoutBootsBuilder() {
-    ResilientHttpClient resilientHttpClient = threeAttempts();
+    ResilientHttpClient resilientHttpClient = threeAttemptsClient();
     RestClient rest = RestClient.builder()
         .requestFactory(new JdkClientHttpRequestFactory(resilientHttpClient))
         .baseUrl("http://pricing:8080")
@@ -191,15 +187,15 @@ class SpringBootDocSnippetsTest {
 
   @Test
   void webClientWithoutBootsBuilder() {
-    ResilientHttpClient resilientHttpClient = threeAttempts();
+    ResilientHttpClient resilientHttpClient = threeAttemptsClient();
     WebClient web = WebClient.builder()
         .clientConnector(new JdkClientHttpConnector(resilientHttpClient))
         .baseUrl("http://pricing:8080")
         .build();
 
     WebClient local = web.mutate().baseUrl(upstream.base()).build();
-    assertThat(local.get().uri("/flaky").retrieve().bodyToMono(String.class).block(Duration.ofSeconds(20)))
-        .isEqualTo("recovered");
+    String body = local.get().uri("/flaky").retrieve().bodyToMono(String.class).block(BLOCK);
+    assertThat(body).isEqualTo("recovered");
     assertThat(upstream.count("/flaky")).isEqualTo(3);
   }
 
@@ -210,7 +206,7 @@ class SpringBootDocSnippetsTest {
 
   @Test
   void feign() {
-    ResilientHttpClient resilientHttpClient = threeAttempts();
+    ResilientHttpClient resilientHttpClient = threeAttemptsClient();
     String url = upstream.base(); // "http://inventory:8080" in the docs
     Inventory inventory = RiprapFeign.builder(resilientHttpClient)
         .target(Inventory.class, url);

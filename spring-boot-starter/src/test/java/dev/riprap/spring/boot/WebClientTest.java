@@ -23,7 +23,9 @@ import org.springframework.http.client.reactive.JdkClientHttpConnector;
 import org.springframework.web.reactive.function.client.WebClient;
 import org.springframework.web.reactive.function.client.WebClientResponseException;
 
-/** Spring's WebClient, from Boot's builder, sends through the ResilientHttpClient bean (no Netty). */
+/**
+ * Spring's WebClient, from Boot's builder, sends through the ResilientHttpClient bean (no Netty).
+ */
 class WebClientTest {
   private static final Duration BLOCK = Duration.ofSeconds(20);
 
