@@ -26,8 +26,9 @@ final class RiprapEnvironment {
    * .properties, profiles, system properties, {@code SPRING_APPLICATION_JSON}, test properties),
    * with its value as the environment resolves it: the highest-precedence source wins and
    * placeholders are resolved. Keys are taken as written, not relaxed, so that Riprap's own
-   * validation sees and names them exactly; environment variables ({@code RIPRAP_...}) have no
-   * dotted names and are not read.
+   * validation sees and names them exactly. Environment variables ({@code RIPRAP_...}) have no
+   * dotted names and add no key, but Spring Boot's relaxed lookup lets one replace the value of a
+   * key another source sets.
    */
   static Properties riprapKeys(Environment environment) {
     Map<String, String> entries = new TreeMap<>();

@@ -20,8 +20,11 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = RiprapAutoConfiguration.class)
 @ConditionalOnClass(HealthIndicator.class)
 @ConditionalOnBean(HealthMonitor.class)
-@ConditionalOnEnabledHealthIndicator("riprap")
 public class RiprapHealthAutoConfiguration {
+  // @ConditionalOnEnabledHealthIndicator sits on each bean, not on the class: a class-level
+  // condition is loaded even when the class's @ConditionalOnClass fails, and without Actuator's
+  // health module it cannot be.
+
   /**
    * The whole report, as the contributor {@code riprap}.
    *
@@ -29,6 +32,7 @@ public class RiprapHealthAutoConfiguration {
    * @return the indicator
    */
   @Bean
+  @ConditionalOnEnabledHealthIndicator("riprap")
   @ConditionalOnMissingBean(name = "riprapHealthIndicator")
   public RiprapHealthIndicator riprapHealthIndicator(HealthMonitor monitor) {
     return new RiprapHealthIndicator(monitor, RiprapHealthIndicator.View.REPORT);
@@ -41,6 +45,7 @@ public class RiprapHealthAutoConfiguration {
    * @return the indicator
    */
   @Bean
+  @ConditionalOnEnabledHealthIndicator("riprap")
   @ConditionalOnMissingBean(name = "riprapLivenessHealthIndicator")
   public RiprapHealthIndicator riprapLivenessHealthIndicator(HealthMonitor monitor) {
     return new RiprapHealthIndicator(monitor, RiprapHealthIndicator.View.LIVENESS);
@@ -53,6 +58,7 @@ public class RiprapHealthAutoConfiguration {
    * @return the indicator
    */
   @Bean
+  @ConditionalOnEnabledHealthIndicator("riprap")
   @ConditionalOnMissingBean(name = "riprapReadinessHealthIndicator")
   public RiprapHealthIndicator riprapReadinessHealthIndicator(HealthMonitor monitor) {
     return new RiprapHealthIndicator(monitor, RiprapHealthIndicator.View.READINESS);

@@ -12,6 +12,8 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
+import org.springframework.context.ApplicationContext;
+import org.springframework.context.ApplicationContextAware;
 import org.springframework.context.ApplicationListener;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.event.ContextClosedEvent;
@@ -37,7 +39,7 @@ import org.springframework.context.event.ContextClosedEvent;
  * System.Logger} and its report is kept ({@link #lastReport()}). Runs once; thread-safe.
  */
 public final class RiprapOutboundDrain
-    implements SmartLifecycle, ApplicationListener<ContextClosedEvent> {
+    implements SmartLifecycle, ApplicationListener<ContextClosedEvent>, ApplicationContextAware {
   /**
    * The phase: after Spring Boot's graceful shutdown of the web server ({@code DEFAULT_PHASE -
    * 1024}) and before the web server stops ({@code DEFAULT_PHASE - 2048}).
@@ -50,6 +52,7 @@ public final class RiprapOutboundDrain
   private final Duration timeout;
   private final AtomicReference<ShutdownReport> report = new AtomicReference<>();
   private volatile boolean running;
+  private volatile ApplicationContext context;
 
   /**
    * A drain of these registries and clients.
@@ -73,10 +76,19 @@ public final class RiprapOutboundDrain
         RiprapEnvironment.positiveOrNull(Objects.requireNonNull(timeout, "timeout"), "timeout");
   }
 
-  /** Readiness goes false as soon as the context starts closing, before any lifecycle stops. */
+  /** The context this bean lives in: only its own closing starts the drain's readiness change. */
+  @Override
+  public void setApplicationContext(ApplicationContext context) {
+    this.context = context;
+  }
+
+  /**
+   * Readiness goes false as soon as this bean's context starts closing, before any lifecycle stops.
+   * A child context closing (a management server's) changes nothing.
+   */
   @Override
   public void onApplicationEvent(ContextClosedEvent event) {
-    if (health != null) {
+    if (health != null && event.getApplicationContext() == context) {
       health.startDraining();
     }
   }

@@ -86,6 +86,18 @@ class RiprapAutoConfigurationTest {
   }
 
   @Test
+  void keysAreTakenAsWrittenNotRelaxed() {
+    runner
+        .withPropertyValues("riprap.policies.inventory.retry.maxAttempts=3")
+        .run(
+            context ->
+                assertThat(invalid(context.getStartupFailure()))
+                    .hasMessage(
+                        "Unknown key 'riprap.policies.inventory.retry.maxAttempts': did you mean"
+                            + " 'riprap.policies.inventory.retry.max-attempts'?"));
+  }
+
+  @Test
   void aBadValueFailsTheStartWithRipapsMessage() {
     runner
         .withPropertyValues("riprap.policies.inventory.attempt-timeout=abc")
@@ -177,6 +189,47 @@ class RiprapAutoConfigurationTest {
               assertThat(context).hasNotFailed();
               assertThat(context).doesNotHaveBean("riprapMetrics");
             });
+  }
+
+  @Test
+  void withoutActuatorHealthOrSpringsHttpClientsTheRestStillStarts() {
+    new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                RiprapAutoConfiguration.class,
+                RiprapHttpClientsAutoConfiguration.class,
+                RiprapHealthAutoConfiguration.class,
+                RiprapMetricsAutoConfiguration.class))
+        .withClassLoader(
+            new FilteredClassLoader(
+                "org.springframework.boot.health",
+                "org.springframework.boot.http.client",
+                "org.springframework.web.client",
+                "feign"))
+        .run(
+            context -> {
+              assertThat(context).hasNotFailed();
+              assertThat(context).hasSingleBean(PolicyRegistry.class);
+              assertThat(context).hasSingleBean(ResilientHttpClient.class);
+              assertThat(context).doesNotHaveBean(RiprapHealthIndicator.class);
+              assertThat(context).doesNotHaveBean(RiprapRestClientCustomizer.class);
+            });
+  }
+
+  @Test
+  void theThreeHealthContributorsAreOnUnlessTurnedOff() {
+    ApplicationContextRunner withHealth =
+        runner.withConfiguration(AutoConfigurations.of(RiprapHealthAutoConfiguration.class));
+    withHealth.run(
+        context ->
+            assertThat(context.getBeansOfType(RiprapHealthIndicator.class).keySet())
+                .containsExactlyInAnyOrder(
+                    "riprapHealthIndicator",
+                    "riprapLivenessHealthIndicator",
+                    "riprapReadinessHealthIndicator"));
+    withHealth
+        .withPropertyValues("management.health.riprap.enabled=false")
+        .run(context -> assertThat(context).doesNotHaveBean(RiprapHealthIndicator.class));
   }
 
   @Test
