@@ -4,8 +4,11 @@ import static dev.riprap.spring.boot.HttpClientsTestSupport.ATTEMPTS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.riprap.RejectionReason;
 import dev.riprap.event.CallCompleted;
 import dev.riprap.http.DiscardedBody;
+import dev.riprap.http.HttpPolicy;
+import dev.riprap.http.HttpRejectedException;
 import dev.riprap.http.ResilientHttpClient;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
@@ -62,6 +65,37 @@ class RestClientTest {
           assertThat(restClient(context).get().uri("/flaky").retrieve().body(String.class))
               .isEqualTo("recovered");
           assertThat(upstream.count("/flaky")).isEqualTo(3);
+        });
+  }
+
+  @Test
+  void theHostsBreakerOpensAndRefusesWithoutSending() {
+    ApplicationContextRunner breaker =
+        runner.withBean(
+            "breaker",
+            RiprapHttpClientCustomizer.class,
+            () ->
+                client ->
+                    client.policy(
+                        HttpPolicy.builder("upstream")
+                            .maxRetries(0)
+                            .circuitBreaker(50, 4, Duration.ofMinutes(10))
+                            .noProbeWait()
+                            .build()));
+    breaker.run(
+        context -> {
+          RestClient rest = restClient(context);
+          for (int i = 0; i < 4; i++) {
+            assertThatThrownBy(() -> rest.get().uri("/always-503").retrieve().body(String.class))
+                .isInstanceOf(HttpServerErrorException.ServiceUnavailable.class);
+          }
+          assertThatThrownBy(() -> rest.get().uri("/always-503").retrieve().body(String.class))
+              .isInstanceOf(ResourceAccessException.class)
+              .cause()
+              .isInstanceOfSatisfying(
+                  HttpRejectedException.class,
+                  e -> assertThat(e.reason()).isEqualTo(RejectionReason.CIRCUIT_OPEN));
+          assertThat(upstream.count("/always-503")).isEqualTo(4);
         });
   }
 
