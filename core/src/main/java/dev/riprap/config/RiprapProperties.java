@@ -169,6 +169,22 @@ public final class RiprapProperties {
     return p;
   }
 
+  /**
+   * Every setting a scope accepts, as the key suffix after {@code riprap.defaults.} or {@code
+   * riprap.policies.<name>.} ({@code attempt-timeout}, {@code retry.max-attempts}, ...), in the
+   * order of {@code docs/configuration.md}. For tools that list or complete the keys (the Spring
+   * Boot starter's configuration metadata is checked against it).
+   *
+   * @return an unmodifiable list
+   */
+  public static List<String> settingNames() {
+    List<String> names = new ArrayList<>();
+    for (Setting s : Setting.values()) {
+      names.add(s.suffix);
+    }
+    return Collections.unmodifiableList(names);
+  }
+
   private static String unknownSetting(String key, String prefix) {
     List<String> candidates = new ArrayList<>();
     for (Setting s : Setting.values()) {
@@ -207,11 +223,7 @@ public final class RiprapProperties {
   }
 
   private static String settingList() {
-    List<String> names = new ArrayList<>();
-    for (Setting s : Setting.values()) {
-      names.add(s.suffix);
-    }
-    return String.join(", ", names);
+    return String.join(", ", settingNames());
   }
 
   private static void checkExclusive(Map<Setting, Value> scope) {

@@ -53,6 +53,18 @@ class PropertiesValidationTest {
   }
 
   @Test
+  void settingNamesListsExactlyTheSettingsAScopeAccepts() {
+    assertThat(String.join(", ", RiprapProperties.settingNames())).isEqualTo(SETTINGS);
+    for (String name : RiprapProperties.settingNames()) {
+      // Known keys: a bad value is refused for its form, never as an unknown key.
+      assertThatThrownBy(
+              () -> RiprapProperties.from(java.util.Map.of("riprap.defaults." + name, "?")))
+          .isInstanceOf(IllegalArgumentException.class)
+          .hasMessageStartingWith("riprap.defaults." + name + ": expected ");
+    }
+  }
+
+  @Test
   void anUnknownKeyNamesTheClosestValidKey() {
     building("riprap.policies.inventory.retry.max-attempt=3")
         .isInstanceOf(IllegalArgumentException.class)

@@ -1,0 +1,60 @@
+package dev.riprap.spring.boot;
+
+import dev.riprap.event.CallCompleted;
+import dev.riprap.event.RetryScheduled;
+import dev.riprap.http.DiscardedBody;
+import dev.riprap.http.HttpPolicy;
+import dev.riprap.http.ResilientHttpClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+/** What the HTTP client tests share: the policy they configure and what the client's events say. */
+final class HttpClientsTestSupport {
+  /** Three attempts in all, with short waits, so that a test counts them quickly. */
+  static final int ATTEMPTS = 3;
+
+  private HttpClientsTestSupport() {}
+
+  /** The customizer bean the tests add: three attempts, waits of 1 to 5 ms. */
+  static RiprapHttpClientCustomizer threeAttempts() {
+    return client ->
+        client.policy(
+            HttpPolicy.builder("upstream")
+                .maxRetries(ATTEMPTS - 1)
+                .backoff(Duration.ofMillis(1), Duration.ofMillis(5))
+                .build());
+  }
+
+  /** A client with {@link #threeAttempts()} and a connect timeout, as Feign needs. */
+  static ResilientHttpClient threeAttemptsClient() {
+    ResilientHttpClient.Builder builder =
+        ResilientHttpClient.builder()
+            .delegate(
+                java.net.http.HttpClient.newBuilder()
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .build());
+    threeAttempts().customize(builder);
+    return builder.build();
+  }
+
+  /** Where each retry's wait came from, in order. */
+  static List<DiscardedBody.DelaySource> retryWaits(ResilientHttpClient client) {
+    List<DiscardedBody.DelaySource> sources = new CopyOnWriteArrayList<>();
+    client
+        .events()
+        .subscribe(
+            RetryScheduled.class,
+            e -> sources.add(((DiscardedBody) ((HttpResponse<?>) e.result()).body()).source()));
+    return sources;
+  }
+
+  /** The next call's end, as the client reports it. */
+  static CompletableFuture<CallCompleted> nextCompletion(ResilientHttpClient client) {
+    CompletableFuture<CallCompleted> done = new CompletableFuture<>();
+    client.events().subscribe(CallCompleted.class, done::complete);
+    return done;
+  }
+}
