@@ -50,7 +50,7 @@ public final class AnnotatedDemo {
      * @return the quote line
      */
     @GET("/quotes/{symbol}")
-    @Timeout("2s")
+    @Timeout("10s")
     @Fallback(method = "noQuote", on = HttpStatusException.class)
     String quote(@Path("symbol") String symbol);
 
