@@ -510,7 +510,8 @@ public final class DistributedLimiter implements ExternalLimiter {
 
     /**
      * How many replicas share the quota, for the local fallback's share: each replica's local
-     * limiter allows {@code ceil(permits / replicas)} per period while the store cannot answer.
+     * limiter allows {@code ceil(permits / replicas)} per period while the store cannot answer,
+     * spread over the period (a burst of a tenth of the share at most).
      * Default 1 (the whole quota per replica: set it, or {@link #localLimit}, to the size of the
      * fleet).
      *
@@ -524,7 +525,8 @@ public final class DistributedLimiter implements ExternalLimiter {
     }
 
     /**
-     * The local fallback's limit, instead of the share {@link #replicas} computes.
+     * The local fallback's limit, instead of the share {@link #replicas} computes: {@code permits}
+     * per {@code period}, spread over the period (a burst of a tenth of them at most).
      *
      * @param permits attempts per period, at least 1
      * @param period the period, positive, at most 36,500 days
@@ -650,10 +652,16 @@ public final class DistributedLimiter implements ExternalLimiter {
       return new DistributedLimiter(this);
     }
 
+    /**
+     * The local fallback: its share per period, refilled smoothly, with a burst of a tenth of it.
+     * The local bucket fills up while the store answers, so a full-size burst would come on top
+     * of what the shared bucket already passed at the moment the store fails.
+     */
     private Bandwidth localBandwidth() {
       long p = localPermits > 0 ? localPermits : (permits + replicas - 1) / replicas;
       Duration d = localPermits > 0 ? localPeriod : period;
-      return Bandwidth.builder().capacity(p).refillGreedy(p, d).build();
+      long burst = Math.max(1, (p + 9) / 10);
+      return Bandwidth.builder().capacity(burst).refillGreedy(p, d).build();
     }
 
     private CircuitBreakerConfig breakerConfig() {

@@ -53,7 +53,8 @@ class StoreOutageTest {
   private DistributedLimiter limiter(FailMode failMode) {
     return DistributedLimiter.builder(RedisStores.lettuce(connection), "outage")
         .configuration(SharedQuotaTest.perHour(100))
-        .localLimit(2, Duration.ofHours(1))
+        // 20 an hour, a burst of 2: the first two calls of the outage pass, then none.
+        .localLimit(20, Duration.ofHours(1))
         .failMode(failMode)
         .storeTimeout(STORE_TIMEOUT)
         .storeRetryInterval(RETRY_INTERVAL)
