@@ -41,13 +41,15 @@ import java.util.function.BiConsumer;
  * policy asks, one token per attempt. Put it in a policy's limiter slot:
  *
  * <pre>{@code
- * ProxyManager<String> store = RedisStores.lettuce(redisClient);
+ * ProxyManager<String> store = RedisStores.lettuce(RedisStores.connect(redisClient));
  * DistributedLimiter quota = DistributedLimiter.builder(store, "riprap:geocoder")
- *     .limit(100, Duration.ofSeconds(1))   // 100 calls a second, fleet-wide
+ *     .limit(100, Duration.ofSeconds(1))   // 100 calls a second for the whole fleet
  *     .replicas(3)                         // the local fallback's share: 34 a second each
  *     .build();
- * Policy policy = Policy.builder("geocoder").rateLimiter(quota).retry(...).build();
+ * Policy geocoder = Policy.builder("geocoder").rateLimiter(quota).build();
  * }</pre>
+ *
+ * <p>(The same as {@code docs/distributed-rate-limit.md}, run by the module's DocSnippetsTest.)
  *
  * <p><b>Answers.</b> A token now, or a refusal at once ({@code RATE_LIMITED}): the limiter never
  * queues calls. Sync calls wait for the store's answer on the caller's thread, at most the store
