@@ -5,7 +5,6 @@ import dev.riprap.Durations;
 import dev.riprap.ExternalLimiter;
 import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
-import dev.riprap.event.LimiterModeChanged;
 import dev.riprap.event.LimiterModeChanged.Mode;
 import dev.riprap.internal.Check;
 import io.github.bucket4j.Bandwidth;
@@ -25,14 +24,10 @@ import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 
 /**
@@ -72,6 +67,9 @@ import java.util.function.BiConsumer;
  *
  * <p>Immutable settings, thread-safe; one instance serves any number of policies and threads.
  */
+// Size: the limiter (sync and async asks of the store) and its nested public Builder, which users
+// name as DistributedLimiter.Builder; the store's health (breaker, fail mode, mode events) is in
+// StoreGuard.
 public final class DistributedLimiter implements ExternalLimiter {
   /**
    * A Redis round trip within one data centre takes about a millisecond; 50 ms leaves room for a
@@ -91,27 +89,23 @@ public final class DistributedLimiter implements ExternalLimiter {
   private final AsyncBucketProxy asyncBucket;
   private final long storeTimeoutNanos;
   private final Duration storeTimeout;
-  private final CircuitBreaker breaker;
-  private final FailMode failMode;
-  private final Bucket local;
+  private final StoreGuard guard;
   private final TimeSource time;
   private final Executor blockingExecutor;
-  private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.SHARED);
-  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
 
   private <K> DistributedLimiter(Builder<K> b) {
     BucketConfiguration shared = b.configuration;
     this.description = "distributed limiter '" + b.key + "' (" + describe(shared) + ")";
     this.storeTimeout = b.storeTimeout;
     this.storeTimeoutNanos = b.storeTimeout.toNanos();
-    this.failMode = b.failMode;
     this.time = b.time;
     this.blockingExecutor = b.blockingExecutor;
-    this.breaker = CircuitBreaker.of("store of " + b.key, b.breakerConfig());
-    this.local = b.failMode == FailMode.LOCAL
+    Bucket local = b.failMode == FailMode.LOCAL
         ? Bucket.builder().addLimit(b.localBandwidth()).withCustomTimePrecision(meter(b.time))
             .build()
         : null;
+    this.guard = new StoreGuard(description, CircuitBreaker.of("store of " + b.key,
+        b.breakerConfig()), b.failMode, local, b.time, b.storeTimeout);
     if (b.store.isAsyncModeSupported()) {
       var builder = b.store.asAsync().builder();
       if (b.optimization != null) {
@@ -155,8 +149,8 @@ public final class DistributedLimiter implements ExternalLimiter {
    */
   @Override
   public long acquire(long remainingNanos) throws InterruptedException {
-    if (!breaker.tryAcquirePermission()) {
-      return failModeAnswer();
+    if (!guard.permitted()) {
+      return guard.failModeAnswer();
     }
     long start = time.nanoTime();
     if (asyncBucket == null) {
@@ -165,16 +159,16 @@ public final class DistributedLimiter implements ExternalLimiter {
       try {
         token = syncBucket.tryConsume(1);
       } catch (RuntimeException e) {
-        return storeFailed(start, e);
+        return guard.failed(start, e);
       }
-      storeAnswered(start);
+      guard.answered(start);
       return token ? 0 : REFUSED;
     }
     CompletableFuture<Boolean> answer;
     try {
       answer = asyncBucket.tryConsume(1);
     } catch (RuntimeException e) {
-      return storeFailed(start, e);
+      return guard.failed(start, e);
     }
     if (!answer.isDone()) {
       long limit = Math.min(storeTimeoutNanos, Math.max(0, remainingNanos));
@@ -184,25 +178,25 @@ public final class DistributedLimiter implements ExternalLimiter {
       try {
         answered = time.await(done, limit);
       } catch (InterruptedException e) {
-        breaker.releasePermission();
+        guard.notAsked();
         throw e;
       }
       if (!answered) {
         if (limit < storeTimeoutNanos) {
           // The call's deadline, not the store, ran out: nothing to hold against the store.
-          breaker.releasePermission();
+          guard.notAsked();
           return remainingNanos;
         }
-        return storeFailed(start, timedOut());
+        return guard.failed(start, guard.timedOut());
       }
     }
     boolean token;
     try {
       token = answer.join();
     } catch (CompletionException | CancellationException e) {
-      return storeFailed(start, e.getCause() != null ? e.getCause() : e);
+      return guard.failed(start, e.getCause() != null ? e.getCause() : e);
     }
-    storeAnswered(start);
+    guard.answered(start);
     return token ? 0 : REFUSED;
   }
 
@@ -214,8 +208,8 @@ public final class DistributedLimiter implements ExternalLimiter {
    */
   @Override
   public CompletionStage<Long> acquireAsync(long remainingNanos) {
-    if (!breaker.tryAcquirePermission()) {
-      return CompletableFuture.completedFuture(failModeAnswer());
+    if (!guard.permitted()) {
+      return CompletableFuture.completedFuture(guard.failModeAnswer());
     }
     Ask ask = new Ask(time.nanoTime());
     CompletableFuture<Boolean> answer;
@@ -239,7 +233,7 @@ public final class DistributedLimiter implements ExternalLimiter {
   @Override
   public void attach(
       String policy, Map<String, String> tags, EventStream events, TimeSource timeSource) {
-    listeners.add(new Listener(policy, tags, events, timeSource));
+    guard.attach(policy, tags, events, timeSource);
   }
 
   /**
@@ -261,7 +255,7 @@ public final class DistributedLimiter implements ExternalLimiter {
     @Override
     public void run() {
       if (settled.compareAndSet(0, 1)) {
-        complete(storeFailed(start, timedOut()));
+        complete(guard.failed(start, guard.timedOut()));
       }
     }
 
@@ -278,96 +272,11 @@ public final class DistributedLimiter implements ExternalLimiter {
       if (failure != null || token == null) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause() : failure;
-        complete(storeFailed(start, cause != null ? cause : new NullPointerException(
+        complete(guard.failed(start, cause != null ? cause : new NullPointerException(
             "the store answered null")));
       } else {
-        storeAnswered(start);
+        guard.answered(start);
         complete(token ? 0L : REFUSED);
-      }
-    }
-  }
-
-  // ---------------------------------------------------------------- store outcomes and modes
-
-  private TimeoutException timedOut() {
-    return new TimeoutException("store did not answer within "
-        + Durations.format(storeTimeout));
-  }
-
-  private void storeAnswered(long start) {
-    breaker.onSuccess(time.nanoTime() - start, TimeUnit.NANOSECONDS);
-    if (mode.get() != Mode.SHARED && breaker.getState() == CircuitBreaker.State.CLOSED) {
-      change(Mode.SHARED, "store answered again", null);
-    }
-  }
-
-  /** A store request failed: the breaker records it, and the fail mode answers. */
-  private long storeFailed(long start, Throwable failure) {
-    breaker.onError(time.nanoTime() - start, TimeUnit.NANOSECONDS, failure);
-    Mode failing = failingMode();
-    if (mode.get() != failing) {
-      String why = failure instanceof TimeoutException
-          ? failure.getMessage()
-          : "store failed: " + failure;
-      change(failing, why, failure);
-    }
-    return failModeAnswer();
-  }
-
-  private Mode failingMode() {
-    switch (failMode) {
-      case ALLOW:
-        return Mode.ALLOW;
-      case REJECT:
-        return Mode.REJECT;
-      default:
-        return Mode.LOCAL;
-    }
-  }
-
-  private long failModeAnswer() {
-    switch (failMode) {
-      case ALLOW:
-        return 0;
-      case REJECT:
-        return REFUSED;
-      default:
-        return local.tryConsume(1) ? 0 : REFUSED;
-    }
-  }
-
-  private void change(Mode to, String reason, Throwable cause) {
-    Mode from = mode.getAndSet(to);
-    if (from == to) {
-      return;
-    }
-    for (Listener l : listeners) {
-      l.publish(description, to, reason, cause);
-    }
-  }
-
-  /** A policy built with this limiter: where its mode changes go. */
-  private static final class Listener {
-    final String policy;
-    final Map<String, String> tags;
-    final EventStream events;
-    final TimeSource time;
-
-    Listener(String policy, Map<String, String> tags, EventStream events, TimeSource time) {
-      this.policy = policy;
-      this.tags = tags;
-      this.events = events;
-      this.time = time;
-    }
-
-    void publish(String limiter, Mode mode, String reason, Throwable cause) {
-      try {
-        if (events.hasListeners()) {
-          events.publish(
-              new LimiterModeChanged(policy, tags, time.instant(), limiter, mode, reason, cause));
-        }
-      } catch (Throwable ignored) {
-        // A time source of the user's that threw: the decision stands, the event is lost.
       }
     }
   }
@@ -380,7 +289,7 @@ public final class DistributedLimiter implements ExternalLimiter {
    * @return the mode in force
    */
   public Mode mode() {
-    return mode.get();
+    return guard.mode();
   }
 
   /**
@@ -390,7 +299,7 @@ public final class DistributedLimiter implements ExternalLimiter {
    * @return the store breaker
    */
   public CircuitBreaker storeBreaker() {
-    return breaker;
+    return guard.breaker();
   }
 
   /**
@@ -399,7 +308,7 @@ public final class DistributedLimiter implements ExternalLimiter {
    * @return what decides while the store cannot answer
    */
   public FailMode failMode() {
-    return failMode;
+    return guard.failMode();
   }
 
   /**
