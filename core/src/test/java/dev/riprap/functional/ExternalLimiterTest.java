@@ -431,4 +431,60 @@ class ExternalLimiterTest {
       executor.shutdownNow();
     }
   }
+
+  @Test
+  void anAnswerRacingACancelOrTheTotalTimeoutEndsTheCallOnceAndGivesTheBreakerBackOnce() {
+    Pending limiter = new Pending();
+    dev.riprap.testing.CountingCircuitBreaker breaker = dev.riprap.testing.CountingCircuitBreaker.of(
+        "b", CircuitBreakerConfig.custom().minimumNumberOfCalls(1_000_000).build(), time);
+    Policy p = policy(limiter).circuitBreaker(breaker).totalTimeout(Duration.ofSeconds(1)).build();
+    AtomicInteger ran = new AtomicInteger();
+    try (dev.riprap.testing.Race race = new dev.riprap.testing.Race(3)) {
+      for (int round = 0; round < 300; round++) {
+        CompletableFuture<String> call =
+            p.callAsync(() -> CompletableFuture.completedFuture("ran " + ran.incrementAndGet()));
+        CompletableFuture<Long> stage = limiter.stages.poll();
+        long answer = round % 3 == 0 ? ExternalLimiter.REFUSED : 0L;
+        boolean cancel = round % 2 == 0;
+        race.round(
+            () -> {
+              dev.riprap.testing.Race.jitter();
+              stage.complete(answer);
+            },
+            () -> {
+              dev.riprap.testing.Race.jitter();
+              if (cancel) {
+                call.cancel(false);
+              } else {
+                time.advance(Duration.ofSeconds(1));
+              }
+            });
+        assertThat(call).isDone();
+      }
+    }
+    assertThat(breaker.taken()).isEqualTo(300);
+    assertThat(breaker.givenBack()).isEqualTo(breaker.taken());
+    assertThat(limiter.stages).isEmpty();
+  }
+
+  @Test
+  void anExecutorThatRefusesTheResumedCallEndsItWithItsExceptionAndGivesTheBreakerBack() {
+    Pending limiter = new Pending();
+    dev.riprap.testing.CountingCircuitBreaker breaker = dev.riprap.testing.CountingCircuitBreaker.of(
+        "b", CircuitBreakerConfig.ofDefaults(), time);
+    Policy p = Policy.builder("quota").timeSource(time).rateLimiter(limiter).circuitBreaker(breaker)
+        .asyncExecutor(r -> {
+          throw new java.util.concurrent.RejectedExecutionException("pool shut down");
+        })
+        .build();
+
+    CompletableFuture<String> call = p.callAsync(() -> CompletableFuture.completedFuture("ran"));
+    limiter.stages.poll().complete(0L);
+
+    assertThat(call).isCompletedExceptionally();
+    assertThat(Mode.await(call, time).failure)
+        .isInstanceOf(java.util.concurrent.RejectedExecutionException.class)
+        .hasMessage("pool shut down");
+    assertThat(breaker.givenBack()).isEqualTo(breaker.taken()).isEqualTo(1);
+  }
 }
