@@ -147,6 +147,25 @@ class SharedQuotaTest {
     }
   }
 
+  @Test
+  void twoThousandConcurrentCallsOnOneHotKeyAreEachAnsweredByTheStore() throws Exception {
+    ConcurrentLinkedQueue<LimiterModeChanged> changes = new ConcurrentLinkedQueue<>();
+    // Batching is on by default: the concurrent requests share round trips instead of retrying
+    // their compare-and-swap against each other.
+    Policy policy = replica("hot", "hot-key", 1_500, changes);
+    AtomicInteger upstream = new AtomicInteger();
+    List<CompletableFuture<Integer>> calls = new ArrayList<>();
+    for (int i = 0; i < 2_000; i++) {
+      calls.add(policy.callAsync(() -> CompletableFuture.completedFuture(
+          upstream.incrementAndGet())).exceptionally(e -> -1));
+    }
+    CompletableFuture.allOf(calls.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+
+    assertThat(upstream).hasValue(1_500);
+    assertThat(calls.stream().filter(c -> c.join() == -1).count()).isEqualTo(500);
+    assertThat(changes).isEmpty();
+  }
+
   /** The two ways to call a policy. */
   enum Api {
     ASYNC {
