@@ -24,9 +24,11 @@ import java.time.Duration;
  *
  * <p>The connection is the caller's: close it, and shut the client down, when the application
  * stops. Lettuce queues commands while it reconnects and times them out after 60 s by default;
- * the limiter does not wait that long (its store timeout answers first), but setting {@code
- * ClientOptions.disconnectedBehavior(REJECT_COMMANDS)} on the client makes an outage fail at once
- * instead of piling up queued commands.
+ * the limiter does not wait that long (its store timeout answers first), but a command lost in a
+ * partition stays in flight until Lettuce drops it, and with batching the replica's next requests
+ * for the same key queue behind it. Set the client's command timeout to about a second ({@code
+ * RedisURI.Builder.withTimeout}), and {@code ClientOptions.disconnectedBehavior(REJECT_COMMANDS)}
+ * to make an outage fail at once instead of piling up queued commands.
  */
 public final class RedisStores {
   /**
