@@ -19,5 +19,6 @@ module dev.riprap.core {
   exports dev.riprap.config;
   exports dev.riprap.event;
   exports dev.riprap.internal to
-      dev.riprap.http;
+      dev.riprap.http,
+      dev.riprap.bucket4j;
 }

@@ -44,6 +44,8 @@ final class AsyncCall<T> extends Call implements AttemptContext {
   private static final int CLOSED = 3;
   private static final int PHASE = 3;
   private static final long ENDED = 4;
+  /** {@link #askLimiter}: the answer will come later; the call was handed over. */
+  private static final long PENDING = Long.MIN_VALUE;
 
   @SuppressWarnings("rawtypes")
   private static final AtomicLongFieldUpdater<AsyncCall> STATE =
@@ -184,7 +186,15 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     try {
       while (i < steps.length) {
         long remaining = Pipeline.remaining(deadline, p.time.nanoTime());
-        long answer = steps[i].acquire(remaining);
+        long answer;
+        if (steps[i] == p.limiter && p.limiter.external != null) {
+          answer = askLimiter(i, remaining);
+          if (answer == PENDING) {
+            return;
+          }
+        } else {
+          answer = steps[i].acquire(remaining);
+        }
         if (answer != Step.GO) {
           answer = resolve(i, answer, remaining);
         }
@@ -219,6 +229,114 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       return;
     }
     runAttempt();
+  }
+
+  /**
+   * Asks the external limiter of step {@code i} for the attempt's permit. An answer already there
+   * (a local decision) is returned at once; otherwise the call waits for it in a {@code WAITING}
+   * phase, which the total timeout and a cancel end like any wait (the stage is then cancelled and
+   * its late answer ignored), and goes on on the async executor when it comes: returns {@link
+   * #PENDING}.
+   */
+  private long askLimiter(int i, long remaining) throws Throwable {
+    CompletionStage<Long> stage;
+    try {
+      stage = p.limiter.acquireAsync(remaining);
+    } catch (Throwable t) {
+      stage = CompletableFuture.failedFuture(t);
+    }
+    CompletableFuture<?> handle = cancelHandle(stage);
+    if (handle != null && handle.isDone()) {
+      // Decided locally (a fallback, an open store breaker): no hop, no phase.
+      return LimiterStep.answer(answerNow(handle), remaining);
+    }
+    Phase wait = handOver(WAITING);
+    if (wait == null) {
+      // Ended from outside while acquiring: give back what this attempt holds.
+      releaseHeld();
+      cancelQuietly(handle);
+      return PENDING;
+    }
+    long waiting = wait.word;
+    wait.stage = handle;
+    if (state != waiting) {
+      wait.cancel();
+    }
+    whenDone(stage, (v, t) -> limiterAnswered(waiting, i, v, t));
+    return PENDING;
+  }
+
+  /** The value of a completed answer stage; what it failed with is thrown as itself. */
+  private static long answerNow(CompletableFuture<?> done) throws Throwable {
+    Object v;
+    try {
+      v = done.join();
+    } catch (CompletionException e) {
+      throw e.getCause() != null ? e.getCause() : e;
+    }
+    return answerValue(v);
+  }
+
+  private static long answerValue(Object v) {
+    if (!(v instanceof Long)) {
+      throw new NullPointerException("the external limiter answered " + v + ", not a number");
+    }
+    return (Long) v;
+  }
+
+  /**
+   * On the thread that completed the limiter's stage (a store client's I/O thread, say): the call
+   * goes on on the async executor, never on that thread.
+   */
+  private void limiterAnswered(long waiting, int i, Object v, Throwable t) {
+    if (state != waiting) {
+      return;
+    }
+    try {
+      p.asyncExecutor.execute(() -> {
+        if (!claim(waiting)) {
+          return;
+        }
+        long answer;
+        try {
+          if (t != null) {
+            throw unwrap(t);
+          }
+          answer = LimiterStep.answer(
+              answerValue(v), Pipeline.remaining(deadline, p.time.nanoTime()));
+        } catch (Throwable failed) {
+          // The limiter failed the attempt: what it held before the limiter goes back.
+          releaseHeld();
+          failure = failed;
+          afterAttempt();
+          return;
+        }
+        resumeLimiter(i, answer);
+      });
+    } catch (Throwable refused) {
+      // The executor refused: the call ends with its exception, as after any wait.
+      if (claim(waiting)) {
+        releaseHeld();
+        failure = Pipeline.userCodeFailed(refused, failure);
+        result = null;
+        finish();
+      }
+    }
+  }
+
+  /** Goes on after the external limiter of step {@code i} answered {@code answer}. */
+  private void resumeLimiter(int i, long answer) {
+    if (answer == Step.GO) {
+      held = i + 1;
+      acquireFrom(i + 1);
+    } else if (answer > 0) {
+      held = i + 1;
+      waitThen(answer, i + 1, false);
+    } else {
+      releaseHeld();
+      failure = answer == Step.DEADLINE ? p.totalTimedOut(attempt) : p.steps[i].refusal(p);
+      afterAttempt();
+    }
   }
 
   private void runAttempt() {
@@ -284,8 +402,8 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     whenDone(stage, (v, t) -> onStageDone(running, v, t));
   }
 
-  private void whenDone(
-      CompletionStage<? extends T> stage, java.util.function.BiConsumer<Object, Throwable> action) {
+  private static void whenDone(
+      CompletionStage<?> stage, java.util.function.BiConsumer<Object, Throwable> action) {
     try {
       stage.whenComplete(action);
     } catch (Throwable t) {

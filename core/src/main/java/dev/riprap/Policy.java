@@ -388,6 +388,19 @@ public final class Policy {
   }
 
   /**
+   * The external limiter, if the policy's rate limit is one ({@link
+   * Builder#rateLimiter(ExternalLimiter)}); {@link #rateLimiter()} and {@link #pacedLimiter()} are
+   * then empty.
+   *
+   * @return the external limiter
+   */
+  public Optional<ExternalLimiter> externalLimiter() {
+    return pipeline.limiter == null
+        ? Optional.empty()
+        : Optional.ofNullable(pipeline.limiter.external);
+  }
+
+  /**
    * The bulkhead, if the policy has one.
    *
    * @return the bulkhead
@@ -538,6 +551,7 @@ public final class Policy {
     private RateLimiterConfig limiterConfig;
     private RateLimiter limiterInstance;
     private PacedLimiter pacedInstance;
+    private ExternalLimiter externalInstance;
     private int pacedPerSecond;
     private Duration pacedMaxWait;
     private BulkheadConfig bulkheadConfig;
@@ -572,6 +586,7 @@ public final class Policy {
       b.limiterConfig = limiterConfig;
       b.limiterInstance = limiterInstance;
       b.pacedInstance = pacedInstance;
+      b.externalInstance = externalInstance;
       b.pacedPerSecond = pacedPerSecond;
       b.pacedMaxWait = pacedMaxWait;
       b.bulkheadConfig = bulkheadConfig;
@@ -768,8 +783,32 @@ public final class Policy {
       return this;
     }
 
+    /**
+     * An {@link ExternalLimiter}: permits decided outside the policy, such as riprap-bucket4j's
+     * fleet-wide quota shared by every replica through a store. Asked once per attempt, in the
+     * limiter's place of the order; sync calls use {@link ExternalLimiter#acquire}, async calls
+     * {@link ExternalLimiter#acquireAsync}, and the policy's total timeout and a cancel end an
+     * async call on time while the limiter's answer is pending. A refusal is a {@link
+     * RejectedException} with {@link RejectionReason#RATE_LIMITED}. The limiter is told about each
+     * policy built with it ({@link ExternalLimiter#attach}), so that its events reach the policy's
+     * stream.
+     *
+     * @param limiter the limiter, shared with whatever else uses it
+     * @return this builder
+     * @throws IllegalStateException if a limiter was already set
+     * @throws NullPointerException if {@code limiter} is null
+     */
+    public Builder rateLimiter(ExternalLimiter limiter) {
+      Check.notNull(limiter, "limiter");
+      requireUnset(limiterConfig, limiterInstance != null ? limiterInstance : pacedOrRate(),
+          "rateLimiter");
+      this.externalInstance = limiter;
+      return this;
+    }
+
     private Object pacedOrRate() {
       return pacedInstance != null ? pacedInstance
+          : externalInstance != null ? externalInstance
           : pacedPerSecond > 0 ? pacedPerSecond + "/s paced" : null;
     }
 
@@ -1091,6 +1130,9 @@ public final class Policy {
       if (rl != null) {
         return new LimiterStep(rl);
       }
+      if (externalInstance != null) {
+        return new LimiterStep(externalInstance);
+      }
       PacedLimiter paced = pacedInstance;
       if (paced == null && pacedPerSecond > 0) {
         paced = PacedLimiter.builder(pacedPerSecond).maxWait(pacedMaxWait).timeSource(timeSource)
@@ -1128,6 +1170,9 @@ public final class Policy {
           discarded);
       if (breakerStep != null) {
         breakerStep.attach(p);
+      }
+      if (externalInstance != null) {
+        externalInstance.attach(p.name, p.tags, p.events, timeSource);
       }
       return p;
     }

@@ -1,13 +1,16 @@
 package dev.riprap;
 
+import dev.riprap.config.LimiterProvider;
 import dev.riprap.config.RiprapProperties;
 import dev.riprap.config.Spelling;
 import dev.riprap.event.EventStream;
 import dev.riprap.internal.Check;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -58,7 +61,7 @@ public final class PolicyRegistry {
     this.asyncExecutor = b.asyncExecutor;
     this.events = new EventStream();
     this.gate = new ShutdownGate(timeSource);
-    this.properties = RiprapProperties.from(b.entries);
+    this.properties = RiprapProperties.from(b.entries, b.limiterProviders);
     this.defaultBudget = properties.newDefaultBudget(timeSource).orElse(null);
     properties.validateDefaults(timeSource, defaultBudget);
     SortedMap<String, Policy> policies = new TreeMap<>();
@@ -244,8 +247,32 @@ public final class PolicyRegistry {
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private final Map<String, String> entries = new TreeMap<>();
     private final Map<String, Consumer<Policy.Builder>> codePolicies = new LinkedHashMap<>();
+    private final List<LimiterProvider> limiterProviders = new ArrayList<>();
 
     private Builder() {}
+
+    /**
+     * Makes the keys of an external limiter valid in the properties: {@code
+     * rate-limiter.<provider>.<setting>}, such as riprap-bucket4j's {@code
+     * rate-limiter.distributed.permits}. The provider checks the values and builds each policy's
+     * limiter; it carries the backend's wiring (a store connection), which properties cannot.
+     * Without it, such keys are unknown keys. Default: none.
+     *
+     * @param provider the provider
+     * @return this builder
+     * @throws NullPointerException if {@code provider} is null
+     * @throws IllegalStateException if a provider of the same {@link LimiterProvider#name()} was
+     *     already added
+     */
+    public Builder limiterProvider(LimiterProvider provider) {
+      Objects.requireNonNull(provider, "provider");
+      for (LimiterProvider p : limiterProviders) {
+        Check.requireState(!p.name().equals(provider.name()),
+            "a limiter provider named '%s' was already added", provider.name());
+      }
+      limiterProviders.add(provider);
+      return this;
+    }
 
     /**
      * The time source of every policy, of the shared gate and of retry budgets. Default {@link

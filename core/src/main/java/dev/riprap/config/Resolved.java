@@ -53,10 +53,24 @@ import java.util.function.Consumer;
 final class Resolved {
   private final Map<Setting, Value> general;
   private final Map<Setting, Value> own;
+  private final Map<String, Value> generalExtra;
+  private final Map<String, Value> ownExtra;
+  private final Extras extras;
+  private final String policy;
 
-  Resolved(Map<Setting, Value> general, Map<Setting, Value> own) {
+  /**
+   * @param extras the limiter providers' values of every scope
+   * @param ownPrefix the key prefix of the policy's own scope
+   * @param policy the policy's name
+   */
+  Resolved(Map<Setting, Value> general, Map<Setting, Value> own, Extras extras, String ownPrefix,
+      String policy) {
     this.general = general;
     this.own = own;
+    this.extras = extras;
+    this.generalExtra = extras.scope(RiprapProperties.DEFAULTS);
+    this.ownExtra = RiprapProperties.DEFAULTS.equals(ownPrefix) ? Map.of() : extras.scope(ownPrefix);
+    this.policy = policy;
   }
 
   /**
@@ -72,12 +86,13 @@ final class Resolved {
     switch (s) {
       case RL_LIMIT_FOR_PERIOD:
       case RL_LIMIT_REFRESH_PERIOD:
-        if (own.containsKey(RL_PACED_RATE)) {
+        if (own.containsKey(RL_PACED_RATE) || !ownExtra.isEmpty()) {
           return null;
         }
         break;
       case RL_PACED_RATE:
-        if (own.containsKey(RL_LIMIT_FOR_PERIOD) || own.containsKey(RL_LIMIT_REFRESH_PERIOD)) {
+        if (own.containsKey(RL_LIMIT_FOR_PERIOD) || own.containsKey(RL_LIMIT_REFRESH_PERIOD)
+            || !ownExtra.isEmpty()) {
           return null;
         }
         break;
@@ -99,10 +114,42 @@ final class Resolved {
    */
   boolean enabled(Strategy strategy) {
     Boolean stated = statedIn(own, strategy);
+    if (stated == null && strategy == Strategy.RATE_LIMITER && !ownExtra.isEmpty()) {
+      stated = Boolean.TRUE;
+    }
     if (stated == null) {
       stated = statedIn(general, strategy);
     }
+    if (stated == null && strategy == Strategy.RATE_LIMITER && !generalExtra.isEmpty()) {
+      stated = Boolean.TRUE;
+    }
     return stated != null && stated;
+  }
+
+  /**
+   * The limiter provider's values in effect, keyed {@code <provider>.<setting>}: the policy's own
+   * over the defaults' of the same provider; none from the defaults when the policy chose a paced
+   * rate or a limit per period of its own.
+   */
+  private Map<String, Value> externalValues() {
+    if (ownExtra.isEmpty()) {
+      boolean ownChoice = own.containsKey(RL_PACED_RATE) || own.containsKey(RL_LIMIT_FOR_PERIOD)
+          || own.containsKey(RL_LIMIT_REFRESH_PERIOD);
+      return ownChoice ? Map.of() : generalExtra;
+    }
+    String provider = providerOf(ownExtra.keySet().iterator().next());
+    Map<String, Value> merged = new java.util.TreeMap<>();
+    generalExtra.forEach((k, v) -> {
+      if (providerOf(k).equals(provider)) {
+        merged.put(k, v);
+      }
+    });
+    merged.putAll(ownExtra);
+    return merged;
+  }
+
+  private static String providerOf(String key) {
+    return key.substring(0, key.indexOf('.'));
   }
 
   private static Boolean statedIn(Map<Setting, Value> scope, Strategy strategy) {
@@ -135,7 +182,7 @@ final class Resolved {
       set(CB_AWAIT_PROBE, v -> builder.awaitProbe((Duration) v));
     }
     if (enabled(Strategy.RATE_LIMITER)) {
-      applyRateLimiter(builder);
+      applyRateLimiter(builder, timeSource);
     }
     if (enabled(Strategy.BULKHEAD)) {
       builder.bulkhead(bulkheadConfig());
@@ -211,7 +258,19 @@ final class Resolved {
     return b.build();
   }
 
-  private void applyRateLimiter(Policy.Builder builder) {
+  private void applyRateLimiter(Policy.Builder builder, TimeSource timeSource) {
+    Map<String, Value> external = externalValues();
+    if (!external.isEmpty()) {
+      String provider = providerOf(external.keySet().iterator().next());
+      Map<String, Object> values = new java.util.LinkedHashMap<>();
+      Map<String, String> keys = new java.util.LinkedHashMap<>();
+      external.forEach((k, v) -> {
+        values.put(k.substring(provider.length() + 1), v.parsed);
+        keys.put(k.substring(provider.length() + 1), v.key);
+      });
+      builder.rateLimiter(extras.provider(provider).limiter(policy, values, keys, timeSource));
+      return;
+    }
     Duration timeout = Check.capped(value(RL_TIMEOUT_DURATION, Duration.ZERO));
     Value paced = get(RL_PACED_RATE);
     if (paced != null) {

@@ -62,15 +62,19 @@ public final class RiprapProperties {
   static final int DEFAULT_MAX_CONCURRENT_CALLS = 25;
 
   private static final RiprapProperties EMPTY =
-      new RiprapProperties(new EnumMap<>(Setting.class), new TreeMap<>());
+      new RiprapProperties(new EnumMap<>(Setting.class), new TreeMap<>(), new Extras(List.of()));
 
   private final Map<Setting, Value> defaults;
   private final SortedMap<String, Map<Setting, Value>> policies;
+  private final Extras extras;
 
   private RiprapProperties(
-      Map<Setting, Value> defaults, SortedMap<String, Map<Setting, Value>> policies) {
+      Map<Setting, Value> defaults,
+      SortedMap<String, Map<Setting, Value>> policies,
+      Extras extras) {
     this.defaults = defaults;
     this.policies = policies;
+    this.extras = extras;
   }
 
   /**
@@ -111,7 +115,23 @@ public final class RiprapProperties {
    * @throws IllegalStateException for two keys of one scope that exclude each other
    */
   public static RiprapProperties from(Map<String, String> entries) {
+    return from(entries, List.of());
+  }
+
+  /**
+   * Parses {@code entries}, with the keys of {@code providers} ({@code
+   * rate-limiter.<provider>.<setting>}) valid besides Riprap's own.
+   *
+   * @param entries keys and values
+   * @param providers the limiter providers whose keys are read, each checking its own values
+   * @return the parsed settings
+   * @throws IllegalArgumentException for an unknown key under {@code riprap.} or a bad value
+   * @throws IllegalStateException for two keys of one scope that exclude each other
+   */
+  public static RiprapProperties from(
+      Map<String, String> entries, List<LimiterProvider> providers) {
     Objects.requireNonNull(entries, "entries");
+    Extras extras = new Extras(List.copyOf(providers));
     Map<Setting, Value> defaults = new EnumMap<>(Setting.class);
     SortedMap<String, Map<Setting, Value>> policies = new TreeMap<>();
     for (Map.Entry<String, String> e : new TreeMap<>(entries).entrySet()) {
@@ -140,15 +160,21 @@ public final class RiprapProperties {
       } else {
         throw new IllegalArgumentException(unknownPrefix(key));
       }
-      Setting setting = Setting.forSuffix(key.substring(prefix.length()));
+      String suffix = key.substring(prefix.length());
+      Setting setting = Setting.forSuffix(suffix);
       if (setting == null) {
-        throw new IllegalArgumentException(unknownSetting(key, prefix));
+        if (!extras.read(prefix, suffix, key, e.getValue())) {
+          throw new IllegalArgumentException(unknownSetting(key, prefix, extras));
+        }
+        continue;
       }
       scope.put(setting, Value.parse(setting, key, e.getValue()));
     }
-    checkExclusive(defaults);
-    policies.values().forEach(RiprapProperties::checkExclusive);
-    return new RiprapProperties(defaults, policies);
+    checkExclusive(defaults, extras.scope(DEFAULTS));
+    for (Map.Entry<String, Map<Setting, Value>> e : policies.entrySet()) {
+      checkExclusive(e.getValue(), extras.scope(POLICIES + e.getKey() + "."));
+    }
+    return new RiprapProperties(defaults, policies, extras);
   }
 
   /**
@@ -185,14 +211,19 @@ public final class RiprapProperties {
     return Collections.unmodifiableList(names);
   }
 
-  private static String unknownSetting(String key, String prefix) {
+  private static String unknownSetting(String key, String prefix, Extras extras) {
     List<String> candidates = new ArrayList<>();
     for (Setting s : Setting.values()) {
       candidates.add(prefix + s.suffix);
     }
+    for (String suffix : extras.suffixes()) {
+      candidates.add(prefix + suffix);
+    }
+    String valid = extras.suffixes().isEmpty()
+        ? settingList() : settingList() + ", " + String.join(", ", extras.suffixes());
     return Spelling.closest(key, candidates)
         .map(c -> "Unknown key '" + key + "': did you mean '" + c + "'?")
-        .orElseGet(() -> "Unknown key '" + key + "': valid settings are " + settingList());
+        .orElseGet(() -> "Unknown key '" + key + "': valid settings are " + valid);
   }
 
   /** A key under riprap. but neither riprap.defaults.* nor riprap.policies.<name>.*. */
@@ -226,7 +257,26 @@ public final class RiprapProperties {
     return String.join(", ", settingNames());
   }
 
-  private static void checkExclusive(Map<Setting, Value> scope) {
+  private static void checkExclusive(Map<Setting, Value> scope, Map<String, Value> extra) {
+    if (!extra.isEmpty()) {
+      Value external = extra.values().iterator().next();
+      for (Setting s : List.of(
+          Setting.RL_PACED_RATE, Setting.RL_LIMIT_FOR_PERIOD, Setting.RL_LIMIT_REFRESH_PERIOD)) {
+        Value other = scope.get(s);
+        if (other != null) {
+          throw new IllegalStateException(
+              "Keys " + external.describe() + " and " + other.describe()
+                  + " exclude each other: set one kind of rate limiter per policy");
+        }
+      }
+      for (Value v : extra.values()) {
+        if (!v.key.startsWith(external.key.substring(0, external.key.lastIndexOf('.') + 1))) {
+          throw new IllegalStateException(
+              "Keys " + external.describe() + " and " + v.describe()
+                  + " exclude each other: set one kind of rate limiter per policy");
+        }
+      }
+    }
     Value paced = scope.get(Setting.RL_PACED_RATE);
     if (paced == null) {
       return;
@@ -276,7 +326,7 @@ public final class RiprapProperties {
    */
   public Optional<RetryBudget> newDefaultBudget(TimeSource timeSource) {
     Objects.requireNonNull(timeSource, "timeSource");
-    Resolved r = new Resolved(defaults, Map.of());
+    Resolved r = new Resolved(defaults, Map.of(), extras, DEFAULTS, "riprap.defaults");
     return r.enabled(Strategy.RETRY_BUDGET)
         ? Optional.of(r.newBudget(timeSource))
         : Optional.empty();
@@ -301,7 +351,8 @@ public final class RiprapProperties {
     Objects.requireNonNull(builder, "builder");
     Objects.requireNonNull(name, "name");
     Objects.requireNonNull(timeSource, "timeSource");
-    Resolved r = new Resolved(defaults, policies.getOrDefault(name, Map.of()));
+    Resolved r = new Resolved(defaults, policies.getOrDefault(name, Map.of()), extras,
+        POLICIES + name + ".", name);
     r.applyTo(builder, timeSource, defaultBudget);
     try {
       return builder.build();
@@ -322,7 +373,7 @@ public final class RiprapProperties {
    *     riprap.defaults}
    */
   public void validateDefaults(TimeSource timeSource, RetryBudget defaultBudget) {
-    Resolved r = new Resolved(defaults, Map.of());
+    Resolved r = new Resolved(defaults, Map.of(), extras, DEFAULTS, "riprap.defaults");
     Policy.Builder builder = Policy.builder("riprap.defaults").timeSource(timeSource);
     r.applyTo(builder, timeSource, defaultBudget);
     try {
@@ -359,6 +410,11 @@ public final class RiprapProperties {
     /** @throws IllegalArgumentException {@code <key>: expected <form>, was '<raw>'} */
     static Value parse(Setting setting, String key, String raw) {
       return new Value(setting, key, raw, setting.kind.parse(key, raw));
+    }
+
+    /** A value of a limiter provider's setting, checked by the provider. */
+    static Value extra(LimiterProvider provider, String setting, String key, String raw) {
+      return new Value(null, key, raw, provider.parse(setting, key, raw));
     }
 
     boolean fromDefaults() {

@@ -5,7 +5,7 @@ import java.util.Map;
 
 /**
  * Something a policy did: a breaker changed state, a retry was scheduled or abandoned, a call was
- * rejected, timed out, fell back, or completed. Events are immutable records; listeners switch on
+ * rejected, timed out, fell back, or completed; an external limiter changed mode. Events are immutable records; listeners switch on
  * the type.
  *
  * <p>Per-call events are created only when someone listens on the policy's stream or one of its
@@ -18,7 +18,8 @@ public sealed interface PolicyEvent
         CallRejected,
         AttemptTimedOut,
         FallbackApplied,
-        CallCompleted {
+        CallCompleted,
+        LimiterModeChanged {
   /**
    * The name of the policy that emitted the event.
    *

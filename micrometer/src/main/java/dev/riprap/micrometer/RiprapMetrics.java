@@ -6,6 +6,7 @@ import dev.riprap.PolicyRegistry;
 import dev.riprap.RejectionReason;
 import dev.riprap.event.CallCompleted;
 import dev.riprap.event.EventStream;
+import dev.riprap.event.LimiterModeChanged;
 import dev.riprap.event.PolicyEvent;
 import dev.riprap.event.RetryAbandoned;
 import dev.riprap.event.RetryScheduled;
@@ -19,6 +20,7 @@ import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPubli
 import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetricsPublisher;
 import io.github.resilience4j.ratelimiter.RateLimiter;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
@@ -76,6 +78,14 @@ public final class RiprapMetrics implements PolicyObserver {
   public static final String RETRIES = "riprap.retries";
   /** Retries abandoned, by policy, host and reason. */
   public static final String RETRIES_ABANDONED = "riprap.retries.abandoned";
+  /**
+   * Who decides an external limiter's permits (riprap-bucket4j's fleet-wide limiter), by policy,
+   * host and mode: 1 for the mode in force, 0 for the others; registered at the policy's first
+   * {@link LimiterModeChanged}.
+   */
+  public static final String LIMITER_MODE = "riprap.limiter.mode";
+  /** Changes of an external limiter's mode, by policy, host and the mode entered. */
+  public static final String LIMITER_MODE_CHANGES = "riprap.limiter.mode.changes";
   /** Supervised worker restarts, by supervisor and worker. */
   public static final String SUPERVISOR_RESTARTS = "riprap.supervisor.restarts";
   /** Supervised worker crashes (restarted or not), by supervisor and worker. */
@@ -292,6 +302,9 @@ public final class RiprapMetrics implements PolicyObserver {
     private final String host;
     private final Map<String, Timer> timers = new ConcurrentHashMap<>();
     private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final java.util.concurrent.atomic.AtomicReference<LimiterModeChanged.Mode> limiterMode =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    private final List<Meter> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
 
     Recorder(String policyName, Map<String, String> tags) {
       this.policy = tags.getOrDefault("policy", policyName);
@@ -333,12 +346,33 @@ public final class RiprapMetrics implements PolicyObserver {
                         .tags("policy", policy, "host", host, "reason", reason)
                         .register(registry))
             .increment();
+      } else if (event instanceof LimiterModeChanged m) {
+        String mode = lower(m.mode());
+        counters
+            .computeIfAbsent(
+                LIMITER_MODE_CHANGES + '/' + mode,
+                k ->
+                    Counter.builder(LIMITER_MODE_CHANGES)
+                        .description("Changes of who decides an external limiter's permits")
+                        .tags("policy", policy, "host", host, "mode", mode)
+                        .register(registry))
+            .increment();
+        if (limiterMode.getAndSet(m.mode()) == null) {
+          for (LimiterModeChanged.Mode each : LimiterModeChanged.Mode.values()) {
+            gauges.add(
+                Gauge.builder(LIMITER_MODE, limiterMode, r -> r.get() == each ? 1 : 0)
+                    .description("1 for the mode deciding an external limiter's permits")
+                    .tags("policy", policy, "host", host, "mode", lower(each))
+                    .register(registry));
+          }
+        }
       }
     }
 
     void remove() {
       timers.values().forEach(registry::remove);
       counters.values().forEach(registry::remove);
+      gauges.forEach(registry::remove);
     }
   }
 

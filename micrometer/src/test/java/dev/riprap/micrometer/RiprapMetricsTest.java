@@ -203,4 +203,45 @@ class RiprapMetricsTest {
     binding.close();
     assertThat(registry.getMeters()).isEmpty();
   }
+
+  @Test
+  void anExternalLimitersModeIsAGaugeAndItsChangesACounter() {
+    java.util.List<dev.riprap.event.EventStream> streams = new java.util.ArrayList<>();
+    dev.riprap.ExternalLimiter limiter = new dev.riprap.ExternalLimiter() {
+      @Override
+      public long acquire(long remainingNanos) {
+        return 0;
+      }
+
+      @Override
+      public java.util.concurrent.CompletionStage<Long> acquireAsync(long remainingNanos) {
+        return CompletableFuture.completedFuture(0L);
+      }
+
+      @Override
+      public void attach(String policy, java.util.Map<String, String> tags,
+          dev.riprap.event.EventStream events, dev.riprap.TimeSource timeSource) {
+        streams.add(events);
+      }
+    };
+    Policy policy = Policy.builder("geocoder").timeSource(time).rateLimiter(limiter).build();
+    metrics.bind(policy);
+    java.util.function.Consumer<dev.riprap.event.LimiterModeChanged.Mode> change = mode ->
+        streams.get(0).publish(new dev.riprap.event.LimiterModeChanged("geocoder",
+            java.util.Map.of(), time.instant(), "limiter", mode, "test", null));
+
+    assertThat(registry.find(RiprapMetrics.LIMITER_MODE).gauges()).isEmpty();
+    change.accept(dev.riprap.event.LimiterModeChanged.Mode.LOCAL);
+    change.accept(dev.riprap.event.LimiterModeChanged.Mode.SHARED);
+    change.accept(dev.riprap.event.LimiterModeChanged.Mode.LOCAL);
+
+    assertThat(registry.get(RiprapMetrics.LIMITER_MODE).tag("mode", "local").gauge().value())
+        .isEqualTo(1.0);
+    assertThat(registry.get(RiprapMetrics.LIMITER_MODE).tag("mode", "shared").gauge().value())
+        .isEqualTo(0.0);
+    assertThat(registry.get(RiprapMetrics.LIMITER_MODE_CHANGES).tag("mode", "local").counter()
+        .count()).isEqualTo(2.0);
+    assertThat(registry.get(RiprapMetrics.LIMITER_MODE_CHANGES).tag("mode", "shared").counter()
+        .count()).isEqualTo(1.0);
+  }
 }

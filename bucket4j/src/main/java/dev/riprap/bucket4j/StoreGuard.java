@@ -1,0 +1,156 @@
+package dev.riprap.bucket4j;
+
+import dev.riprap.Durations;
+import dev.riprap.ExternalLimiter;
+import dev.riprap.TimeSource;
+import dev.riprap.event.EventStream;
+import dev.riprap.event.LimiterModeChanged;
+import dev.riprap.event.LimiterModeChanged.Mode;
+import io.github.bucket4j.Bucket;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * What a {@link DistributedLimiter} does about its store's health: the breaker around the store,
+ * the fail mode's answers while the store cannot answer, and the mode in force with its events.
+ * Every store request asks {@link #permitted()} first and then reports exactly once, {@link
+ * #answered} or {@link #failed} (or {@link #notAsked} when the call's deadline, not the store, cut
+ * it short), so the breaker's permission is given back once.
+ */
+final class StoreGuard {
+  private final String limiter;
+  private final CircuitBreaker breaker;
+  private final FailMode failMode;
+  private final Bucket local;
+  private final TimeSource time;
+  private final Duration storeTimeout;
+  private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.SHARED);
+  private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+
+  StoreGuard(String limiter, CircuitBreaker breaker, FailMode failMode, Bucket local,
+      TimeSource time, Duration storeTimeout) {
+    this.limiter = limiter;
+    this.breaker = breaker;
+    this.failMode = failMode;
+    this.local = local;
+    this.time = time;
+    this.storeTimeout = storeTimeout;
+  }
+
+  /** Whether the store may be asked now: false while the breaker is open. */
+  boolean permitted() {
+    return breaker.tryAcquirePermission();
+  }
+
+  /** The request asked at {@code start} was cut short by the call's deadline: no verdict. */
+  void notAsked() {
+    breaker.releasePermission();
+  }
+
+  /** The store answered the request asked at {@code start}. */
+  void answered(long start) {
+    breaker.onSuccess(time.nanoTime() - start, TimeUnit.NANOSECONDS);
+    if (mode.get() != Mode.SHARED && breaker.getState() == CircuitBreaker.State.CLOSED) {
+      change(Mode.SHARED, "store answered again", null);
+    }
+  }
+
+  /**
+   * The request asked at {@code start} failed or timed out: the breaker records it, and the fail
+   * mode answers.
+   */
+  long failed(long start, Throwable failure) {
+    breaker.onError(time.nanoTime() - start, TimeUnit.NANOSECONDS, failure);
+    Mode failing = failingMode();
+    if (mode.get() != failing) {
+      String why = failure instanceof TimeoutException
+          ? failure.getMessage()
+          : "store failed: " + failure;
+      change(failing, why, failure);
+    }
+    return failModeAnswer();
+  }
+
+  TimeoutException timedOut() {
+    return new TimeoutException("store did not answer within " + Durations.format(storeTimeout));
+  }
+
+  /** The fail mode's answer: the store is not asked (open breaker) or could not answer. */
+  long failModeAnswer() {
+    switch (failMode) {
+      case ALLOW:
+        return 0;
+      case REJECT:
+        return ExternalLimiter.REFUSED;
+      default:
+        return local.tryConsume(1) ? 0 : ExternalLimiter.REFUSED;
+    }
+  }
+
+  private Mode failingMode() {
+    switch (failMode) {
+      case ALLOW:
+        return Mode.ALLOW;
+      case REJECT:
+        return Mode.REJECT;
+      default:
+        return Mode.LOCAL;
+    }
+  }
+
+  Mode mode() {
+    return mode.get();
+  }
+
+  CircuitBreaker breaker() {
+    return breaker;
+  }
+
+  FailMode failMode() {
+    return failMode;
+  }
+
+  void attach(String policy, Map<String, String> tags, EventStream events, TimeSource timeSource) {
+    listeners.add(new Listener(policy, tags, events, timeSource));
+  }
+
+  private void change(Mode to, String reason, Throwable cause) {
+    if (mode.getAndSet(to) == to) {
+      return;
+    }
+    for (Listener l : listeners) {
+      l.publish(limiter, to, reason, cause);
+    }
+  }
+
+  /** A policy built with the limiter: where its mode changes go. */
+  private static final class Listener {
+    final String policy;
+    final Map<String, String> tags;
+    final EventStream events;
+    final TimeSource time;
+
+    Listener(String policy, Map<String, String> tags, EventStream events, TimeSource time) {
+      this.policy = policy;
+      this.tags = tags;
+      this.events = events;
+      this.time = time;
+    }
+
+    void publish(String limiter, Mode mode, String reason, Throwable cause) {
+      try {
+        if (events.hasListeners()) {
+          events.publish(
+              new LimiterModeChanged(policy, tags, time.instant(), limiter, mode, reason, cause));
+        }
+      } catch (Throwable ignored) {
+        // A time source of the user's that threw: the decision stands, the event is lost.
+      }
+    }
+  }
+}
