@@ -72,6 +72,32 @@ class DocSnippetsTest {
     }
   }
 
+  /** docs/distributed-rate-limit.md, With Spring Boot (the bean method without its annotation). */
+  DistributedLimiterProvider riprapDistributedLimiter(RedisClient redis) {
+    return DistributedLimiterProvider.of(RedisStores.lettuce(RedisStores.connect(redis)));
+  }
+
+  @Test
+  void withSpringBootTheProviderBeanServesTheDocumentedKeys() {
+    RedisClient client = RedisClient.create("redis://127.0.0.1:" + redis.port);
+    try {
+      Properties keys = new Properties();
+      keys.setProperty("riprap.policies.geocoder.rate-limiter.distributed.permits", "1");
+      keys.setProperty("riprap.policies.geocoder.rate-limiter.distributed.period", "1h");
+      keys.setProperty("riprap.policies.geocoder.rate-limiter.distributed.key", "riprap:boot");
+      PolicyRegistry registry = PolicyRegistry.builder()
+          .limiterProvider(riprapDistributedLimiter(client))
+          .properties(keys)
+          .build();
+      Policy geocoder = registry.policy("geocoder");
+      assertThat(geocoder.call(() -> "first")).isEqualTo("first");
+      org.assertj.core.api.Assertions.assertThatThrownBy(() -> geocoder.call(() -> "second"))
+          .isInstanceOf(dev.riprap.RejectedException.class);
+    } finally {
+      client.shutdown(Duration.ZERO, Duration.ofSeconds(2));
+    }
+  }
+
   /** docs/distributed-rate-limit.md, From properties. */
   @Test
   void fromProperties() throws IOException {

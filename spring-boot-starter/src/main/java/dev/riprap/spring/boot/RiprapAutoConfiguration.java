@@ -2,6 +2,7 @@ package dev.riprap.spring.boot;
 
 import dev.riprap.PolicyObserver;
 import dev.riprap.PolicyRegistry;
+import dev.riprap.config.LimiterProvider;
 import dev.riprap.health.HealthMonitor;
 import dev.riprap.http.ResilientHttpClient;
 import java.net.http.HttpClient;
@@ -20,7 +21,8 @@ import org.springframework.core.env.Environment;
  *   <li>{@link PolicyRegistry}: the policies of the {@code riprap.*} keys in the environment,
  *       validated by Riprap's own rules when the context starts (a bad key fails the start with
  *       {@link InvalidRiprapConfigurationException}), plus what {@link RiprapRegistryCustomizer}
- *       beans add;
+ *       beans add; every {@link LimiterProvider} bean (riprap-bucket4j's {@code
+ *       DistributedLimiterProvider}, say) makes its {@code rate-limiter.<provider>.*} keys valid;
  *   <li>{@link HealthMonitor}: monitors the registry's policies and the HTTP client's hosts;
  *   <li>{@link ResilientHttpClient}: {@code HttpPolicy.standard()} around a JDK client with a 10 s
  *       connect timeout and {@code Redirect.NORMAL}, every {@link PolicyObserver} bean told of its
@@ -37,6 +39,7 @@ public class RiprapAutoConfiguration {
    * The registry of the environment's {@code riprap.*} keys.
    *
    * @param environment the environment
+   * @param limiterProviders external limiters whose keys the properties may use, in order
    * @param customizers changes made in code, in order
    * @return the registry
    * @throws InvalidRiprapConfigurationException when the keys are invalid, with Riprap's message
@@ -44,9 +47,12 @@ public class RiprapAutoConfiguration {
   @Bean
   @ConditionalOnMissingBean
   public PolicyRegistry riprapPolicyRegistry(
-      Environment environment, ObjectProvider<RiprapRegistryCustomizer> customizers) {
+      Environment environment,
+      ObjectProvider<LimiterProvider> limiterProviders,
+      ObjectProvider<RiprapRegistryCustomizer> customizers) {
     PolicyRegistry.Builder builder =
         PolicyRegistry.builder().properties(RiprapEnvironment.riprapKeys(environment));
+    limiterProviders.orderedStream().forEach(builder::limiterProvider);
     customizers.orderedStream().forEach(c -> c.customize(builder));
     try {
       return builder.build();

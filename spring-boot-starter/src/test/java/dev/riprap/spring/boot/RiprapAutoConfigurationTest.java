@@ -368,4 +368,75 @@ class RiprapAutoConfigurationTest {
     }
     throw new AssertionError("no InvalidRiprapConfigurationException in " + failure, failure);
   }
+
+  /** A limiter provider of the kind riprap-bucket4j registers: a fixed number of permits. */
+  static final class CountingLimiterProvider implements dev.riprap.config.LimiterProvider {
+    @Override
+    public String name() {
+      return "counting";
+    }
+
+    @Override
+    public List<String> settings() {
+      return List.of("permits");
+    }
+
+    @Override
+    public Object parse(String setting, String key, String raw) {
+      try {
+        return Integer.parseInt(raw);
+      } catch (NumberFormatException e) {
+        throw new IllegalArgumentException(key + ": expected a whole number, was '" + raw + "'");
+      }
+    }
+
+    @Override
+    public dev.riprap.ExternalLimiter limiter(
+        String policy,
+        java.util.Map<String, Object> values,
+        java.util.Map<String, String> keys,
+        dev.riprap.TimeSource timeSource) {
+      java.util.concurrent.atomic.AtomicInteger left =
+          new java.util.concurrent.atomic.AtomicInteger((Integer) values.get("permits"));
+      return new dev.riprap.ExternalLimiter() {
+        @Override
+        public long acquire(long remainingNanos) {
+          return left.getAndDecrement() > 0 ? 0 : REFUSED;
+        }
+
+        @Override
+        public java.util.concurrent.CompletionStage<Long> acquireAsync(long remainingNanos) {
+          return CompletableFuture.completedFuture(acquire(remainingNanos));
+        }
+      };
+    }
+  }
+
+  @Test
+  void aLimiterProviderBeanMakesItsKeysValidAndLimitsThePolicy() {
+    runner
+        .withBean(CountingLimiterProvider.class)
+        .withPropertyValues("riprap.policies.quota.rate-limiter.counting.permits=2")
+        .run(
+            context -> {
+              Policy quota = context.getBean(PolicyRegistry.class).policy("quota");
+              assertThat(quota.call(() -> "a")).isEqualTo("a");
+              assertThat(quota.call(() -> "b")).isEqualTo("b");
+              assertThatThrownBy(() -> quota.call(() -> "c"))
+                  .isInstanceOf(RejectedException.class)
+                  .extracting(e -> ((RejectedException) e).reason())
+                  .isEqualTo(RejectionReason.RATE_LIMITED);
+            });
+  }
+
+  @Test
+  void withoutTheProviderBeanItsKeysAreUnknownKeys() {
+    runner
+        .withPropertyValues("riprap.policies.quota.rate-limiter.counting.permits=2")
+        .run(
+            context ->
+                assertThat(invalid(context.getStartupFailure()))
+                    .hasMessageStartingWith(
+                        "Unknown key 'riprap.policies.quota.rate-limiter.counting.permits'"));
+  }
 }
