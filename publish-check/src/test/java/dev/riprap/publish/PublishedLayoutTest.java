@@ -163,7 +163,8 @@ class PublishedLayoutTest {
           .contains("module-info.java")
           .anyMatch(n -> n.startsWith("dev/riprap/") && n.endsWith(".java"));
       assertThat(entries(files.get("javadoc.jar"))).as(m.artifactId())
-          .contains("index.html", "element-list");
+          .contains("index.html", "element-list")
+          .noneMatch(n -> n.contains("/internal/")); // not API: exported to dev.riprap.http only
     }
   }
 
