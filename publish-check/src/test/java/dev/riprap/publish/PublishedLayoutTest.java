@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.jar.JarFile;
 import java.util.zip.ZipFile;
 import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
@@ -25,7 +26,10 @@ import org.w3c.dom.Node;
  * listing exactly the published artifacts; the metadata a release needs.
  *
  * <p>"Published" is read from the build itself: every module of the root pom that does not set
- * {@code maven.deploy.skip}. So a new module is checked as soon as it is added to the reactor.
+ * {@code maven.deploy.skip}. So a new module is checked as soon as it is added to the reactor. A
+ * published jar has a {@code module-info.class}, unless its pom states why it cannot in the
+ * property {@code riprap.no-module-info}; then its manifest must name its module ({@code
+ * Automatic-Module-Name}).
  */
 class PublishedLayoutTest {
   private static final String GROUP = "dev.riprap";
@@ -34,8 +38,14 @@ class PublishedLayoutTest {
       Path.of(System.getProperty("riprap.dry-run-repository", "../target/dry-run-repository"));
   private static final String VERSION = System.getProperty("riprap.version", "0.1.0-SNAPSHOT");
 
-  /** A module of the reactor, as its pom declares it. */
-  private record Module(Path dir, String artifactId, String packaging, boolean published) {}
+  /**
+   * A module of the reactor, as its pom declares it.
+   *
+   * @param noModuleInfo the reason it has no module-info.java (the pom's property {@code
+   *     riprap.no-module-info}), or "" when it has one
+   */
+  private record Module(
+      Path dir, String artifactId, String packaging, boolean published, String noModuleInfo) {}
 
   private static Document xml(Path file) throws Exception {
     assertThat(file).as("%s exists", file).isRegularFile();
@@ -92,7 +102,8 @@ class PublishedLayoutTest {
               dir,
               text(pom, "artifactId"),
               packaging.isEmpty() ? "jar" : packaging,
-              !"true".equals(text(pom, "properties", "maven.deploy.skip"))));
+              !"true".equals(text(pom, "properties", "maven.deploy.skip")),
+              text(pom, "properties", "riprap.no-module-info")));
     }
     return out;
   }
@@ -158,9 +169,21 @@ class PublishedLayoutTest {
             .hasSameBinaryContentAs(m.dir().resolve("target").resolve(built));
       }
       assertThat(files.get("pom")).hasSameTextualContentAs(m.dir().resolve("pom.xml"));
-      assertThat(entries(files.get("jar"))).as(m.artifactId()).contains("module-info.class");
+      if (m.noModuleInfo().isEmpty()) {
+        assertThat(entries(files.get("jar")))
+            .as("%s has no module-info.class: add one, or give the reason in its pom's property"
+                + " riprap.no-module-info", m.artifactId())
+            .contains("module-info.class");
+        assertThat(entries(files.get("sources.jar"))).contains("module-info.java");
+      } else {
+        try (JarFile jar = new JarFile(files.get("jar").toFile())) {
+          assertThat(jar.getManifest().getMainAttributes().getValue("Automatic-Module-Name"))
+              .as("%s has no module-info (%s): its manifest names its module instead",
+                  m.artifactId(), m.noModuleInfo())
+              .startsWith("dev.riprap.");
+        }
+      }
       assertThat(entries(files.get("sources.jar"))).as(m.artifactId())
-          .contains("module-info.java")
           .anyMatch(n -> n.startsWith("dev/riprap/") && n.endsWith(".java"));
       assertThat(entries(files.get("javadoc.jar"))).as(m.artifactId())
           .contains("index.html", "element-list")
@@ -195,6 +218,11 @@ class PublishedLayoutTest {
 
   @Test
   void theParentAndTheBomCarryTheMetadataARepositoryRequires() throws Exception {
+    // the poms this build deployed, not leftovers of an earlier run
+    assertThat(deployed("riprap-parent").get("pom"))
+        .hasSameTextualContentAs(ROOT.resolve("pom.xml"));
+    assertThat(deployed("riprap-bom").get("pom"))
+        .hasSameTextualContentAs(ROOT.resolve("bom").resolve("pom.xml"));
     Element parent = xml(deployed("riprap-parent").get("pom")).getDocumentElement();
     Element bom = xml(deployed("riprap-bom").get("pom")).getDocumentElement();
     for (Element pom : List.of(parent, bom)) {
