@@ -14,6 +14,7 @@ import dev.riprap.event.RetryScheduled;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Locale;
@@ -29,6 +30,10 @@ import java.util.Random;
  *
  * <p>Run it with {@code ./mvnw -q -pl examples -am package exec:java -DskipTests}. It ends by
  * itself in well under 30 seconds.
+ *
+ * <p>With {@code -Dexec.args="--report target/chaos-report.html"} it runs the {@link
+ * ChaosScenario} instead (12 seconds: the same calls with no protection and through Riprap, side
+ * by side) and writes the {@link ChaosReport}, one HTML file that opens offline.
  */
 public final class Demo {
   private Demo() {}
@@ -77,13 +82,22 @@ public final class Demo {
   }
 
   /**
-   * Runs the demo.
+   * Runs the demo, or with {@code --report <file>} the chaos scenario and its report.
    *
-   * @param args ignored
+   * @param args nothing, or {@code --report <file>}
+   * @throws IllegalArgumentException if the arguments are anything else
    * @throws Exception if the demo itself breaks
    */
   public static void main(String[] args) throws Exception {
     PrintStream out = System.out;
+    if (args.length > 0) {
+      if (args.length != 2 || !args[0].equals("--report") || args[1].isBlank()) {
+        throw new IllegalArgumentException(
+            "arguments must be nothing or --report <file>, were " + String.join(" ", args));
+      }
+      report(Path.of(args[1]), 1, out);
+      return;
+    }
     out.println("Riprap demo: one policy between a caller and a flaky inventory service");
     out.println("Policy: Fallback(TotalTimeout 1s(Retry 3x backoff(CircuitBreaker(Bulkhead 10"
         + "(AttemptTimeout 150ms(call))))))");
@@ -93,7 +107,36 @@ public final class Demo {
     out.println();
     AnnotatedDemo.run(out);
     out.println();
-    out.println("Demo finished.");
+    out.println("Demo finished. For the chaos report, the same calls with and without Riprap"
+        + " side by side in one HTML file: add -Dexec.args=\"--report target/chaos-report.html\"");
+  }
+
+  /**
+   * Runs the chaos scenario at {@code speed} and writes its report to {@code file}.
+   *
+   * @param file where the HTML goes
+   * @param speed 1 for real time
+   * @param out where the summary is printed
+   * @return the run
+   * @throws Exception if the scenario or the file breaks
+   */
+  static ChaosScenario.Run report(Path file, double speed, PrintStream out) throws Exception {
+    out.println("Chaos scenario: " + ChaosScenario.CALLS_PER_SECOND + " calls a second for "
+        + ChaosScenario.SECONDS + " s, no protection and Riprap side by side ...");
+    ChaosScenario.Run run = ChaosScenario.run(speed);
+    ChaosReport.write(run, file);
+    for (ChaosScenario.Side side : new ChaosScenario.Side[] {run.unprotected(), run.riprap()}) {
+      int upstream = 0;
+      for (int n : side.upstream) {
+        upstream += n;
+      }
+      out.printf(Locale.ROOT, "  %-14s %d calls, %d succeeded; upstream received %d attempts,"
+              + " %d of them during the outage%n", side.name, side.calls(),
+          side.total(ChaosScenario.Outcome.SUCCESS), upstream,
+          side.upstreamTotal(ChaosScenario.Phase.OUTAGE));
+    }
+    out.println("Report written to " + file.toAbsolutePath());
+    return run;
   }
 
   static void runCoreScenario(PrintStream out) throws Exception {

@@ -157,14 +157,19 @@ public final class ReferenceService {
                     .recordResult(r -> r instanceof HttpResponse<?> h && h.statusCode() >= 500)
                     .build())
             .bulkhead(32)
+            // At most 200 calls a second to the inventory; a call waits up to 100 ms for its slot.
+            .pacedRate(200, Duration.ofMillis(100))
             .attemptTimeout(Duration.ofSeconds(2))
             .totalTimeout(Duration.ofSeconds(5))
             .shutdownGate(outbound)
             .build();
     riprapMetrics.bind(inventory);
     health.monitor(inventory);
+    // Health status, readiness and the outbound drain as gauges, for the dashboard.
+    riprapMetrics.bind(health);
+    riprapMetrics.bind("inventory", outbound);
 
-    // Every exchange (each attempt of the policy) is a sample of http.client.requests.
+    // Every exchange (each attempt of the policy) is a sample of riprap.http.client.requests.
     HttpClient client =
         new MeteredHttpClient(
             HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build(), httpMetrics);
@@ -180,8 +185,8 @@ public final class ReferenceService {
     // The same downstream through Riprap's drop-in HTTP client: per-host policies, idempotent
     // retries with Retry-After, its own drain. Each per-host policy is reported to the metrics
     // (call timer, retry counters, breaker meters) and to health as it is created, and removed
-    // again when evicted; the MeteredHttpClient around it gives one http.client.requests sample
-    // per request.
+    // again when evicted; the MeteredHttpClient around it gives one sample of
+    // riprap.http.client.requests per request.
     ResilientHttpClient resilient =
         ResilientHttpClient.builder()
             .policy(

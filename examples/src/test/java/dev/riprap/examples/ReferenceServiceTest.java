@@ -52,7 +52,7 @@ class ReferenceServiceTest {
       assertThat(metrics)
           .contains("riprap_calls_seconds_count{host=\"127.0.0.1:")
           .contains("outcome=\"success\",policy=\"inventory\",reason=\"none\"}")
-          .contains("http_client_requests_seconds_count{host=\"127.0.0.1:")
+          .contains("riprap_http_client_requests_seconds_count{host=\"127.0.0.1:")
           .contains("method=\"GET\",outcome=\"SUCCESS\",status=\"200\"}")
           .contains("resilience4j_circuitbreaker_state{name=\"inventory\",state=\"closed\"} 1.0")
           .contains("riprap_retries_total{host=\"127.0.0.1:")

@@ -21,7 +21,7 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * An {@link HttpClient} that records every request it sends in {@link HttpClientMetrics} ({@code
- * http.client.requests}, tagged method, status, outcome and host) and otherwise delegates. Wrap
+ * riprap.http.client.requests}, tagged method, status, outcome and host) and otherwise delegates. Wrap
  * any client, a {@code ResilientHttpClient} included, so an HTTP client gets its conventional
  * meters without depending on Micrometer:
  *

@@ -1,30 +1,25 @@
 package dev.riprap.micrometer;
 
+import dev.riprap.PacedLimiter;
 import dev.riprap.Policy;
 import dev.riprap.PolicyObserver;
 import dev.riprap.PolicyRegistry;
-import dev.riprap.RejectionReason;
+import dev.riprap.ShutdownGate;
 import dev.riprap.event.CallCompleted;
 import dev.riprap.event.EventStream;
-import dev.riprap.event.LimiterModeChanged;
 import dev.riprap.event.PolicyEvent;
 import dev.riprap.event.RetryAbandoned;
 import dev.riprap.event.RetryScheduled;
 import dev.riprap.event.Subscription;
+import dev.riprap.health.HealthMonitor;
 import dev.riprap.lifecycle.Supervisor;
-import dev.riprap.lifecycle.SupervisorEvent;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.micrometer.tagged.TaggedBulkheadMetricsPublisher;
 import io.github.resilience4j.micrometer.tagged.TaggedCircuitBreakerMetricsPublisher;
 import io.github.resilience4j.micrometer.tagged.TaggedRateLimiterMetricsPublisher;
 import io.github.resilience4j.ratelimiter.RateLimiter;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tags;
-import io.micrometer.core.instrument.Timer;
 import java.util.ArrayList;
 import java.util.IdentityHashMap;
 import java.util.List;
@@ -32,9 +27,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 
 /**
@@ -48,10 +41,21 @@ import java.util.function.Function;
  *       (tags {@code policy}, {@code host}, {@code outcome}, {@code reason}) from {@code
  *       CallCompleted}, {@code riprap.retries} from {@code RetryScheduled}, and {@code
  *       riprap.retries.abandoned} (tag {@code reason}) from {@code RetryAbandoned}.
+ *   <li>A policy's paced limiter ({@code pacedRate}) has Riprap's gauges {@code
+ *       riprap.paced.limiter.available.slots}, {@code .claimed.ahead} and {@code .max.wait} (tag
+ *       {@code name}, the policy's name, like the resilience4j meters).
  *   <li>A supervisor's events give {@code riprap.supervisor.restarts}, {@code
  *       riprap.supervisor.crashes} and {@code riprap.supervisor.gave.up} (tags {@code supervisor},
- *       {@code worker}).
+ *       {@code worker}), and its workers the gauge {@code riprap.supervisor.workers} (tags {@code
+ *       supervisor}, {@code state}).
+ *   <li>A health monitor gives {@code riprap.health.status}, {@code .ready} and {@code .live}; a
+ *       shutdown gate {@code riprap.drain.in.flight} and {@code riprap.drain.draining}.
  * </ul>
+ *
+ * <p>No name collides with another library's: every Riprap meter starts with {@code riprap.}, and
+ * the {@code resilience4j.*} meters are resilience4j-micrometer's own, with its own tag keys, so they
+ * are the same series a resilience4j Spring Boot application publishes for a primitive of that
+ * name.
  *
  * <p>Every meter has the same tag keys whatever the policy, as Prometheus requires: {@code policy}
  * is the policy's {@code policy} tag if it has one (an HTTP client's per-host policy {@code
@@ -93,6 +97,25 @@ public final class RiprapMetrics implements PolicyObserver {
   /** Workers a supervisor gave up on, by supervisor and worker. */
   public static final String SUPERVISOR_GAVE_UP = "riprap.supervisor.gave.up";
 
+  /** Supervised workers by supervisor and state (a gauge per state). */
+  public static final String SUPERVISOR_WORKERS = "riprap.supervisor.workers";
+  /** A paced limiter's free slots, by {@code name} (the policy's name). */
+  public static final String LIMITER_AVAILABLE = "riprap.paced.limiter.available.slots";
+  /** How far ahead a paced limiter's slots are claimed (a time gauge), by {@code name}. */
+  public static final String LIMITER_CLAIMED_AHEAD = "riprap.paced.limiter.claimed.ahead";
+  /** The wait a policy allows for a paced limiter's slot (a time gauge), by {@code name}. */
+  public static final String LIMITER_MAX_WAIT = "riprap.paced.limiter.max.wait";
+  /** The health status, by {@code status}: 1 for the current one, 0 for the others. */
+  public static final String HEALTH_STATUS = "riprap.health.status";
+  /** 1 while the service is ready for traffic, else 0. */
+  public static final String HEALTH_READY = "riprap.health.ready";
+  /** 1 while the service is live, else 0. */
+  public static final String HEALTH_LIVE = "riprap.health.live";
+  /** Calls in flight through a shutdown gate, by {@code gate}. */
+  public static final String DRAIN_IN_FLIGHT = "riprap.drain.in.flight";
+  /** 1 once a shutdown gate drains, by {@code gate}. */
+  public static final String DRAIN_DRAINING = "riprap.drain.draining";
+
   /** The tag value used when a tag does not apply. */
   public static final String NONE = "none";
 
@@ -102,6 +125,7 @@ public final class RiprapMetrics implements PolicyObserver {
   private final TaggedBulkheadMetricsPublisher bulkheads;
   private final Map<Policy, PolicyBinding> bindings = new IdentityHashMap<>();
   private final Map<Object, Integer> primitiveUsers = new IdentityHashMap<>();
+  private final Map<PacedLimiter, StateGauges> pacedGauges = new IdentityHashMap<>();
   private final List<StreamBinding> streams = new ArrayList<>();
 
   /**
@@ -139,51 +163,48 @@ public final class RiprapMetrics implements PolicyObserver {
   }
 
   /**
-   * Binds a supervisor's events to the restart, crash and give-up counters.
+   * Binds a supervisor: its events to the restart, crash and give-up counters, and the gauge
+   * {@value #SUPERVISOR_WORKERS} of its workers by state (tags {@code supervisor}, {@code state} =
+   * {@code starting} | {@code running} | {@code backing_off} | {@code completed} | {@code gave_up}
+   * | {@code stopped}; every state has its series, zero included).
    *
    * @param supervisor the supervisor
    * @return the binding; closing it stops counting and removes the supervisor's meters
    */
   public MeterBinding bind(Supervisor supervisor) {
     Objects.requireNonNull(supervisor, "supervisor");
-    Set<Meter.Id> ids = ConcurrentHashMap.newKeySet();
-    Subscription sub =
-        supervisor.subscribe(
-            e -> {
-              Tags tags = Tags.of("supervisor", e.supervisor(), "worker", e.worker());
-              String name =
-                  switch (e.kind()) {
-                    case CRASHED -> SUPERVISOR_RESTARTS;
-                    case GAVE_UP -> SUPERVISOR_GAVE_UP;
-                    default -> null;
-                  };
-              if (e.kind() == SupervisorEvent.Kind.CRASHED
-                  || e.kind() == SupervisorEvent.Kind.GAVE_UP && e.cause() != null) {
-                Counter crashes =
-                    Counter.builder(SUPERVISOR_CRASHES)
-                        .description("Supervised worker crashes")
-                        .tags(tags)
-                        .register(registry);
-                ids.add(crashes.getId());
-                crashes.increment();
-              }
-              if (name != null) {
-                Counter c =
-                    Counter.builder(name)
-                        .description(
-                            name.equals(SUPERVISOR_RESTARTS)
-                                ? "Supervised worker restarts scheduled"
-                                : "Supervised workers given up on")
-                        .tags(tags)
-                        .register(registry);
-                ids.add(c.getId());
-                c.increment();
-              }
-            });
-    return () -> {
-      sub.close();
-      ids.forEach(registry::remove);
-    };
+    return SupervisorMeters.bind(registry, supervisor);
+  }
+
+  /**
+   * Binds a health monitor: the gauges {@value #HEALTH_STATUS} (tag {@code status} = {@code up} |
+   * {@code degraded} | {@code down} | {@code draining}, 1 for the current status and 0 for the
+   * others), {@value #HEALTH_READY} and {@value #HEALTH_LIVE} (1 or 0). They are computed from
+   * {@link HealthMonitor#report()} when the registry is read.
+   *
+   * @param health the monitor
+   * @return the binding; closing it removes the gauges
+   * @throws NullPointerException if {@code health} is null
+   */
+  public MeterBinding bind(HealthMonitor health) {
+    StateGauges g = StateGauges.health(registry, Objects.requireNonNull(health, "health"));
+    return g::remove;
+  }
+
+  /**
+   * Binds a shutdown gate under a name: the gauges {@value #DRAIN_IN_FLIGHT} (its calls in flight)
+   * and {@value #DRAIN_DRAINING} (1 once its drain started), tagged {@code gate} with the name. A
+   * gate has no name of its own; use the one the gate's drain step has in the shutdown.
+   *
+   * @param name the gate's name, the value of the {@code gate} tag
+   * @param gate the gate
+   * @return the binding; closing it removes the gauges
+   * @throws NullPointerException if an argument is null
+   */
+  public MeterBinding bind(String name, ShutdownGate gate) {
+    Objects.requireNonNull(name, "name");
+    StateGauges g = StateGauges.drain(registry, name, Objects.requireNonNull(gate, "gate"));
+    return g::remove;
   }
 
   /** Binds the policy ({@link #bind(Policy)}); for registries and per-host HTTP instances. */
@@ -216,12 +237,20 @@ public final class RiprapMetrics implements PolicyObserver {
     policy.circuitBreaker().ifPresent(cb -> acquire(cb, () -> breakers.publishMetrics(cb)));
     policy.rateLimiter().ifPresent(rl -> acquire(rl, () -> limiters.publishMetrics(rl)));
     policy.bulkhead().ifPresent(bh -> acquire(bh, () -> bulkheads.publishMetrics(bh)));
+    policy
+        .pacedLimiter()
+        .ifPresent(
+            pl ->
+                acquire(
+                    pl,
+                    () -> pacedGauges.put(pl, StateGauges.pacedLimiter(registry, policy.name(), pl))));
   }
 
   private void releasePrimitives(Policy policy) {
     policy.circuitBreaker().ifPresent(this::release);
     policy.rateLimiter().ifPresent(this::release);
     policy.bulkhead().ifPresent(this::release);
+    policy.pacedLimiter().ifPresent(this::release);
   }
 
   private void acquire(Object primitive, Runnable publish) {
@@ -247,6 +276,8 @@ public final class RiprapMetrics implements PolicyObserver {
       limiters.removeMetrics(rl);
     } else if (primitive instanceof Bulkhead bh) {
       bulkheads.removeMetrics(bh);
+    } else if (primitive instanceof PacedLimiter pl) {
+      pacedGauges.remove(pl).remove();
     }
   }
 
@@ -296,96 +327,16 @@ public final class RiprapMetrics implements PolicyObserver {
     return b;
   }
 
-  /** The meters of one policy name: made on first use, cached, removed together. */
-  private final class Recorder {
-    private final String policy;
-    private final String host;
-    private final Map<String, Timer> timers = new ConcurrentHashMap<>();
-    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
-    private final java.util.concurrent.atomic.AtomicReference<LimiterModeChanged.Mode> limiterMode =
-        new java.util.concurrent.atomic.AtomicReference<>();
-    private final List<Meter> gauges = new java.util.concurrent.CopyOnWriteArrayList<>();
-
-    Recorder(String policyName, Map<String, String> tags) {
-      this.policy = tags.getOrDefault("policy", policyName);
-      this.host = tags.getOrDefault("host", NONE);
-    }
-
-    void onEvent(PolicyEvent event) {
-      if (event instanceof CallCompleted c) {
-        RejectionReason r = c.rejection();
-        String outcome = lower(c.outcome());
-        String reason = r == null ? NONE : lower(r);
-        timers
-            .computeIfAbsent(
-                outcome + '/' + reason,
-                k ->
-                    Timer.builder(CALLS)
-                        .description("Calls through a Riprap policy, waits and retries included")
-                        .tags("policy", policy, "host", host, "outcome", outcome, "reason", reason)
-                        .register(registry))
-            .record(c.duration().toNanos(), TimeUnit.NANOSECONDS);
-      } else if (event instanceof RetryScheduled) {
-        counters
-            .computeIfAbsent(
-                RETRIES,
-                k ->
-                    Counter.builder(RETRIES)
-                        .description("Retries scheduled by a Riprap policy")
-                        .tags("policy", policy, "host", host)
-                        .register(registry))
-            .increment();
-      } else if (event instanceof RetryAbandoned a) {
-        String reason = lower(a.reason());
-        counters
-            .computeIfAbsent(
-                RETRIES_ABANDONED + '/' + reason,
-                k ->
-                    Counter.builder(RETRIES_ABANDONED)
-                        .description("Retryable outcomes that were not retried, by reason")
-                        .tags("policy", policy, "host", host, "reason", reason)
-                        .register(registry))
-            .increment();
-      } else if (event instanceof LimiterModeChanged m) {
-        String mode = lower(m.mode());
-        counters
-            .computeIfAbsent(
-                LIMITER_MODE_CHANGES + '/' + mode,
-                k ->
-                    Counter.builder(LIMITER_MODE_CHANGES)
-                        .description("Changes of who decides an external limiter's permits")
-                        .tags("policy", policy, "host", host, "mode", mode)
-                        .register(registry))
-            .increment();
-        if (limiterMode.getAndSet(m.mode()) == null) {
-          for (LimiterModeChanged.Mode each : LimiterModeChanged.Mode.values()) {
-            gauges.add(
-                Gauge.builder(LIMITER_MODE, limiterMode, r -> r.get() == each ? 1 : 0)
-                    .description("1 for the mode deciding an external limiter's permits")
-                    .tags("policy", policy, "host", host, "mode", lower(each))
-                    .register(registry));
-          }
-        }
-      }
-    }
-
-    void remove() {
-      timers.values().forEach(registry::remove);
-      counters.values().forEach(registry::remove);
-      gauges.forEach(registry::remove);
-    }
-  }
-
   /** One bound policy: its primitives and its own event stream. */
   private final class PolicyBinding implements MeterBinding {
     private final Policy policy;
-    private final Recorder recorder;
+    private final CallRecorder recorder;
     private volatile boolean closed;
     Subscription subscription;
 
     PolicyBinding(Policy policy) {
       this.policy = policy;
-      this.recorder = new Recorder(policy.name(), policy.tags());
+      this.recorder = new CallRecorder(registry, policy.name(), policy.tags());
     }
 
     void onEvent(PolicyEvent event) {
@@ -412,7 +363,7 @@ public final class RiprapMetrics implements PolicyObserver {
   /** A registry's or client's stream: a recorder per policy name, primitives found by lookup. */
   private final class StreamBinding implements MeterBinding {
     private final Function<String, Optional<Policy>> lookup;
-    private final Map<String, Recorder> recorders = new ConcurrentHashMap<>();
+    private final Map<String, CallRecorder> recorders = new ConcurrentHashMap<>();
     private final Map<String, Policy> withPrimitives = new ConcurrentHashMap<>();
     private volatile boolean closed;
     Subscription subscription;
@@ -433,9 +384,9 @@ public final class RiprapMetrics implements PolicyObserver {
       if (closed) {
         return;
       }
-      Recorder r = recorders.get(event.policy());
+      CallRecorder r = recorders.get(event.policy());
       if (r == null) {
-        r = recorders.computeIfAbsent(event.policy(), n -> new Recorder(n, event.tags()));
+        r = recorders.computeIfAbsent(event.policy(), n -> new CallRecorder(registry, n, event.tags()));
         if (lookup != null) {
           lookup.apply(event.policy()).ifPresent(this::primitives);
         }
@@ -445,7 +396,7 @@ public final class RiprapMetrics implements PolicyObserver {
 
     /** The policy was evicted: drop its meters; a new instance of that name starts afresh. */
     void removed(Policy policy) {
-      Recorder r = recorders.remove(policy.name());
+      CallRecorder r = recorders.remove(policy.name());
       if (r != null) {
         r.remove();
       }
@@ -468,7 +419,7 @@ public final class RiprapMetrics implements PolicyObserver {
         withPrimitives.values().forEach(RiprapMetrics.this::releasePrimitives);
         withPrimitives.clear();
       }
-      recorders.values().forEach(Recorder::remove);
+      recorders.values().forEach(CallRecorder::remove);
       recorders.clear();
     }
   }
