@@ -85,7 +85,7 @@ public final class RiprapMetrics implements PolicyObserver {
   /**
    * Who decides an external limiter's permits (riprap-bucket4j's fleet-wide limiter), by policy,
    * host and mode: 1 for the mode in force, 0 for the others; registered at the policy's first
-   * {@link LimiterModeChanged}.
+   * {@link dev.riprap.event.LimiterModeChanged}.
    */
   public static final String LIMITER_MODE = "riprap.limiter.mode";
   /** Changes of an external limiter's mode, by policy, host and the mode entered. */
