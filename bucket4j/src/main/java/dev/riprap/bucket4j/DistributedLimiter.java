@@ -58,7 +58,7 @@ import java.util.function.BiConsumer;
  * it lets one request through again after {@link Builder#storeRetryInterval} (1 s). While the store
  * cannot answer, the {@link FailMode} decides: a local limiter at this replica's share of the quota
  * (the default), allow all, or reject all. Each change of who decides is published to the event
- * stream of every policy built with this limiter as a {@link LimiterModeChanged}, with the reason;
+ * stream of every policy built with this limiter as a {@link dev.riprap.event.LimiterModeChanged}, with the reason;
  * {@link #mode()} reads the current one.
  *
  * <p><b>Hot keys.</b> Bucket4j's batching optimization is on by default: concurrent requests of
