@@ -99,6 +99,11 @@ final class AsyncCall<T> extends Call implements AttemptContext {
   }
 
   @Override
+  Object work() {
+    return work;
+  }
+
+  @Override
   boolean endedFromOutside() {
     return ended(state);
   }
@@ -173,8 +178,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     attempt++;
     held = 0;
     probing = false;
-    result = null;
-    failure = null;
+    nextOutcome();
     acquireFrom(0);
   }
 
@@ -497,6 +501,10 @@ final class AsyncCall<T> extends Call implements AttemptContext {
         ended.cancel();
         unregisterWake(ended);
         releaseHeld();
+        if (failure == null) {
+          // A backoff's retried result: the call ends with the timeout instead.
+          p.discard(result);
+        }
       } else {
         cancelQuietly(ended.timer);
         if (gaveUp) {

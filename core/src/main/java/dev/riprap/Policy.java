@@ -550,6 +550,17 @@ public final class Policy {
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private Consumer<Object> discarded;
     private Executor timeoutExecutor;
+    /** The adapter's outcome hooks (set through {@link dev.riprap.internal.EngineAccess}). */
+    private dev.riprap.internal.OutcomeHooks<?, ?> hooks;
+
+    static {
+      dev.riprap.internal.EngineAccess.install(new dev.riprap.internal.EngineAccess() {
+        @Override
+        protected void setHooks(Builder builder, dev.riprap.internal.OutcomeHooks<?, ?> hooks) {
+          builder.hooks = hooks;
+        }
+      });
+    }
 
     private Builder(String name) {
       this.name = checkName(name);
@@ -584,6 +595,7 @@ public final class Policy {
       b.asyncExecutor = asyncExecutor;
       b.discarded = discarded;
       b.timeoutExecutor = timeoutExecutor;
+      b.hooks = hooks;
       return b;
     }
 
@@ -1123,7 +1135,8 @@ public final class Policy {
           Pipeline.nanos(totalTimeout),
           asyncExecutor,
           timeoutExecutor,
-          discarded);
+          discarded,
+          hooks);
       if (breakerStep != null) {
         breakerStep.attach(p);
       }
