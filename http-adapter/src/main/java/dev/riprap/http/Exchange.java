@@ -50,11 +50,13 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   private volatile HttpCallTimeoutException.Timeout bound;
   private volatile Duration boundValue;
 
-  Exchange(HttpEngine engine, HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+  Exchange(HttpEngine engine, HttpRequest request, HttpResponse.BodyHandler<T> handler,
+      boolean once) {
     this.engine = engine;
     this.request = request;
     this.handler = handler;
-    this.settings = engine.policyFor(request.method(), request.uri());
+    HttpPolicy route = engine.policyFor(request.method(), request.uri());
+    this.settings = once ? engine.once(route) : route;
     this.authority = HttpEngine.authority(request.uri());
     this.policy = engine.hosts.get(settings, authority);
     this.idempotent = isIdempotent(request, settings);

@@ -36,7 +36,7 @@ import java.util.stream.Collectors;
 final class HttpApiMethod {
   private static final List<Class<? extends Annotation>> VERBS =
       List.of(GET.class, POST.class, PUT.class, DELETE.class, PATCH.class, HEAD.class);
-  private static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "PUT", "DELETE");
+
 
   enum Result { VOID, STRING, BYTES, DECODED, RESPONSE_STRING, RESPONSE_BYTES, RESPONSE_VOID }
 
@@ -44,6 +44,9 @@ final class HttpApiMethod {
 
   private final String where;
   private final HttpClient client;
+  private final HttpClassifier classifier;
+  /** Whether the client retries this method's requests (no retry in its annotations). */
+  private final boolean clientRetries;
   private final BodyCodec codec;
   final String verb;
   final boolean idempotent;
@@ -70,9 +73,12 @@ final class HttpApiMethod {
     }
   }
 
-  HttpApiMethod(Class<?> api, Method m, String base, HttpClient client, BodyCodec codec) {
+  HttpApiMethod(Class<?> api, Method m, String base, HttpClient client, BodyCodec codec,
+      HttpClassifier classifier, boolean clientRetries) {
     this.where = HttpApi.describe(api, m);
     this.client = client;
+    this.classifier = classifier;
+    this.clientRetries = clientRetries;
     this.codec = codec;
     Annotation verbAnnotation = null;
     for (Class<? extends Annotation> type : VERBS) {
@@ -96,8 +102,8 @@ final class HttpApiMethod {
     this.verb = verbAnnotation.annotationType().getSimpleName();
     String template = template(verbAnnotation);
     boolean markedIdempotent = m.isAnnotationPresent(Idempotent.class);
-    this.idempotent = IDEMPOTENT.contains(verb) || markedIdempotent;
-    this.idempotencyKey = markedIdempotent && !IDEMPOTENT.contains(verb);
+    this.idempotent = Exchange.IDEMPOTENT.contains(verb) || markedIdempotent;
+    this.idempotencyKey = markedIdempotent && !Exchange.IDEMPOTENT.contains(verb);
 
     // ---- the path template
     String path = template.isEmpty() || template.startsWith("/") || template.startsWith("?")
@@ -479,7 +485,9 @@ final class HttpApiMethod {
   private Object send(HttpRequest request) throws IOException, InterruptedException {
     HttpResponse<?> response;
     try {
-      response = client.send(request, handler());
+      response = clientRetries || !(client instanceof ResilientHttpClient)
+          ? client.send(request, handler())
+          : ((ResilientHttpClient) client).sendOnce(request, handler());
     } catch (IOException e) {
       if (declaresIo) {
         throw e;
@@ -501,7 +509,10 @@ final class HttpApiMethod {
   }
 
   private CompletableFuture<Object> sendAsync(HttpRequest request) {
-    CompletableFuture<? extends HttpResponse<?>> sent = client.sendAsync(request, handler());
+    CompletableFuture<? extends HttpResponse<?>> sent =
+        clientRetries || !(client instanceof ResilientHttpClient)
+            ? client.sendAsync(request, handler())
+            : ((ResilientHttpClient) client).sendOnceAsync(request, handler());
     CompletableFuture<Object> answered = sent.thenApply(r -> answer(request, r));
     answered.whenComplete(
         (v, t) -> {
@@ -525,7 +536,10 @@ final class HttpApiMethod {
     int status = response.statusCode();
     if (status < 200 || status > 299) {
       throw new HttpStatusException(
-          request.method(), request.uri(), status, response.headers(), body == null ? new byte[0] : body);
+          request.method(), request.uri(), status, response.headers(),
+          body == null ? new byte[0] : body,
+          classifier.isTransientFailure(
+              new Responses.Info(status, response.headers(), response.version())));
     }
     switch (result) {
       case VOID:

@@ -42,6 +42,9 @@ final class HttpEngine {
   final Executor asyncExecutor;
   final long drainBytes;
   final HttpOutcomes outcomes;
+  /** Each route policy without retries, for callers that retry themselves ({@link #once}). */
+  private final java.util.concurrent.ConcurrentHashMap<HttpPolicy, HttpPolicy> once =
+      new java.util.concurrent.ConcurrentHashMap<>();
 
   HttpEngine(HttpClient delegate, HttpPolicy defaultPolicy, List<Route> routes,
       HttpClassifier classifier, TimeSource time, int concurrencyLimit, int maxHosts,
@@ -75,6 +78,15 @@ final class HttpEngine {
       }
     }
     return defaultPolicy;
+  }
+
+  /**
+   * {@code p} without retries, named {@code <name>.once}: the policy of a caller that is the one
+   * retry layer itself. Made once per policy; its hosts have their own breakers.
+   */
+  HttpPolicy once(HttpPolicy p) {
+    return p.maxRetries() == 0 ? p
+        : once.computeIfAbsent(p, q -> q.toBuilder(q.name() + ".once").maxRetries(0).build());
   }
 
   /** The longest total timeout of the client's policies: how long {@code close()} drains. */

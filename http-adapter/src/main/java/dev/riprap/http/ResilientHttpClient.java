@@ -372,7 +372,25 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   @Override
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    Exchange<T> x = exchange(request, handler);
+    return send(exchange(request, handler, false));
+  }
+
+  /**
+   * {@link #send} with one attempt: the route's policy without its retries, for a caller that is
+   * the one retry layer itself ({@link HttpApi} methods whose annotations retry).
+   */
+  <T> HttpResponse<T> sendOnce(HttpRequest request, HttpResponse.BodyHandler<T> handler)
+      throws IOException, InterruptedException {
+    return send(exchange(request, handler, true));
+  }
+
+  /** {@link #sendAsync(HttpRequest, HttpResponse.BodyHandler)} with one attempt, as {@link #sendOnce}. */
+  <T> CompletableFuture<HttpResponse<T>> sendOnceAsync(
+      HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+    return sendAsync(exchange(request, handler, true));
+  }
+
+  private <T> HttpResponse<T> send(Exchange<T> x) throws IOException, InterruptedException {
     AttemptResponse response = null;
     Throwable failure = null;
     try {
@@ -411,9 +429,10 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     }
   }
 
-  private <T> Exchange<T> exchange(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+  private <T> Exchange<T> exchange(
+      HttpRequest request, HttpResponse.BodyHandler<T> handler, boolean once) {
     return new Exchange<>(engine, Objects.requireNonNull(request, "request"),
-        Objects.requireNonNull(handler, "handler"));
+        Objects.requireNonNull(handler, "handler"), once);
   }
 
   /**
@@ -429,7 +448,10 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   @Override
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    Exchange<T> x = exchange(request, handler);
+    return sendAsync(exchange(request, handler, false));
+  }
+
+  private <T> CompletableFuture<HttpResponse<T>> sendAsync(Exchange<T> x) {
     CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
     CompletableFuture<AttemptResponse> pipeline = x.policy.executeAsync(x.async);
     result.whenComplete(
