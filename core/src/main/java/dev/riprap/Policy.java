@@ -1010,11 +1010,12 @@ public final class Policy {
     /**
      * Receives every non-null result the work produced that the call does not return, so that a
      * result holding a resource (an open response body, a connection) can be released: a result
-     * the retry retried (after the retry config's own {@code consumeResultBeforeRetryAttempt}), a
-     * sync result that arrived after its attempt timed out, and an async result that arrived after
-     * its attempt or the call timed out or was cancelled. Called on whichever thread produced the
-     * result; a handler that throws is logged and ignored. Default: none (such results are
-     * dropped).
+     * the retry retried, when the next attempt starts (after the retry config's own {@code
+     * consumeResultBeforeRetryAttempt}; a wait that a drain or an interrupt cuts short ends the
+     * call with that result instead, untouched), a sync result that arrived after its attempt
+     * timed out, and an async result that arrived after its attempt or the call timed out or was
+     * cancelled. Called on whichever thread produced or handles the result; a handler that throws
+     * is logged and ignored. Default: none (such results are dropped).
      *
      * @param handler releases a discarded result
      * @return this builder

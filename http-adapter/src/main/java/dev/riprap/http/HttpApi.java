@@ -43,13 +43,17 @@ import java.util.stream.Collectors;
  *     .create(Inventory.class);
  * }</pre>
  *
- * <p><b>Layers.</b> Each call builds its request once and sends it through the given client: a
- * {@link ResilientHttpClient} applies its own pipeline (per-host breakers, HTTP-aware retries,
- * Retry-After) to every request. The resilience annotations of {@code dev.riprap.annotation} then
- * apply per method on top, around the whole client call: {@code Fallback(TotalTimeout(Retry(
- * CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send)))))))}. For those
- * method-level strategies only transient failures count: transport failures, and answers 5xx, 408
- * and 429; a 404 is an answer, returned at once and never opening a breaker.
+ * <p><b>One retry layer.</b> Each call builds its request once and sends it through the given
+ * client: a {@link ResilientHttpClient} applies its own pipeline (per-host breakers, HTTP-aware
+ * retries, Retry-After) to every request. The resilience annotations of {@code
+ * dev.riprap.annotation} apply per method around the whole client call: {@code
+ * Fallback(TotalTimeout(Retry(CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send)))))))}.
+ * Retries never stack: a method whose annotations retry sends each of its attempts through the
+ * client once (the route's policy without retries), so a call sends at most its {@code
+ * maxAttempts}; a method without a retry of its own gets the client's. For the method-level
+ * strategies only transient failures count, as the client's {@link HttpClassifier} says
+ * (transport failures, and answers 5xx, 408 and 429 by default); a 404 is an answer, returned at
+ * once and never opening a breaker.
  *
  * <p><b>Idempotency.</b> POST and PATCH are not retried: a {@code @Retry} (or a {@code @Policy}
  * whose registry policy retries) on one fails at creation unless the method is {@link Idempotent},
