@@ -198,7 +198,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
       }
       if (transientFailure) {
         return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
-            new HeldBody(info);
+            HeldBody.of(info, engine.drainBytes);
       }
       return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) caller(info);
     }

@@ -9,17 +9,19 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Flow;
 
 /**
- * The body of an attempt's response, held unread until the retry decision is made: then handed,
- * whole and as it streams, to the caller's own subscriber ({@link #deliverTo}), or drained up to a
- * small bound and dropped ({@link #drain}). Its {@link #getBody()} completes at once, as the JDK's
- * {@code ofInputStream} does, so the client returns the response as soon as its headers are in and
- * nothing of the body is read before someone asks for it.
+ * The body of a transient failure's response, kept until the retry decision: then handed whole to
+ * the caller's own subscriber ({@link #deliverTo}), or dropped ({@link #drain}). A body that
+ * declares a length within the drain bound is read into memory during the attempt ({@link
+ * #of}: its connection is free for the retry at once, and the bytes are there for the caller if
+ * there is none); a longer one, or one of unknown length, is held unread: its {@link #getBody()}
+ * completes at once, as the JDK's {@code ofInputStream} does, and dropping it gives its
+ * connection up.
  *
  * <p>Signals from the client (subscription, completion, error) may come before or after the one
  * reader is attached, on the client's thread; the hand-over is guarded by this object's monitor
  * and nobody else's code runs under it.
  */
-final class HeldBody implements HttpResponse.BodySubscriber<HeldBody> {
+class HeldBody implements HttpResponse.BodySubscriber<HeldBody> {
   private final HttpResponse.ResponseInfo info;
   private final CompletableFuture<HeldBody> self = CompletableFuture.completedFuture(this);
   private volatile Flow.Subscriber<? super List<ByteBuffer>> reader;
@@ -31,6 +33,16 @@ final class HeldBody implements HttpResponse.BodySubscriber<HeldBody> {
 
   HeldBody(HttpResponse.ResponseInfo info) {
     this.info = info;
+  }
+
+  /**
+   * The body of a transient failure: read into memory now when it declares at most {@code
+   * maxBytes}, else held unread.
+   */
+  static HttpResponse.BodySubscriber<HeldBody> of(HttpResponse.ResponseInfo info, long maxBytes) {
+    OptionalLong length = info.headers().firstValueAsLong("Content-Length");
+    return length.isPresent() && length.getAsLong() <= maxBytes
+        ? new Buffered(info) : new HeldBody(info);
   }
 
   /** The response's declared length, empty when unknown (chunked, or until the connection ends). */
@@ -164,6 +176,59 @@ final class HeldBody implements HttpResponse.BodySubscriber<HeldBody> {
     @Override
     public void onComplete() {
       // Drained: the connection goes back to the pool.
+    }
+  }
+
+  /**
+   * A small body read into memory during the attempt: {@link #getBody()} completes once it is all
+   * in (a body that breaks off fails the attempt); the caller's subscriber is fed the bytes on its
+   * first demand; dropping it costs nothing more.
+   */
+  private static final class Buffered extends HeldBody {
+    private final CompletableFuture<HeldBody> read = new CompletableFuture<>();
+    private final java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+
+    Buffered(HttpResponse.ResponseInfo info) {
+      super(info);
+    }
+
+    @Override
+    public CompletionStage<HeldBody> getBody() {
+      return read;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      s.request(Long.MAX_VALUE);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      for (ByteBuffer b : item) {
+        byte[] chunk = new byte[b.remaining()];
+        b.get(chunk);
+        bytes.write(chunk, 0, chunk.length);
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      read.completeExceptionally(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      read.complete(this);
+    }
+
+    @Override
+    void deliverTo(Flow.Subscriber<? super List<ByteBuffer>> subscriber) {
+      subscriber.onSubscribe(new Responses.OneShot(subscriber, bytes.toByteArray()));
+    }
+
+    @Override
+    void drain(long maxBytes) {
+      // Read already: the connection went back to the pool when the attempt ended.
     }
   }
 }

@@ -2,8 +2,6 @@ package dev.riprap.http;
 
 import dev.riprap.DrainReport;
 import dev.riprap.Policy;
-import dev.riprap.PolicyObserver;
-import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
 import dev.riprap.internal.Check;
 import java.io.IOException;
@@ -20,11 +18,8 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Optional;
-import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import javax.net.ssl.SSLContext;
@@ -41,29 +36,19 @@ import javax.net.ssl.SSLParameters;
  * HttpResponse<String> r = http.send(request, BodyHandlers.ofString());
  * }</pre>
  *
- * <p><b>Classification.</b> By the {@link HttpClassifier} ({@link HttpClassifier#standard()} by
- * default), asked once per outcome: 5xx, 408 and 429 responses and transport failures are transient
- * failures, counted by the host's breaker, worth a retry and, when final, a {@code FAILURE} in the
- * call's events; other responses are answers, returned as they are and counted as successes.
+ * <p><b>Decisions.</b> One {@link HttpClassifier} (5xx, 408, 429 and transport failures are
+ * transient failures) and one retry decision per attempt, made in the core's loop with the
+ * response's body unread: answers, requests that must not be sent twice and bodies that cannot be
+ * produced again go to the caller; then the attempts, a drain, the total timeout and the host's
+ * retry budget (its token taken in the same decision). The wait is the server's {@code
+ * Retry-After}, capped, or the jittered backoff. A response that is not retried reaches the caller
+ * whole, in whatever race; a retried one is drained (up to {@link Builder#maxDrainBytes}) when the
+ * next attempt starts. docs/http.md has the details.
  *
- * <p><b>The retry decision</b> is made once per attempt, in the core's loop, with the response's
- * body still unread: an answer, a request that must not be sent twice (only GET, HEAD, OPTIONS,
- * PUT, DELETE and TRACE are sent twice, or a request with an {@code Idempotency-Key}, or any on a
- * route with {@link HttpPolicy.Builder#retryNonIdempotent(boolean)}; a connection refused, where
- * nothing was sent, is retried for any method) and a body that cannot be produced again go to the
- * caller; then the attempts, a drain, the total timeout and the host's retry budget (whose token is
- * taken in the same decision) may stop it. The wait is the server's {@code Retry-After}, capped by
- * {@link HttpPolicy#maxRetryAfter()}, or the jittered backoff. A retried response's body is drained
- * (up to {@link Builder#maxDrainBytes}) when the next attempt starts; a response that is not retried,
- * in whatever race, reaches the caller whole through its own body handler.
- *
- * <p><b>Failures.</b> Rejections (breaker open, rate limited, concurrency limit, draining) are
- * {@link HttpRejectedException}s; running out of time (attempt, request or total timeout) is an
- * {@link HttpCallTimeoutException}; both are {@link IOException}s, thrown by {@code send} and
- * completing {@code sendAsync}'s future. A transport failure after retries is of the last attempt's
- * own type where it can be (see docs/http.md), naming the attempts, host and policy, with earlier
- * failures attached. An interrupt stops the retries at once, sends nothing more, and {@code send}
- * throws {@link InterruptedException} with the thread's interrupt flag still set.
+ * <p><b>Failures.</b> Rejections are {@link HttpRejectedException}s, timeouts {@link
+ * HttpCallTimeoutException}s, both {@link IOException}s; a transport failure after retries keeps
+ * its type where it can, naming the attempts, host and policy. An interrupt stops the retries at
+ * once and {@code send} throws {@link InterruptedException}, the interrupt flag still set.
  *
  * <p><b>Per host.</b> Each URI authority gets its own core {@link Policy} (breaker, limiter, retry
  * budget) made from the request's {@link HttpPolicy}, tagged {@code host} and {@code policy}, in a
@@ -82,7 +67,8 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   /** The default of {@link Builder#maxDrainBytes}: 8 KiB. */
   static final int DEFAULT_DRAIN_BYTES = 8 * 1024;
 
-  private final HttpEngine engine;
+  /** What requests run with; package-private for {@link HttpApi}'s one-attempt sends. */
+  final HttpEngine engine;
   private final Duration closeTimeout;
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
@@ -372,67 +358,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   @Override
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    return send(exchange(request, handler, false));
-  }
-
-  /**
-   * {@link #send} with one attempt: the route's policy without its retries, for a caller that is
-   * the one retry layer itself ({@link HttpApi} methods whose annotations retry).
-   */
-  <T> HttpResponse<T> sendOnce(HttpRequest request, HttpResponse.BodyHandler<T> handler)
-      throws IOException, InterruptedException {
-    return send(exchange(request, handler, true));
-  }
-
-  /** {@link #sendAsync(HttpRequest, HttpResponse.BodyHandler)} with one attempt, as {@link #sendOnce}. */
-  <T> CompletableFuture<HttpResponse<T>> sendOnceAsync(
-      HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    return sendAsync(exchange(request, handler, true));
-  }
-
-  private <T> HttpResponse<T> send(Exchange<T> x) throws IOException, InterruptedException {
-    AttemptResponse response = null;
-    Throwable failure = null;
-    try {
-      response = x.policy.execute(x);
-    } catch (InterruptedException e) {
-      // Interrupted during an attempt: nothing more is sent.
-      Thread.currentThread().interrupt();
-      throw e;
-    } catch (Exception e) {
-      failure = e;
-    }
-    if (Thread.currentThread().isInterrupted()) {
-      // Interrupted during a backoff wait: the retries stopped; the caller hears of the interrupt.
-      InterruptedException e = new InterruptedException("interrupted between attempts of " + x);
-      if (failure != null) {
-        e.addSuppressed(failure);
-      } else if (response != null) {
-        response.release(engine.drainBytes);
-      }
-      throw e;
-    }
-    try {
-      return x.finish(response, failure).get();
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException) {
-        throw (IOException) cause;
-      }
-      if (cause instanceof RuntimeException) {
-        throw (RuntimeException) cause;
-      }
-      if (cause instanceof Error) {
-        throw (Error) cause;
-      }
-      throw new IOException(cause);
-    }
-  }
-
-  private <T> Exchange<T> exchange(
-      HttpRequest request, HttpResponse.BodyHandler<T> handler, boolean once) {
-    return new Exchange<>(engine, Objects.requireNonNull(request, "request"),
-        Objects.requireNonNull(handler, "handler"), once);
+    return Dispatch.send(Dispatch.exchange(engine, request, handler, false));
   }
 
   /**
@@ -448,30 +374,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   @Override
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    return sendAsync(exchange(request, handler, false));
-  }
-
-  private <T> CompletableFuture<HttpResponse<T>> sendAsync(Exchange<T> x) {
-    CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
-    CompletableFuture<AttemptResponse> pipeline = x.policy.executeAsync(x.async);
-    result.whenComplete(
-        (r, t) -> {
-          if (t instanceof CancellationException) {
-            pipeline.cancel(true);
-          }
-        });
-    pipeline.whenComplete(
-        (r, t) ->
-            x.finish(r, t)
-                .whenComplete(
-                    (v, e) -> {
-                      if (e != null) {
-                        result.completeExceptionally(Exchange.unwrap(e));
-                      } else if (!result.complete(v)) {
-                        Responses.closeBody(v);
-                      }
-                    }));
-    return result;
+    return Dispatch.sendAsync(Dispatch.exchange(engine, request, handler, false));
   }
 
   /**
@@ -500,197 +403,8 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
    * each other ({@link IllegalStateException}) and builds every policy once, so nothing fails later
    * mid-call. Not thread-safe.
    */
-  public static final class Builder {
-    private HttpClient delegate;
-    private HttpPolicy policy = HttpPolicy.standard();
-    private final List<Route> routes = new ArrayList<>();
-    private HttpClassifier classifier = HttpClassifier.standard();
-    private int concurrencyLimit = 1000;
-    private int maxHosts = 1000;
-    private Duration hostIdleTimeout = Duration.ofMinutes(10);
-    private StaleIfError staleIfError;
-    private HttpFallback fallback;
-    private TimeSource timeSource = TimeSource.system();
-    private final List<PolicyObserver> observers = new ArrayList<>();
-    private long maxDrainBytes = DEFAULT_DRAIN_BYTES;
-
+  public static final class Builder extends ClientSettings {
     private Builder() {}
-
-    /**
-     * How much of a retried response's body is read and dropped so that its connection can carry
-     * the retry; a longer body, or one whose length the response does not declare (chunked, or
-     * until the connection closes), is not read at all and its connection is given up. Default 8
-     * KiB: an error body is usually a few hundred bytes, and reading 8 KiB on a local network
-     * costs less than a new connection (a TCP and often a TLS handshake), while a 256 MiB body
-     * would cost far more.
-     *
-     * @param bytes 0 (never drain) to 1 MiB
-     * @return this builder
-     * @throws IllegalArgumentException if out of range
-     */
-    public Builder maxDrainBytes(int bytes) {
-      this.maxDrainBytes = Check.inRange(bytes, 0, 1 << 20, "maxDrainBytes");
-      return this;
-    }
-
-    /**
-     * The client that sends the requests. Default: {@code HttpClient.newHttpClient()}, made at
-     * {@link #build()}.
-     *
-     * @param delegate the client to wrap
-     * @return this builder
-     * @throws IllegalArgumentException if {@code delegate} is itself a {@code ResilientHttpClient}
-     *     (the pipelines would nest)
-     */
-    public Builder delegate(HttpClient delegate) {
-      Objects.requireNonNull(delegate, "delegate");
-      if (delegate instanceof ResilientHttpClient) {
-        throw new IllegalArgumentException(
-            "delegate must not be a ResilientHttpClient (the pipelines would nest), was "
-                + delegate);
-      }
-      this.delegate = delegate;
-      return this;
-    }
-
-    /**
-     * The policy for requests no route matches. Default {@link HttpPolicy#standard()}.
-     *
-     * @param policy the default policy
-     * @return this builder
-     */
-    public Builder policy(HttpPolicy policy) {
-      this.policy = Objects.requireNonNull(policy, "policy");
-      return this;
-    }
-
-    /**
-     * A route: requests with this method whose path matches {@code pathPattern} get {@code policy}.
-     * Routes are tried in the order added; the first match wins. In the pattern {@code *} matches
-     * within one path segment and {@code **} matches anything; the rest is literal ({@code
-     * "/payments/**"}, {@code "/items/*}{@code /stock"}). Default: no routes.
-     *
-     * @param method an upper-case method such as {@code "POST"}, or {@code "*"} for any
-     * @param pathPattern the raw path pattern, starting with {@code /}
-     * @param policy the policy for matching requests
-     * @return this builder
-     * @throws IllegalArgumentException if the method or the pattern is malformed
-     */
-    public Builder route(String method, String pathPattern, HttpPolicy policy) {
-      Objects.requireNonNull(method, "method");
-      Objects.requireNonNull(pathPattern, "pathPattern");
-      Objects.requireNonNull(policy, "policy");
-      routes.add(new Route(Route.checkMethod(method), pathPattern, policy));
-      return this;
-    }
-
-    /**
-     * Which outcomes are transient failures. Default {@link HttpClassifier#standard()}.
-     *
-     * @param classifier the classifier
-     * @return this builder
-     */
-    public Builder classifier(HttpClassifier classifier) {
-      this.classifier = Objects.requireNonNull(classifier, "classifier");
-      return this;
-    }
-
-    /**
-     * The most requests in flight across all hosts; one more is rejected at once with {@link
-     * dev.riprap.RejectionReason#BULKHEAD_FULL}. Default 1000 (Microsoft's standard handler).
-     *
-     * @param limit at least 1
-     * @return this builder
-     * @throws IllegalArgumentException if below 1
-     */
-    public Builder concurrencyLimit(int limit) {
-      if (limit < 1) {
-        throw new IllegalArgumentException("concurrencyLimit must be >= 1, was " + limit);
-      }
-      this.concurrencyLimit = limit;
-      return this;
-    }
-
-    /**
-     * The most per-host policies kept (one per host and route policy in use); the least recently
-     * used is dropped beyond it. Default 1000.
-     *
-     * @param maxHosts at least 1
-     * @return this builder
-     * @throws IllegalArgumentException if below 1
-     */
-    public Builder maxHosts(int maxHosts) {
-      if (maxHosts < 1) {
-        throw new IllegalArgumentException("maxHosts must be >= 1, was " + maxHosts);
-      }
-      this.maxHosts = maxHosts;
-      return this;
-    }
-
-    /**
-     * How long a per-host policy may go unused before it is dropped. Default 10 minutes.
-     *
-     * @param idle positive; above 36,500 days taken as 36,500 days (never dropped, in practice)
-     * @return this builder
-     * @throws IllegalArgumentException if not positive
-     */
-    public Builder hostIdleTimeout(Duration idle) {
-      this.hostIdleTimeout = Check.capped(Check.positive(idle, "hostIdleTimeout"));
-      return this;
-    }
-
-    /**
-     * Turns on the stale-if-error cache. Default: off, since serving old data is a change of meaning
-     * the caller must choose.
-     *
-     * @param settings the cache bounds, for example {@link StaleIfError#defaults()}
-     * @return this builder
-     */
-    public Builder staleIfError(StaleIfError settings) {
-      this.staleIfError = Objects.requireNonNull(settings, "settings");
-      return this;
-    }
-
-    /**
-     * Tells {@code observer} of every per-host policy the client creates and evicts (and, on
-     * {@link ResilientHttpClient#close()}, of every one still held), so that per-host meters
-     * ({@code RiprapMetrics}) and health entries ({@code HealthMonitor}) come and go with the
-     * hosts and their number stays within {@link #maxHosts}. May be called several times; the
-     * observers are told in order, on the thread that created or evicted the policy. Default:
-     * none.
-     *
-     * @param observer the observer
-     * @return this builder
-     * @throws NullPointerException if {@code observer} is null
-     */
-    public Builder observer(PolicyObserver observer) {
-      observers.add(Objects.requireNonNull(observer, "observer"));
-      return this;
-    }
-
-    /**
-     * The fallback for calls that end in an exception, consulted after the stale-if-error cache.
-     * Default: none.
-     *
-     * @param fallback the fallback
-     * @return this builder
-     */
-    public Builder fallback(HttpFallback fallback) {
-      this.fallback = Objects.requireNonNull(fallback, "fallback");
-      return this;
-    }
-
-    /**
-     * The time source for timeouts, backoff waits, breakers, budgets, cache ages and event times.
-     * Default {@link TimeSource#system()}. Request timeouts are the JDK's and use real time.
-     *
-     * @param timeSource the time source
-     * @return this builder
-     */
-    public Builder timeSource(TimeSource timeSource) {
-      this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
-      return this;
-    }
 
     /**
      * Builds the client, checking every policy by building it once.
