@@ -31,9 +31,10 @@ abstract class ClientSettings {
   ClientSettings() {}
 
   /**
-   * How much of a retried response's body is read and dropped so that its connection can carry
-   * the retry; a longer body, or one whose length the response does not declare (chunked, or
-   * until the connection closes), is not read at all and its connection is given up. Default 8
+   * How long a transient failure's body may be to be read into memory during its attempt, so that
+   * its connection can carry the retry and its bytes are kept for the caller should it be final; a
+   * longer body, or one whose length the response does not declare (chunked, or until the
+   * connection closes), is held unread, and if retried its connection is given up. Default 8
    * KiB: an error body is usually a few hundred bytes, and reading 8 KiB on a local network
    * costs less than a new connection (a TCP and often a TLS handshake), while a 256 MiB body
    * would cost far more.
