@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.RejectionReason;
+import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
 import java.time.Duration;
@@ -19,11 +20,19 @@ import org.junit.jupiter.params.provider.EnumSource;
 /** The Java 21 lifecycle, as Riprap's own and consistent with drain and close, on Java 17 too. */
 class LifecycleTest extends WireMockSupport {
 
+  /**
+   * A delegate of the test's own: on Java 21 and later, shutting the client down shuts its
+   * delegate down too, which must not be the class's shared one.
+   */
+  private static HttpClient fresh() {
+    return HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+  }
+
   @ParameterizedTest
   @EnumSource(Mode.class)
   void afterShutdownANewRequestIsRejectedAndNothingIsSent(Mode mode) throws Exception {
     sequence("GET", "/items", aResponse().withStatus(200).withBody("ok"));
-    Harness h = RetryTest.harness(RetryTest.exact().build());
+    Harness h = new Harness(fresh(), ResilientHttpClient.builder().policy(RetryTest.exact().build()));
 
     h.client.shutdown();
 
@@ -39,7 +48,7 @@ class LifecycleTest extends WireMockSupport {
   void aRequestInFlightRunsToItsEndAfterShutdownAndTerminationWaitsForIt() throws Exception {
     sequence("GET", "/slow", aResponse().withStatus(200).withBody("late").withFixedDelay(300));
     // Real time: awaitTermination waits on the client's clock.
-    ResilientHttpClient client = ResilientHttpClient.builder().delegate(delegate)
+    ResilientHttpClient client = ResilientHttpClient.builder().delegate(fresh())
         .policy(RetryTest.exact().build()).build();
     CompletableFuture<HttpResponse<String>> inFlight =
         client.sendAsync(get("/slow"), BodyHandlers.ofString());
@@ -58,7 +67,7 @@ class LifecycleTest extends WireMockSupport {
 
   @Test
   void aClientIsTerminatedAfterCloseAndNotBeforeAnyShutdown() throws Exception {
-    Harness h = RetryTest.harness(RetryTest.exact().build());
+    Harness h = new Harness(fresh(), ResilientHttpClient.builder().policy(RetryTest.exact().build()));
 
     assertThat(h.client.isTerminated()).isFalse();
     assertThat(h.client.awaitTermination(Duration.ZERO)).isFalse();
@@ -69,12 +78,43 @@ class LifecycleTest extends WireMockSupport {
 
   @Test
   void shutdownNowRejectsNewRequestsAsShutdownDoes() throws Exception {
-    Harness h = RetryTest.harness(RetryTest.exact().build());
+    Harness h = new Harness(fresh(), ResilientHttpClient.builder().policy(RetryTest.exact().build()));
 
     h.client.shutdownNow();
 
     assertThatThrownBy(() -> h.client.send(get("/items"), BodyHandlers.ofString()))
         .isInstanceOf(HttpRejectedException.class);
     assertThat(h.client.isTerminated()).isTrue();
+  }
+
+  @Test
+  void onJava21AndLaterShutdownNowAbortsARequestInFlightWithoutARetry() throws Exception {
+    org.junit.jupiter.api.Assumptions.assumeTrue(hasShutdownNow(),
+        "HttpClient.shutdownNow() exists from Java 21");
+    sequence("GET", "/slow", aResponse().withStatus(200).withFixedDelay(5_000));
+    ResilientHttpClient client = ResilientHttpClient.builder().delegate(fresh())
+        .policy(RetryTest.exact().build()).build();
+    CompletableFuture<HttpResponse<String>> inFlight =
+        client.sendAsync(get("/slow"), BodyHandlers.ofString());
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (count(getRequestedFor(urlEqualTo("/slow"))) == 0 && System.nanoTime() < end) {
+      Thread.sleep(1);
+    }
+
+    client.shutdownNow();
+
+    assertThatThrownBy(() -> inFlight.get(4, TimeUnit.SECONDS))
+        .isInstanceOf(java.util.concurrent.ExecutionException.class)
+        .cause().isInstanceOf(java.io.IOException.class);
+    assertThat(count(getRequestedFor(urlEqualTo("/slow")))).isEqualTo(1);
+  }
+
+  private static boolean hasShutdownNow() {
+    try {
+      HttpClient.class.getMethod("shutdownNow");
+      return true;
+    } catch (NoSuchMethodException e) {
+      return false;
+    }
   }
 }
