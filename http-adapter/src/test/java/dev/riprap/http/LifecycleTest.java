@@ -50,12 +50,7 @@ class LifecycleTest extends WireMockSupport {
     // Real time: awaitTermination waits on the client's clock.
     ResilientHttpClient client = ResilientHttpClient.builder().delegate(fresh())
         .policy(RetryTest.exact().build()).build();
-    CompletableFuture<HttpResponse<String>> inFlight =
-        client.sendAsync(get("/slow"), BodyHandlers.ofString());
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (count(getRequestedFor(urlEqualTo("/slow"))) == 0 && System.nanoTime() < end) {
-      Thread.sleep(1);
-    }
+    CompletableFuture<HttpResponse<String>> inFlight = slowRequestOnTheWire(client);
 
     client.shutdown();
 
@@ -94,12 +89,7 @@ class LifecycleTest extends WireMockSupport {
     sequence("GET", "/slow", aResponse().withStatus(200).withFixedDelay(5_000));
     ResilientHttpClient client = ResilientHttpClient.builder().delegate(fresh())
         .policy(RetryTest.exact().build()).build();
-    CompletableFuture<HttpResponse<String>> inFlight =
-        client.sendAsync(get("/slow"), BodyHandlers.ofString());
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (count(getRequestedFor(urlEqualTo("/slow"))) == 0 && System.nanoTime() < end) {
-      Thread.sleep(1);
-    }
+    CompletableFuture<HttpResponse<String>> inFlight = slowRequestOnTheWire(client);
 
     client.shutdownNow();
 
@@ -107,6 +97,18 @@ class LifecycleTest extends WireMockSupport {
         .isInstanceOf(java.util.concurrent.ExecutionException.class)
         .cause().isInstanceOf(java.io.IOException.class);
     assertThat(count(getRequestedFor(urlEqualTo("/slow")))).isEqualTo(1);
+  }
+
+  /** Sends GET /slow on real time and returns once the server has it. */
+  private static CompletableFuture<HttpResponse<String>> slowRequestOnTheWire(
+      ResilientHttpClient client) throws InterruptedException {
+    CompletableFuture<HttpResponse<String>> inFlight =
+        client.sendAsync(get("/slow"), BodyHandlers.ofString());
+    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+    while (count(getRequestedFor(urlEqualTo("/slow"))) == 0 && System.nanoTime() < end) {
+      Thread.sleep(1);
+    }
+    return inFlight;
   }
 
   private static boolean hasShutdownNow() {
