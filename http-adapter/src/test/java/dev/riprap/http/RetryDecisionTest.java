@@ -87,10 +87,16 @@ class RetryDecisionTest extends WireMockSupport {
   @EnumSource(Mode.class)
   void callsRacingForTheLastBudgetTokenEachGetTheirResponseWhole(Mode mode) throws Exception {
     sequence("GET", "/busy", aResponse().withStatus(503).withBody("busy"));
+    sequence("GET", "/ok", aResponse().withStatus(200));
     List<PolicyEvent> events = new CopyOnWriteArrayList<>();
-    // No deposits, a reserve of exactly one retry: one call of the eight retries, once.
+    // No reserve; each call deposits 0.01 of a token over an hour's window. 100 calls first make
+    // one token; the eight racing calls add 0.08: one of them retries, once.
     ResilientHttpClient client = realTime(
-        HttpPolicy.builder("race").retryBudget(0, 1, Duration.ofSeconds(1)), events);
+        HttpPolicy.builder("race").retryBudget(0.01, 0, Duration.ofHours(1)), events);
+    for (int i = 0; i < 100; i++) {
+      client.send(get("/ok"), BodyHandlers.discarding());
+    }
+    events.clear();
 
     List<Object> outcomes = race(client, mode, () -> { });
 
