@@ -101,6 +101,11 @@ final class AsyncCall<T> extends Call implements AttemptContext {
   }
 
   @Override
+  Object work() {
+    return work;
+  }
+
+  @Override
   boolean endedFromOutside() {
     return ended(state);
   }
@@ -175,8 +180,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
     attempt++;
     held = 0;
     probing = false;
-    result = null;
-    failure = null;
+    nextOutcome();
     acquireFrom(0);
   }
 
@@ -615,6 +619,10 @@ final class AsyncCall<T> extends Call implements AttemptContext {
         ended.cancel();
         unregisterWake(ended);
         releaseHeld();
+        if (failure == null) {
+          // A backoff's retried result: the call ends with the timeout instead.
+          p.discard(result);
+        }
       } else {
         cancelQuietly(ended.timer);
         if (gaveUp) {

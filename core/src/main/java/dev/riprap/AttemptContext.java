@@ -24,8 +24,8 @@ public interface AttemptContext {
    * Whether a failure of this attempt could still be followed by another attempt: the retry
    * strategy allows more attempts, the total deadline has not passed, the policy is not draining
    * and the retry budget (if any) has a token. It does not consume a budget token and it does not
-   * know whether the outcome will be retryable; adapters use it to decide, before reading a
-   * response body, whether that body may be discarded.
+   * know whether the outcome will be retryable: a hint only, since the retry decision is made after
+   * the attempt (the HTTP client makes it with the engine's hooks instead).
    *
    * @return {@code true} when another attempt may follow
    */

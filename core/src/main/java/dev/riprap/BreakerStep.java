@@ -14,6 +14,14 @@ import java.util.concurrent.TimeUnit;
 final class BreakerStep extends Step {
   private static final long ONE_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
   private static final CircuitBreakerConfig DEFAULTS = CircuitBreakerConfig.ofDefaults();
+  /**
+   * What the breaker records for a value the hooks call a failure (resilience4j records failures
+   * as exceptions). Never thrown; no stack trace.
+   */
+  private static final Exception FAILED_RESULT =
+      new Exception("a result the policy's outcome hooks classify as a failure", null, false, false) {
+        private static final long serialVersionUID = 1L;
+      };
 
   final CircuitBreaker breaker;
   private final TimeSource time;
@@ -131,7 +139,10 @@ final class BreakerStep extends Step {
   @Override
   void settle(long nanos, Object result, Throwable failure) {
     try {
-      if (failure != null) {
+      dev.riprap.internal.OutcomeHooks<Object, Object> hooks = pipeline == null ? null : pipeline.hooks;
+      if (hooks != null) {
+        settleHooked(hooks, nanos, result, failure);
+      } else if (failure != null) {
         breaker.onError(nanos, TimeUnit.NANOSECONDS, failure);
       } else if (readsResults) {
         breaker.onResult(nanos, TimeUnit.NANOSECONDS, result);
@@ -146,6 +157,24 @@ final class BreakerStep extends Step {
       throw userCode;
     }
     observe();
+  }
+
+  /** The adapter's hooks say what the attempt's outcome means for the breaker. */
+  private void settleHooked(
+      dev.riprap.internal.OutcomeHooks<Object, Object> hooks, long nanos, Object result,
+      Throwable failure) {
+    if (failure != null) {
+      if (hooks.countsForBreaker(failure)) {
+        breaker.onError(nanos, TimeUnit.NANOSECONDS, failure);
+      } else {
+        // Of the caller's or Riprap's own making: nothing to say about the downstream.
+        breaker.releasePermission();
+      }
+    } else if (result != null && hooks.isFailure(result)) {
+      breaker.onError(nanos, TimeUnit.NANOSECONDS, FAILED_RESULT);
+    } else {
+      breaker.onSuccess(nanos, TimeUnit.NANOSECONDS);
+    }
   }
 
   /**

@@ -69,6 +69,9 @@ abstract class Call extends Outcome {
     return answer;
   }
 
+  /** The work the call runs, as given to the policy (for the outcome hooks). */
+  abstract Object work();
+
   /** Whether the call was ended from outside (async: total timeout, cancel) while its owner ran. */
   boolean endedFromOutside() {
     return false;
@@ -175,6 +178,19 @@ abstract class Call extends Outcome {
     userCodeThrew = true;
   }
 
+  /**
+   * A new attempt starts: the last attempt's result, which the retry did not return, is released
+   * now (a wait cut short before this point ends the call with it, untouched), and the outcome is
+   * cleared for the new attempt.
+   */
+  final void nextOutcome() {
+    if (failure == null && result != null) {
+      p.discard(result);
+    }
+    result = null;
+    failure = null;
+  }
+
   // ---------------------------------------------------------------- decisions
 
   /**
@@ -189,7 +205,8 @@ abstract class Call extends Outcome {
       return -1;
     }
     try {
-      long delay = p.retry.delay(p, this, attempt, result, failure, deadline, interrupted);
+      long delay =
+          p.retry.delay(p, this, work(), attempt, result, failure, deadline, interrupted);
       if (delay >= 0 && failure != null) {
         keepEarlier(failure);
       }
@@ -220,7 +237,7 @@ abstract class Call extends Outcome {
   final void complete(Fallback<?> fallback, Outcome out, int attempts) {
     Throwable failure = out.failure;
     if (failure == null) {
-      p.completed(CallCompleted.Outcome.SUCCESS, null, attempts, start);
+      p.returned(out.result, attempts, start);
       return;
     }
     if (attempts > 1) {

@@ -50,7 +50,10 @@ final class Pipeline {
   final Executor asyncExecutor;
   final Executor timeoutExecutor;
   final Consumer<Object> discarded;
+  /** The adapter's meaning of outcomes, or null: the retry's and breaker's own predicates. */
+  final dev.riprap.internal.OutcomeHooks<Object, Object> hooks;
 
+  @SuppressWarnings("unchecked")
   Pipeline(
       String name,
       Map<String, String> tags,
@@ -66,7 +69,8 @@ final class Pipeline {
       long totalTimeoutNanos,
       Executor asyncExecutor,
       Executor timeoutExecutor,
-      Consumer<Object> discarded) {
+      Consumer<Object> discarded,
+      dev.riprap.internal.OutcomeHooks<?, ?> hooks) {
     this.name = name;
     this.tags = tags;
     this.time = time;
@@ -83,6 +87,7 @@ final class Pipeline {
     this.asyncExecutor = asyncExecutor;
     this.timeoutExecutor = timeoutExecutor;
     this.discarded = discarded;
+    this.hooks = (dev.riprap.internal.OutcomeHooks<Object, Object>) hooks;
   }
 
   /** The order of the per-attempt steps, written once: breaker, then limiter, then bulkhead. */
@@ -184,6 +189,21 @@ final class Pipeline {
     }
   }
 
+  /**
+   * Publishes the one {@link CallCompleted} of a call that returns {@code result}: a success,
+   * unless the hooks classify the value as a failure (the caller still gets it).
+   */
+  void returned(Object result, int attempts, long start) {
+    if (!events.hasListeners()) {
+      return;
+    }
+    completed(
+        hooks != null && result != null && hooks.isFailure(result)
+            ? CallCompleted.Outcome.FAILURE
+            : CallCompleted.Outcome.SUCCESS,
+        null, attempts, start);
+  }
+
   /** Publishes the one {@link CallCompleted} of a call that ended with {@code failure} or not. */
   void completed(CallCompleted.Outcome outcome, Throwable failure, int attempts, long start) {
     if (!events.hasListeners()) {
@@ -205,7 +225,14 @@ final class Pipeline {
 
   /** Hands a result the call will not return to the discarded-result handler, if any. */
   void discard(Object result) {
-    if (discarded != null && result != null) {
+    if (result == null) {
+      return;
+    }
+    if (hooks != null) {
+      hooks.discard(result);
+      return;
+    }
+    if (discarded != null) {
       try {
         discarded.accept(result);
       } catch (Throwable e) {

@@ -566,6 +566,17 @@ public final class Policy {
     private Executor asyncExecutor = ForkJoinPool.commonPool();
     private Consumer<Object> discarded;
     private Executor timeoutExecutor;
+    /** The adapter's outcome hooks (set through {@link dev.riprap.internal.EngineAccess}). */
+    private dev.riprap.internal.OutcomeHooks<?, ?> hooks;
+
+    static {
+      dev.riprap.internal.EngineAccess.install(new dev.riprap.internal.EngineAccess() {
+        @Override
+        protected void setHooks(Builder builder, dev.riprap.internal.OutcomeHooks<?, ?> hooks) {
+          builder.hooks = hooks;
+        }
+      });
+    }
 
     private Builder(String name) {
       this.name = checkName(name);
@@ -601,6 +612,7 @@ public final class Policy {
       b.asyncExecutor = asyncExecutor;
       b.discarded = discarded;
       b.timeoutExecutor = timeoutExecutor;
+      b.hooks = hooks;
       return b;
     }
 
@@ -1039,11 +1051,12 @@ public final class Policy {
     /**
      * Receives every non-null result the work produced that the call does not return, so that a
      * result holding a resource (an open response body, a connection) can be released: a result
-     * the retry retried (after the retry config's own {@code consumeResultBeforeRetryAttempt}), a
-     * sync result that arrived after its attempt timed out, and an async result that arrived after
-     * its attempt or the call timed out or was cancelled. Called on whichever thread produced the
-     * result; a handler that throws is logged and ignored. Default: none (such results are
-     * dropped).
+     * the retry retried, when the next attempt starts (after the retry config's own {@code
+     * consumeResultBeforeRetryAttempt}; a wait that a drain or an interrupt cuts short ends the
+     * call with that result instead, untouched), a sync result that arrived after its attempt
+     * timed out, and an async result that arrived after its attempt or the call timed out or was
+     * cancelled. Called on whichever thread produced or handles the result; a handler that throws
+     * is logged and ignored. Default: none (such results are dropped).
      *
      * @param handler releases a discarded result
      * @return this builder
@@ -1167,7 +1180,8 @@ public final class Policy {
           Pipeline.nanos(totalTimeout),
           asyncExecutor,
           timeoutExecutor,
-          discarded);
+          discarded,
+          hooks);
       if (breakerStep != null) {
         breakerStep.attach(p);
       }

@@ -57,11 +57,17 @@ final class RetryRule {
   /**
    * Decides whether the attempt that ended with {@code result} or {@code failure} is followed by
    * another. Returns the wait in nanoseconds before it, or -1 to end the call with this outcome.
+   * With the policy's {@link dev.riprap.internal.OutcomeHooks}, the hooks say whether the work's
+   * outcome may be retried and after how long; the limits below are the engine's either way, and a
+   * retried value is discarded only once the budget's token is taken, so a value that is not
+   * retried reaches the caller untouched.
    *
+   * @param work the call's work (for the hooks)
    * @param interrupted whether the caller's thread was interrupted from outside: never retried
    */
-  long delay(Pipeline p, Call call, int attempt, Object result, Throwable failure, long deadline,
-      boolean interrupted) {
+  long delay(Pipeline p, Call call, Object work, int attempt, Object result, Throwable failure,
+      long deadline, boolean interrupted) {
+    long hooked = -1;
     if (failure != null) {
       // An interrupt means "stop now": never retry through it.
       if (interrupted) {
@@ -80,12 +86,16 @@ final class RetryRule {
       if (failure instanceof Error) {
         return -1;
       }
-      // The retry config decides which exceptions are worth another attempt.
-      if (!retryOnException.test(failure)) {
+      // The hooks, or else the retry config, decide which exceptions are worth another attempt.
+      if (p.hooks != null
+          ? (hooked = p.hooks.retryDelayNanos(work, attempt, null, failure)) < 0
+          : !retryOnException.test(failure)) {
         return -1;
       }
-    } else if (!retryOnResult.test(result)) {
-      // A result the retry does not flag is a success.
+    } else if (p.hooks != null
+        ? (hooked = p.hooks.retryDelayNanos(work, attempt, result, null)) < 0
+        : !retryOnResult.test(result)) {
+      // A result the retry does not flag is a success (or, with hooks, a final answer).
       return -1;
     }
     // The outcome is retryable; from here on, a limit that stops the retry is reported.
@@ -98,7 +108,8 @@ final class RetryRule {
       abandoned(p, call, attempt, RetryAbandoned.Reason.DRAINING, result, failure);
       return -1;
     }
-    long delay = settings != null ? settings.delayNanos(attempt) : intervalNanos(attempt, result, failure);
+    long delay = p.hooks != null ? hooked
+        : settings != null ? settings.delayNanos(attempt) : intervalNanos(attempt, result, failure);
     // A wait that would end past the total timeout is not worth starting.
     if (deadline != Pipeline.NONE && Pipeline.plus(p.time.nanoTime(), delay) >= deadline) {
       abandoned(p, call, attempt, RetryAbandoned.Reason.DEADLINE, result, failure);
@@ -109,13 +120,11 @@ final class RetryRule {
       abandoned(p, call, attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
       return -1;
     }
-    if (failure == null) {
-      // The retried result will not be returned: let its owner release it.
-      if (consumeResult != null) {
-        consumeResult.accept(attempt, result);
-      }
-      p.discard(result);
+    if (failure == null && consumeResult != null) {
+      consumeResult.accept(attempt, result);
     }
+    // The retried result is released when the next attempt starts ({@link Call#nextOutcome}), not
+    // now: a wait that a drain or an interrupt cuts short ends the call with it, whole.
     if (p.events.hasListeners() && !endedFromOutside(call)) {
       p.events.publish(
           new RetryScheduled(

@@ -1,6 +1,5 @@
 package dev.riprap;
 
-import dev.riprap.event.CallCompleted;
 import dev.riprap.event.RetryAbandoned;
 import io.github.resilience4j.bulkhead.Bulkhead;
 import java.util.concurrent.ExecutionException;
@@ -52,6 +51,11 @@ final class SyncCall extends Call implements AttemptContext {
     this.contextual = contextual;
     this.start = start;
     this.deadline = deadline;
+  }
+
+  @Override
+  Object work() {
+    return work;
   }
 
   // ---------------------------------------------------------------- the call
@@ -150,7 +154,7 @@ final class SyncCall extends Call implements AttemptContext {
     boolean interrupted = Thread.currentThread().isInterrupted();
     long delay;
     try {
-      delay = p.retry.delay(p, null, 1, result, null, Pipeline.NONE, interrupted);
+      delay = p.retry.delay(p, null, work, 1, result, null, Pipeline.NONE, interrupted);
     } catch (Throwable userCode) {
       return handOver(p, work, start).decisionThrew(result, userCode, interrupted, fallback);
     }
@@ -161,7 +165,7 @@ final class SyncCall extends Call implements AttemptContext {
   }
 
   private static Object succeeded(Pipeline p, Object result, long start) {
-    p.completed(CallCompleted.Outcome.SUCCESS, null, 1, start);
+    p.returned(result, 1, start);
     return result;
   }
 
@@ -242,7 +246,7 @@ final class SyncCall extends Call implements AttemptContext {
 
   private Object end(Fallback<?> fallback) throws Throwable {
     if (failure == null && !interrupted) {
-      p.completed(CallCompleted.Outcome.SUCCESS, null, attempt, start);
+      p.returned(result, attempt, start);
       return result;
     }
     return endFailed(fallback);
@@ -265,8 +269,7 @@ final class SyncCall extends Call implements AttemptContext {
   // ---------------------------------------------------------------- one attempt
 
   private void runAttempt() {
-    result = null;
-    failure = null;
+    nextOutcome();
     held = 0;
     probing = false;
     if (acquireFrom(0)) {

@@ -8,7 +8,6 @@ import dev.riprap.event.FallbackApplied;
 import dev.riprap.event.RetryAbandoned;
 import dev.riprap.event.RetryScheduled;
 import dev.riprap.event.Subscription;
-import dev.riprap.http.DiscardedBody;
 import dev.riprap.http.HttpPolicy;
 import dev.riprap.http.HttpRejectedException;
 import dev.riprap.http.ResilientHttpClient;
@@ -182,9 +181,9 @@ public final class HttpDemo {
         if (r.result() instanceof HttpResponse) {
           HttpResponse<?> resp = (HttpResponse<?>) r.result();
           why = "status " + resp.statusCode();
-          if (resp.body() instanceof DiscardedBody
-              && ((DiscardedBody) resp.body()).source() == DiscardedBody.DelaySource.RETRY_AFTER) {
-            source = "Retry-After: " + resp.headers().firstValue("Retry-After").orElse("?");
+          // The retried response's status and headers; its body is not read for listeners.
+          if (resp.headers().firstValue("Retry-After").isPresent()) {
+            source = "Retry-After: " + resp.headers().firstValue("Retry-After").get();
           }
         }
         say(String.format("  retry after attempt %d (%s): wait %d ms from %s", r.attempt(), why,

@@ -43,13 +43,17 @@ import java.util.stream.Collectors;
  *     .create(Inventory.class);
  * }</pre>
  *
- * <p><b>Layers.</b> Each call builds its request once and sends it through the given client: a
- * {@link ResilientHttpClient} applies its own pipeline (per-host breakers, HTTP-aware retries,
- * Retry-After) to every request. The resilience annotations of {@code dev.riprap.annotation} then
- * apply per method on top, around the whole client call: {@code Fallback(TotalTimeout(Retry(
- * CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send)))))))}. For those
- * method-level strategies only transient failures count: transport failures, and answers 5xx, 408
- * and 429; a 404 is an answer, returned at once and never opening a breaker.
+ * <p><b>One retry layer.</b> Each call builds its request once and sends it through the given
+ * client: a {@link ResilientHttpClient} applies its own pipeline (per-host breakers, HTTP-aware
+ * retries, Retry-After) to every request. The resilience annotations of {@code
+ * dev.riprap.annotation} apply per method around the whole client call: {@code
+ * Fallback(TotalTimeout(Retry(CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send)))))))}.
+ * Retries never stack: a method whose annotations retry sends each of its attempts through the
+ * client once (the route's policy without retries), so a call sends at most its {@code
+ * maxAttempts}; a method without a retry of its own gets the client's. For the method-level
+ * strategies only transient failures count, as the client's {@link HttpClassifier} says
+ * (transport failures, and answers 5xx, 408 and 429 by default); a 404 is an answer, returned at
+ * once and never opening a breaker.
  *
  * <p><b>Idempotency.</b> POST and PATCH are not retried: a {@code @Retry} (or a {@code @Policy}
  * whose registry policy retries) on one fails at creation unless the method is {@link Idempotent},
@@ -83,16 +87,20 @@ public final class HttpApi {
   private final BodyCodec codec;
   private final PolicyRegistry registry;
   private final Resilient resilient;
+  /** The client's classifier ({@link ResilientHttpClient#classifier()}), else the standard one. */
+  private final HttpClassifier classifier;
 
   private HttpApi(Builder b) {
     this.client = b.client;
     this.base = b.base;
     this.codec = b.codec;
     this.registry = b.registry;
+    this.classifier = b.client instanceof ResilientHttpClient
+        ? ((ResilientHttpClient) b.client).classifier() : HttpClassifier.standard();
     Resilient.Builder r =
         Resilient.builder()
             .timeSource(b.time)
-            .countedFailures(HttpApi::isTransientFailure);
+            .countedFailures(failure -> isTransientFailure(failure, classifier));
     if (b.registry != null) {
       r.registry(b.registry);
     }
@@ -166,8 +174,15 @@ public final class HttpApi {
         }
         continue;
       }
-      HttpApiMethod method = new HttpApiMethod(api, m, base, client, codec);
-      checkRetriesAreSafe(api, m, method);
+      // One retry layer per call: a method whose annotations retry sends each attempt once
+      // through the client (its route's policy without retries); otherwise the client retries.
+      String retry = methodRetry(api, m);
+      HttpApiMethod method =
+          new HttpApiMethod(api, m, base, client, codec, classifier, retry == null);
+      if (retry != null && !method.idempotent) {
+        // A retry of a request that is not idempotent would send it twice: refused at creation.
+        throw unsafeRetry(api, m, method, retry);
+      }
       methods.put(m, method);
     }
     return resilient.wrapCalls(api, new Target(api, methods));
@@ -181,11 +196,12 @@ public final class HttpApi {
         .collect(Collectors.joining(", "));
   }
 
-  /** A retry of a request that is not idempotent would send it twice: refuse it at creation. */
-  private void checkRetriesAreSafe(Class<?> api, Method m, HttpApiMethod method) {
-    if (method.idempotent) {
-      return;
-    }
+  /**
+   * What makes the method-level plan retry, as an error message would name it ({@code "@Retry"},
+   * {@code "@Retry on the interface"}, {@code "@Policy(\"x\"), which retries,"}), or null when it
+   * does not retry.
+   */
+  private String methodRetry(Class<?> api, Method m) {
     Policy methodPolicy = m.getAnnotation(Policy.class);
     boolean methodStrategies = hasStrategies(m);
     Retry retry = m.getAnnotation(Retry.class);
@@ -196,7 +212,7 @@ public final class HttpApi {
       source = "@Retry on the interface";
     }
     if (retry != null && retry.maxAttempts() > 1) {
-      throw unsafeRetry(api, m, method, source);
+      return source;
     }
     Policy named = methodPolicy != null
         ? methodPolicy
@@ -205,10 +221,10 @@ public final class HttpApi {
       Optional<Integer> attempts =
           registry.find(named.value()).map(dev.riprap.Policy::maxAttempts);
       if (attempts.isPresent() && attempts.get() > 1) {
-        throw unsafeRetry(
-            api, m, method, "@Policy(\"" + named.value() + "\"), which retries,");
+        return "@Policy(\"" + named.value() + "\"), which retries,";
       }
     }
+    return null;
   }
 
   private static IllegalStateException unsafeRetry(
@@ -253,20 +269,28 @@ public final class HttpApi {
   }
 
   /**
-   * Whether a failure of a declarative call is transient, so method-level retries and breakers
-   * count it: a transport {@link IOException} (also inside an {@link UncheckedIOException}) other
-   * than the client's own refusal ({@link HttpRejectedException}), or an {@link
-   * HttpStatusException} with status 5xx, 408 or 429.
+   * Whether a failure of a declarative call is transient by {@link HttpClassifier#standard()}, so
+   * method-level retries and breakers count it: an {@link HttpStatusException} whose {@link
+   * HttpStatusException#isTransient()} says so, or an exception (also inside an {@link
+   * UncheckedIOException}) the classifier calls transient, other than the client's own refusal
+   * ({@link HttpRejectedException}) and a failure of the request's own body ({@link
+   * HttpRequestBodyException}). An {@code HttpApi} over a {@link ResilientHttpClient} asks that
+   * client's classifier the same way.
    *
    * @param failure the failure
    * @return {@code true} if it is worth a retry
    */
   public static boolean isTransientFailure(Throwable failure) {
+    return isTransientFailure(failure, HttpClassifier.standard());
+  }
+
+  private static boolean isTransientFailure(Throwable failure, HttpClassifier classifier) {
     Throwable t = failure instanceof UncheckedIOException ? failure.getCause() : failure;
     if (t instanceof HttpStatusException) {
       return ((HttpStatusException) t).isTransient();
     }
-    return t instanceof IOException && !(t instanceof HttpRejectedException);
+    return !(t instanceof HttpRejectedException) && !(t instanceof HttpRequestBodyException)
+        && classifier.isTransientFailure(t);
   }
 
   @Override

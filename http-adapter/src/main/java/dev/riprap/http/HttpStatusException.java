@@ -24,9 +24,10 @@ public class HttpStatusException extends RuntimeException {
   private final int statusCode;
   private final transient HttpHeaders headers;
   private final byte[] body;
+  private final boolean transientFailure;
 
   /**
-   * Creates the exception.
+   * Creates the exception, classified by {@link HttpClassifier#standard()}.
    *
    * @param method the request method
    * @param uri the request URI
@@ -37,7 +38,14 @@ public class HttpStatusException extends RuntimeException {
    */
   public HttpStatusException(
       String method, URI uri, int statusCode, HttpHeaders headers, byte[] body) {
+    this(method, uri, statusCode, headers, body, StandardClassifier.isTransientStatus(statusCode));
+  }
+
+  /** The exception of a response that the client's own classifier already judged. */
+  HttpStatusException(String method, URI uri, int statusCode, HttpHeaders headers, byte[] body,
+      boolean transientFailure) {
     super(method + " " + Redact.uri(Objects.requireNonNull(uri, "uri")) + " answered " + statusCode);
+    this.transientFailure = transientFailure;
     this.method = Objects.requireNonNull(method, "method");
     this.uri = Objects.requireNonNull(uri, "uri");
     this.statusCode = statusCode;
@@ -101,12 +109,14 @@ public class HttpStatusException extends RuntimeException {
   }
 
   /**
-   * Whether the status is a transient failure (5xx, 408, 429): one worth retrying.
+   * Whether the response is a transient failure, as the {@link HttpClassifier} of the client that
+   * received it says (an {@link HttpApi} over a {@link ResilientHttpClient} asks that client's;
+   * otherwise {@link HttpClassifier#standard()}: 5xx, 408 and 429).
    *
-   * @return {@code true} for 5xx, 408 and 429
+   * @return {@code true} for a transient failure
    */
   public boolean isTransient() {
-    return statusCode >= 500 || statusCode == 408 || statusCode == 429;
+    return transientFailure;
   }
 
   static Charset charsetOf(HttpHeaders headers) {

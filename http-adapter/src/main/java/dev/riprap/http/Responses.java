@@ -59,12 +59,12 @@ final class Responses {
   }
 
   /** Delivers one buffer on the first demand, then completes. */
-  private static final class OneShot implements Flow.Subscription {
-    private final HttpResponse.BodySubscriber<?> subscriber;
+  static final class OneShot implements Flow.Subscription {
+    private final Flow.Subscriber<? super List<ByteBuffer>> subscriber;
     private final byte[] body;
     private boolean done;
 
-    OneShot(HttpResponse.BodySubscriber<?> subscriber, byte[] body) {
+    OneShot(Flow.Subscriber<? super List<ByteBuffer>> subscriber, byte[] body) {
       this.subscriber = subscriber;
       this.body = body;
     }

@@ -14,7 +14,11 @@ final class StandardClassifier implements HttpClassifier {
 
   @Override
   public boolean isTransientFailure(HttpResponse.ResponseInfo response) {
-    int status = response.statusCode();
+    return isTransientStatus(response.statusCode());
+  }
+
+  /** The standard rule for a status: 5xx, 408 (Request Timeout), 429 (Too Many Requests). */
+  static boolean isTransientStatus(int status) {
     return status >= 500 || status == 408 || status == 429;
   }
 

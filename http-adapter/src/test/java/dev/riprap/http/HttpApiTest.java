@@ -390,6 +390,79 @@ class HttpApiTest extends WireMockSupport {
   }
 
   @Test
+  void aMethodRetryIsTheOneRetryLayerSoACallSendsAtMostItsAttemptsSyncAndAsync()
+      throws Throwable {
+    client.close();
+    // The client would retry 3 times by itself; the method's @Retry(maxAttempts = 3) replaces that.
+    client = clientRetrying(3);
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(503)));
+    Retried api = api(Retried.class);
+
+    assertThatThrownBy(api::flaky).isInstanceOf(HttpStatusException.class);
+    assertThat(requests()).hasSize(3);
+
+    server.resetRequests();
+    assertThatThrownBy(() -> drive(api.flakyAsync())).isInstanceOf(HttpStatusException.class);
+    assertThat(requests()).hasSize(3);
+  }
+
+  interface Plain {
+    @GET("/flaky")
+    String flaky();
+  }
+
+  @Test
+  void withoutAMethodRetryTheClientRetries() {
+    client.close();
+    client = clientRetrying(2);
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(503)));
+
+    assertThatThrownBy(api(Plain.class)::flaky)
+        .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.isTransient()).isTrue());
+    assertThat(requests()).hasSize(3);
+  }
+
+  @Test
+  void theClientsOwnClassifierDecidesWhatAMethodRetries() {
+    client.close();
+    HttpClassifier notFoundIsTransient = new HttpClassifier() {
+      @Override
+      public boolean isTransientFailure(HttpResponse.ResponseInfo r) {
+        return r.statusCode() == 404;
+      }
+
+      @Override
+      public boolean isTransientFailure(Throwable t) {
+        return false;
+      }
+    };
+    client = ResilientHttpClient.builder().delegate(delegate).timeSource(clientTime)
+        .classifier(notFoundIsTransient)
+        .policy(HttpPolicy.builder("test").maxRetries(0).noCircuitBreaker().build())
+        .build();
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(404)));
+
+    assertThatThrownBy(api(Retried.class)::flaky)
+        .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.isTransient()).isTrue());
+    assertThat(requests()).hasSize(3);
+
+    server.resetRequests();
+    server.stubFor(WireMock.get("/api/flaky").willReturn(aResponse().withStatus(503)));
+    assertThatThrownBy(api(Retried.class)::flaky)
+        .isInstanceOfSatisfying(HttpStatusException.class, e -> assertThat(e.isTransient()).isFalse());
+    assertThat(requests()).hasSize(1);
+  }
+
+  @Test
+  void aTlsHandshakeFailureIsNotTransientForADeclarativeCall() {
+    assertThat(HttpApi.isTransientFailure(new javax.net.ssl.SSLHandshakeException("bad cert")))
+        .isFalse();
+    assertThat(HttpApi.isTransientFailure(new UncheckedIOException(new IOException("reset"))))
+        .isTrue();
+    assertThat(HttpApi.isTransientFailure(new HttpRequestBodyException("body", null))).isFalse();
+  }
+
+  @Test
   void aPostIsNotRetriedByTheClientUnlessIdempotent() {
     client.close();
     client = clientRetrying(2);

@@ -193,8 +193,10 @@ class RejectionTest extends WireMockSupport {
     h.fake.advance(Duration.ofSeconds(30));
 
     assertThat(outcome.get(5, TimeUnit.SECONDS))
-        .isInstanceOfSatisfying(HttpRejectedException.class,
-            e -> assertThat(e.reason()).isEqualTo(RejectionReason.TIMED_OUT));
+        .isInstanceOfSatisfying(HttpCallTimeoutException.class, e -> {
+          assertThat(e.timeout()).isEqualTo(HttpCallTimeoutException.Timeout.TOTAL);
+          assertThat(e).hasMessageEndingWith("by policy 'default': total timeout 30s");
+        });
   }
 
   @Test
@@ -211,8 +213,8 @@ class RejectionTest extends WireMockSupport {
     assertThatThrownBy(() -> f.get(5, TimeUnit.SECONDS))
         .isInstanceOf(ExecutionException.class)
         .cause()
-        .isInstanceOfSatisfying(HttpRejectedException.class,
-            e -> assertThat(e.reason()).isEqualTo(RejectionReason.TIMED_OUT));
+        .isInstanceOfSatisfying(HttpCallTimeoutException.class,
+            e -> assertThat(e.timeout()).isEqualTo(HttpCallTimeoutException.Timeout.TOTAL));
   }
 
   @ParameterizedTest

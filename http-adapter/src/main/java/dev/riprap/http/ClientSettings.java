@@ -1,0 +1,210 @@
+package dev.riprap.http;
+
+import dev.riprap.PolicyObserver;
+import dev.riprap.TimeSource;
+import dev.riprap.internal.Check;
+import java.net.http.HttpClient;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * The settings of a {@link ResilientHttpClient.Builder} and their documented setters, each checked
+ * when set. Package-private: users see these methods on {@link ResilientHttpClient.Builder}, which
+ * adds {@link ResilientHttpClient.Builder#build()}. Not thread-safe.
+ */
+abstract class ClientSettings {
+  HttpClient delegate;
+  HttpPolicy policy = HttpPolicy.standard();
+  final List<Route> routes = new ArrayList<>();
+  HttpClassifier classifier = HttpClassifier.standard();
+  int concurrencyLimit = 1000;
+  int maxHosts = 1000;
+  Duration hostIdleTimeout = Duration.ofMinutes(10);
+  StaleIfError staleIfError;
+  HttpFallback fallback;
+  TimeSource timeSource = TimeSource.system();
+  final List<PolicyObserver> observers = new ArrayList<>();
+  long maxDrainBytes = ResilientHttpClient.DEFAULT_DRAIN_BYTES;
+
+  ClientSettings() {}
+
+  /**
+   * How long a transient failure's body may be to be read into memory during its attempt, so that
+   * its connection can carry the retry and its bytes are kept for the caller should it be final; a
+   * longer body, or one whose length the response does not declare (chunked, or until the
+   * connection closes), is held unread, and if retried its connection is given up. Default 8
+   * KiB: an error body is usually a few hundred bytes, and reading 8 KiB on a local network
+   * costs less than a new connection (a TCP and often a TLS handshake), while a 256 MiB body
+   * would cost far more.
+   *
+   * @param bytes 0 (never drain) to 1 MiB
+   * @return this builder
+   * @throws IllegalArgumentException if out of range
+   */
+  public ResilientHttpClient.Builder maxDrainBytes(int bytes) {
+    this.maxDrainBytes = Check.inRange(bytes, 0, 1 << 20, "maxDrainBytes");
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * The client that sends the requests. Default: {@code HttpClient.newHttpClient()}, made at
+   * {@link ResilientHttpClient.Builder#build()}.
+   *
+   * @param delegate the client to wrap
+   * @return this builder
+   * @throws IllegalArgumentException if {@code delegate} is itself a {@code ResilientHttpClient}
+   *     (the pipelines would nest)
+   */
+  public ResilientHttpClient.Builder delegate(HttpClient delegate) {
+    Objects.requireNonNull(delegate, "delegate");
+    if (delegate instanceof ResilientHttpClient) {
+      throw new IllegalArgumentException(
+          "delegate must not be a ResilientHttpClient (the pipelines would nest), was "
+              + delegate);
+    }
+    this.delegate = delegate;
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * The policy for requests no route matches. Default {@link HttpPolicy#standard()}.
+   *
+   * @param policy the default policy
+   * @return this builder
+   */
+  public ResilientHttpClient.Builder policy(HttpPolicy policy) {
+    this.policy = Objects.requireNonNull(policy, "policy");
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * A route: requests with this method whose path matches {@code pathPattern} get {@code policy}.
+   * Routes are tried in the order added; the first match wins. In the pattern {@code *} matches
+   * within one path segment and {@code **} matches anything; the rest is literal ({@code
+   * "/payments/**"}, {@code "/items/*}{@code /stock"}). Default: no routes.
+   *
+   * @param method an upper-case method such as {@code "POST"}, or {@code "*"} for any
+   * @param pathPattern the raw path pattern, starting with {@code /}
+   * @param policy the policy for matching requests
+   * @return this builder
+   * @throws IllegalArgumentException if the method or the pattern is malformed
+   */
+  public ResilientHttpClient.Builder route(String method, String pathPattern, HttpPolicy policy) {
+    Objects.requireNonNull(method, "method");
+    Objects.requireNonNull(pathPattern, "pathPattern");
+    Objects.requireNonNull(policy, "policy");
+    routes.add(new Route(Route.checkMethod(method), pathPattern, policy));
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * Which outcomes are transient failures. Default {@link HttpClassifier#standard()}.
+   *
+   * @param classifier the classifier
+   * @return this builder
+   */
+  public ResilientHttpClient.Builder classifier(HttpClassifier classifier) {
+    this.classifier = Objects.requireNonNull(classifier, "classifier");
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * The most requests in flight across all hosts; one more is rejected at once with {@link
+   * dev.riprap.RejectionReason#BULKHEAD_FULL}. Default 1000 (Microsoft's standard handler).
+   *
+   * @param limit at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if below 1
+   */
+  public ResilientHttpClient.Builder concurrencyLimit(int limit) {
+    if (limit < 1) {
+      throw new IllegalArgumentException("concurrencyLimit must be >= 1, was " + limit);
+    }
+    this.concurrencyLimit = limit;
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * The most per-host policies kept (one per host and route policy in use); the least recently
+   * used is dropped beyond it. Default 1000.
+   *
+   * @param maxHosts at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if below 1
+   */
+  public ResilientHttpClient.Builder maxHosts(int maxHosts) {
+    if (maxHosts < 1) {
+      throw new IllegalArgumentException("maxHosts must be >= 1, was " + maxHosts);
+    }
+    this.maxHosts = maxHosts;
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * How long a per-host policy may go unused before it is dropped. Default 10 minutes.
+   *
+   * @param idle positive; above 36,500 days taken as 36,500 days (never dropped, in practice)
+   * @return this builder
+   * @throws IllegalArgumentException if not positive
+   */
+  public ResilientHttpClient.Builder hostIdleTimeout(Duration idle) {
+    this.hostIdleTimeout = Check.capped(Check.positive(idle, "hostIdleTimeout"));
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * Turns on the stale-if-error cache. Default: off, since serving old data is a change of meaning
+   * the caller must choose.
+   *
+   * @param settings the cache bounds, for example {@link StaleIfError#defaults()}
+   * @return this builder
+   */
+  public ResilientHttpClient.Builder staleIfError(StaleIfError settings) {
+    this.staleIfError = Objects.requireNonNull(settings, "settings");
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * Tells {@code observer} of every per-host policy the client creates and evicts (and, on
+   * {@link ResilientHttpClient#close()}, of every one still held), so that per-host meters
+   * ({@code RiprapMetrics}) and health entries ({@code HealthMonitor}) come and go with the
+   * hosts and their number stays within {@link #maxHosts}. May be called several times; the
+   * observers are told in order, on the thread that created or evicted the policy. Default:
+   * none.
+   *
+   * @param observer the observer
+   * @return this builder
+   * @throws NullPointerException if {@code observer} is null
+   */
+  public ResilientHttpClient.Builder observer(PolicyObserver observer) {
+    observers.add(Objects.requireNonNull(observer, "observer"));
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * The fallback for calls that end in an exception, consulted after the stale-if-error cache.
+   * Default: none.
+   *
+   * @param fallback the fallback
+   * @return this builder
+   */
+  public ResilientHttpClient.Builder fallback(HttpFallback fallback) {
+    this.fallback = Objects.requireNonNull(fallback, "fallback");
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * The time source for timeouts, backoff waits, breakers, budgets, cache ages and event times.
+   * Default {@link TimeSource#system()}. Request timeouts are the JDK's and use real time.
+   *
+   * @param timeSource the time source
+   * @return this builder
+   */
+  public ResilientHttpClient.Builder timeSource(TimeSource timeSource) {
+    this.timeSource = Objects.requireNonNull(timeSource, "timeSource");
+    return (ResilientHttpClient.Builder) this;
+  }
+
+}

@@ -1,0 +1,389 @@
+package dev.riprap.http;
+
+import dev.riprap.AttemptContext;
+import dev.riprap.AttemptFunction;
+import dev.riprap.Policy;
+import dev.riprap.RejectedException;
+import dev.riprap.RejectionReason;
+import dev.riprap.event.FallbackApplied;
+import dev.riprap.internal.Check;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.function.Function;
+import javax.net.ssl.SSLSession;
+
+/**
+ * One request's trip through the pipeline: the attempts (sync and async), and the end, where the
+ * final response's held body goes to the caller's handler, or a failure becomes what the caller
+ * catches (a stale copy or fallback where one applies).
+ */
+final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, HttpOutcomes.Work {
+  /** The methods RFC 9110 calls idempotent (section 9.2.2), the one set the client retries. */
+  static final Set<String> IDEMPOTENT = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE", "TRACE");
+  static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  final HttpEngine engine;
+  final HttpRequest request;
+  final HttpResponse.BodyHandler<T> handler;
+  final HttpPolicy settings;
+  final String authority;
+  final Policy policy;
+  /** Whether the request may be sent twice (method, Idempotency-Key or the route's opt-in). */
+  final boolean idempotent;
+  final boolean cacheable;
+  /** The body as sent when it may be one-shot, to see whether it was read; else null. */
+  private final RequestBody.Tracked tracked;
+  /** How many attempts were sent. */
+  private volatile int attempts;
+  /** Which bound the last attempt had, and its configured value. */
+  private volatile HttpCallTimeoutException.Timeout bound;
+  private volatile Duration boundValue;
+
+  Exchange(HttpEngine engine, HttpRequest request, HttpResponse.BodyHandler<T> handler,
+      boolean once) {
+    this.engine = engine;
+    this.request = request;
+    this.handler = handler;
+    HttpPolicy route = engine.policyFor(request.method(), request.uri());
+    this.settings = once ? engine.once(route) : route;
+    this.authority = HttpEngine.authority(request.uri());
+    this.policy = engine.hosts.get(settings, authority);
+    this.idempotent = isIdempotent(request, settings);
+    this.cacheable = engine.stale != null && StaleCache.cacheable(request);
+    this.tracked = RequestBody.replayable(request)
+        ? null : new RequestBody.Tracked(request.bodyPublisher().orElseThrow());
+  }
+
+  /** The one idempotency rule: an idempotent method, an {@code Idempotency-Key}, or the route's opt-in. */
+  static boolean isIdempotent(HttpRequest request, HttpPolicy settings) {
+    return settings.retryNonIdempotent()
+        || IDEMPOTENT.contains(request.method())
+        || request.headers().firstValue(IDEMPOTENCY_KEY).isPresent();
+  }
+
+  @Override
+  public Exchange<?> exchange() {
+    return this;
+  }
+
+  /** Whether the body may be sent again: replayable, or never read (nothing was sent). */
+  boolean bodyCanBeSentAgain() {
+    return tracked == null || !tracked.subscribed();
+  }
+
+  /** A URI as messages show it: scheme, host, port and path; never user info or query. */
+  @Override
+  public String toString() {
+    return request.method() + " " + Redact.uri(request.uri());
+  }
+
+  // ---------------------------------------------------------------- attempts
+
+  /**
+   * The request of one attempt, bounded by the shortest of the policy's attempt timeout, the
+   * request's own timeout and what is left of the total timeout.
+   */
+  HttpRequest forAttempt(AttemptContext ctx) {
+    attempts = ctx.attempt();
+    long attempt = settings.attemptTimeout().toNanos();
+    Optional<Duration> ownTimeout = request.timeout();
+    // A request may carry any timeout, 300 years included: saturated, never an overflow.
+    long own = ownTimeout.map(Check::saturatedNanos).orElse(Long.MAX_VALUE);
+    long remaining = ctx.remainingNanos();
+    long timeout;
+    if (remaining < Math.min(own, attempt)) {
+      timeout = Math.max(1, remaining);
+      bound = HttpCallTimeoutException.Timeout.TOTAL;
+      boundValue = settings.totalTimeout();
+    } else if (own < attempt) {
+      timeout = own;
+      bound = HttpCallTimeoutException.Timeout.REQUEST;
+      boundValue = ownTimeout.orElseThrow();
+    } else {
+      timeout = attempt;
+      bound = HttpCallTimeoutException.Timeout.ATTEMPT;
+      boundValue = settings.attemptTimeout();
+    }
+    // The common case: the request's own timeout is the bound, and a copy (about 400 B and
+    // 0.4 us) would change nothing.
+    if (tracked == null && timeout == own) {
+      return request;
+    }
+    HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true)
+        .timeout(Duration.ofNanos(timeout));
+    if (tracked != null) {
+      b.method(request.method(), tracked);
+    }
+    return b.build();
+  }
+
+  /**
+   * One sync attempt: an answer with its body read by the caller's handler, a transient failure
+   * with its body held unread, or the attempt's failure.
+   */
+  @Override
+  public AttemptResponse apply(AttemptContext ctx) throws IOException, InterruptedException {
+    AttemptHandler handler = new AttemptHandler();
+    HttpResponse<Object> r;
+    try {
+      r = engine.delegate.send(forAttempt(ctx), handler);
+    } catch (IOException e) {
+      throw bodyFailure(e);
+    }
+    return handler.arrived(r);
+  }
+
+  /** The async form, as the work of {@code executeAsync}. */
+  final Function<AttemptContext, CompletionStage<AttemptResponse>> async = new Async();
+
+  private final class Async
+      implements Function<AttemptContext, CompletionStage<AttemptResponse>>, HttpOutcomes.Work {
+    @Override
+    public CompletionStage<AttemptResponse> apply(AttemptContext ctx) {
+      AttemptHandler handler = new AttemptHandler();
+      return engine.delegate.sendAsync(forAttempt(ctx), handler)
+          .handle((r, t) -> {
+            if (t != null) {
+              Throwable cause = unwrap(t);
+              throw new CompletionException(cause instanceof IOException
+                  ? bodyFailure((IOException) cause) : cause);
+            }
+            return handler.arrived(r);
+          });
+    }
+
+    @Override
+    public Exchange<?> exchange() {
+      return Exchange.this;
+    }
+  }
+
+  /**
+   * Classifies the response once, when its headers arrive: an answer is never retried, so its
+   * body goes to the caller's handler at once (a body that breaks off fails the attempt, which
+   * may then be retried); a transient failure's body is held unread for the retry decision.
+   */
+  private final class AttemptHandler implements HttpResponse.BodyHandler<Object> {
+    private volatile Throwable classifierFailed;
+
+    @Override
+    @SuppressWarnings("unchecked")
+    public HttpResponse.BodySubscriber<Object> apply(HttpResponse.ResponseInfo info) {
+      boolean transientFailure;
+      try {
+        transientFailure = engine.classifier.isTransientFailure(info);
+      } catch (RuntimeException | Error e) {
+        // The user's classifier threw: the attempt fails with it once the client returns.
+        classifierFailed = e;
+        HeldBody dropped = new HeldBody(info);
+        dropped.drain(engine.drainBytes);
+        return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) dropped;
+      }
+      if (transientFailure) {
+        return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
+            HeldBody.of(info, engine.drainBytes);
+      }
+      return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) caller(info);
+    }
+
+    AttemptResponse arrived(HttpResponse<Object> r) {
+      Throwable e = classifierFailed;
+      if (e instanceof RuntimeException) {
+        throw (RuntimeException) e;
+      }
+      if (e instanceof Error) {
+        throw (Error) e;
+      }
+      return new AttemptResponse(r);
+    }
+  }
+
+  /** The caller's subscriber for a response it gets, copying into the stale store if it may. */
+  private HttpResponse.BodySubscriber<T> caller(HttpResponse.ResponseInfo info) {
+    HttpResponse.BodySubscriber<T> s = handler.apply(info);
+    return cacheable ? engine.stale.tee(request, info, s) : s;
+  }
+
+  /** A failure of the request's own body is the caller's, and says so. */
+  private IOException bodyFailure(IOException e) {
+    Throwable cause = tracked == null ? null : tracked.failure();
+    if (cause == null) {
+      return e;
+    }
+    HttpRequestBodyException body =
+        new HttpRequestBodyException(this + ": the request body failed: " + cause, cause);
+    if (e != cause) {
+      body.addSuppressed(e);
+    }
+    return body;
+  }
+
+  static Throwable unwrap(Throwable t) {
+    while (t instanceof CompletionException && t.getCause() != null) {
+      t = t.getCause();
+    }
+    return t;
+  }
+
+  // ---------------------------------------------------------------- the end
+
+  /** Turns the pipeline's outcome into what the caller gets. */
+  CompletableFuture<HttpResponse<T>> finish(AttemptResponse response, Throwable failure) {
+    if (failure != null) {
+      return recover(callerFailure(unwrap(failure)));
+    }
+    if (cacheable && response.transientFailure) {
+      CompletableFuture<HttpResponse<T>> s = serveStale(statusFailure(response));
+      if (s != null) {
+        response.held().drain(engine.drainBytes);
+        return s;
+      }
+    }
+    return deliver(response);
+  }
+
+  /** The final response: an answer as read, or a held body streamed whole to the caller. */
+  @SuppressWarnings("unchecked")
+  private CompletableFuture<HttpResponse<T>> deliver(AttemptResponse response) {
+    HttpResponse<Object> received = response.received();
+    if (!response.transientFailure) {
+      return CompletableFuture.completedFuture((HttpResponse<T>) (HttpResponse<?>) received);
+    }
+    HttpResponse.BodySubscriber<T> s;
+    try {
+      s = caller(HttpEngine.info(received));
+    } catch (RuntimeException | Error e) {
+      response.held().drain(engine.drainBytes);
+      return CompletableFuture.failedFuture(e);
+    }
+    response.held().deliverTo(s);
+    return s.getBody().toCompletableFuture().thenApply(body -> new Delivered<>(received, body));
+  }
+
+  /** What the caller catches for the pipeline's failure. */
+  Throwable callerFailure(Throwable f) {
+    if (f instanceof RejectedException) {
+      RejectedException r = (RejectedException) f;
+      if (r.reason() == RejectionReason.TIMED_OUT) {
+        return new HttpCallTimeoutException(toString(), authority, settings.name(),
+            HttpCallTimeoutException.Timeout.TOTAL, settings.totalTimeout(), r);
+      }
+      return new HttpRejectedException(
+          request.method(), Redact.uri(request.uri()), authority, settings.name(), r);
+    }
+    if (f instanceof HttpTimeoutException && !(f instanceof HttpConnectTimeoutException)
+        && !(f instanceof HttpCallTimeoutException) && bound != null) {
+      HttpCallTimeoutException t = new HttpCallTimeoutException(
+          toString(), authority, settings.name(), bound, boundValue, f);
+      moveSuppressed(f, t);
+      return t;
+    }
+    int n = attempts;
+    return n > 1 ? Exhausted.of(f, this + " failed after " + n + " attempts (host '" + authority
+        + "', policy '" + settings.name() + "')") : f;
+  }
+
+  private static void moveSuppressed(Throwable from, Throwable to) {
+    for (Throwable s : from.getSuppressed()) {
+      to.addSuppressed(s);
+    }
+  }
+
+  private IOException statusFailure(HttpResponse<?> response) {
+    return new IOException(this + " failed with status " + response.statusCode());
+  }
+
+  private CompletableFuture<HttpResponse<T>> recover(Throwable f) {
+    boolean eligible =
+        f instanceof HttpRejectedException || f instanceof HttpCallTimeoutException
+            || engine.classifier.isTransientFailure(f);
+    if (cacheable && eligible) {
+      CompletableFuture<HttpResponse<T>> s = serveStale(f);
+      if (s != null) {
+        return s;
+      }
+    }
+    if (engine.fallback != null && f instanceof IOException) {
+      FallbackResponse fr;
+      try {
+        fr = engine.fallback.apply(request, f);
+      } catch (RuntimeException e) {
+        e.addSuppressed(f);
+        return CompletableFuture.failedFuture(e);
+      }
+      if (fr != null) {
+        fallbackApplied(f);
+        return Responses.feed(
+            request, new Responses.Info(fr.statusCode(), fr.headers(), HttpClient.Version.HTTP_1_1),
+            fr.body(), handler);
+      }
+    }
+    return CompletableFuture.failedFuture(f);
+  }
+
+  private CompletableFuture<HttpResponse<T>> serveStale(Throwable cause) {
+    StaleCache.Entry e = engine.stale.get(request);
+    if (e == null) {
+      return null;
+    }
+    fallbackApplied(cause);
+    return Responses.feed(request, new Responses.Info(e.status(), e.headers(), e.version()),
+        e.body(), handler);
+  }
+
+  private void fallbackApplied(Throwable cause) {
+    if (policy.events().hasListeners()) {
+      policy.events().publish(
+          new FallbackApplied(policy.name(), policy.tags(), engine.time.instant(), cause));
+    }
+  }
+
+  /** The response the caller gets: the client's, with the body its own handler made. */
+  private record Delivered<T>(HttpResponse<Object> received, T body) implements HttpResponse<T> {
+    @Override
+    public int statusCode() {
+      return received.statusCode();
+    }
+
+    @Override
+    public HttpRequest request() {
+      return received.request();
+    }
+
+    @Override
+    public Optional<HttpResponse<T>> previousResponse() {
+      return Optional.empty();
+    }
+
+    @Override
+    public java.net.http.HttpHeaders headers() {
+      return received.headers();
+    }
+
+    @Override
+    public Optional<SSLSession> sslSession() {
+      return received.sslSession();
+    }
+
+    @Override
+    public URI uri() {
+      return received.uri();
+    }
+
+    @Override
+    public HttpClient.Version version() {
+      return received.version();
+    }
+  }
+}

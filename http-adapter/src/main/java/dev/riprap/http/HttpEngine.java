@@ -1,0 +1,160 @@
+package dev.riprap.http;
+
+import dev.riprap.Policy;
+import dev.riprap.PolicyObserver;
+import dev.riprap.ShutdownGate;
+import dev.riprap.TimeSource;
+import dev.riprap.event.EventStream;
+import dev.riprap.internal.EngineAccess;
+import dev.riprap.RetrySettings;
+import io.github.resilience4j.bulkhead.Bulkhead;
+import io.github.resilience4j.bulkhead.BulkheadConfig;
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.github.resilience4j.ratelimiter.RateLimiter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Executor;
+import java.util.concurrent.ForkJoinPool;
+
+/**
+ * What a {@link ResilientHttpClient} runs requests with: the delegate, the routes and their
+ * policies, the per-host core policies (each made with the HTTP outcome hooks, {@link
+ * HttpOutcomes}), the client-wide concurrency limit, the drain gate, the stale-if-error store and
+ * the fallback. Immutable after construction; thread-safe.
+ */
+final class HttpEngine {
+  final HttpClient delegate;
+  final HttpPolicy defaultPolicy;
+  final List<Route> routes;
+  final HttpClassifier classifier;
+  final TimeSource time;
+  final EventStream events = new EventStream();
+  final ShutdownGate gate;
+  final Bulkhead bulkhead;
+  final HostPolicies hosts;
+  final StaleCache stale;
+  final HttpFallback fallback;
+  final Executor asyncExecutor;
+  final long drainBytes;
+  final HttpOutcomes outcomes;
+  /** Each route policy without retries, for callers that retry themselves ({@link #once}). */
+  private final java.util.concurrent.ConcurrentHashMap<HttpPolicy, HttpPolicy> once =
+      new java.util.concurrent.ConcurrentHashMap<>();
+
+  HttpEngine(HttpClient delegate, HttpPolicy defaultPolicy, List<Route> routes,
+      HttpClassifier classifier, TimeSource time, int concurrencyLimit, int maxHosts,
+      Duration hostIdleTimeout, StaleIfError staleIfError, HttpFallback fallback,
+      List<PolicyObserver> observers, long drainBytes) {
+    this.delegate = delegate;
+    this.defaultPolicy = defaultPolicy;
+    this.routes = List.copyOf(routes);
+    this.classifier = classifier;
+    this.time = time;
+    this.gate = new ShutdownGate(time);
+    this.bulkhead = Bulkhead.of("riprap-http", BulkheadConfig.custom()
+        .maxConcurrentCalls(concurrencyLimit)
+        .maxWaitDuration(Duration.ZERO)
+        .build());
+    this.hosts = new HostPolicies(
+        maxHosts, hostIdleTimeout.toNanos(), time, this::newHostPolicy, observers);
+    this.stale = staleIfError == null ? null : new StaleCache(staleIfError, time, delegate);
+    this.fallback = fallback;
+    this.asyncExecutor = delegate.executor().orElse(ForkJoinPool.commonPool());
+    this.drainBytes = drainBytes;
+    this.outcomes = new HttpOutcomes(classifier, time, drainBytes);
+  }
+
+  /** The first matching route's policy, else the default. */
+  HttpPolicy policyFor(String method, URI uri) {
+    String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
+    for (Route r : routes) {
+      if (r.matches(method, path)) {
+        return r.policy;
+      }
+    }
+    return defaultPolicy;
+  }
+
+  /**
+   * {@code p} without retries, named {@code <name>.once}: the policy of a caller that is the one
+   * retry layer itself. Made once per policy; its hosts have their own breakers.
+   */
+  HttpPolicy once(HttpPolicy p) {
+    return p.maxRetries() == 0 ? p
+        : once.computeIfAbsent(p, q -> q.toBuilder(q.name() + ".once").maxRetries(0).build());
+  }
+
+  /** The longest total timeout of the client's policies: how long {@code close()} drains. */
+  Duration longestTotalTimeout() {
+    Duration longest = defaultPolicy.totalTimeout();
+    for (Route r : routes) {
+      if (r.policy.totalTimeout().compareTo(longest) > 0) {
+        longest = r.policy.totalTimeout();
+      }
+    }
+    return longest;
+  }
+
+  static String authority(URI uri) {
+    return Redact.authority(uri);
+  }
+
+  static Responses.Info info(HttpResponse<?> r) {
+    return new Responses.Info(r.statusCode(), r.headers(), r.version());
+  }
+
+  /**
+   * A host's core policy made from {@code p}: its breaker, limiter and retry budget are the
+   * host's; the concurrency limit, events and gate the client's. What outcomes mean (failures,
+   * retries, waits, discarded bodies) is the hooks' ({@link HttpOutcomes}), not predicates in the
+   * resilience4j configs.
+   */
+  Policy newHostPolicy(HttpPolicy p, String authority) {
+    String name = p.name() + "@" + authority;
+    Policy.Builder b =
+        Policy.builder(name)
+            .tag("host", authority)
+            .tag("policy", p.name())
+            .timeSource(time)
+            .parentEvents(events)
+            .shutdownGate(gate)
+            .bulkhead(bulkhead)
+            .totalTimeout(p.totalTimeout())
+            .asyncExecutor(asyncExecutor);
+    EngineAccess.hooks(b, outcomes);
+    if (p.maxRetries() > 0) {
+      // The attempts only: which outcomes are retried and after what wait is the hooks' call.
+      b.retry(RetrySettings.builder(p.maxRetries() + 1).build()).retryBudget(p.newBudget(time));
+    }
+    if (p.hasCircuitBreaker()) {
+      b.circuitBreaker(CircuitBreaker.of(name, breakerConfig(p)));
+      if (!p.probeWait().isZero()) {
+        b.awaitProbe(p.probeWait());
+      }
+    }
+    p.rateLimiter().ifPresent(config -> b.rateLimiter(RateLimiter.of(name, config)));
+    return b.build();
+  }
+
+  private CircuitBreakerConfig breakerConfig(HttpPolicy p) {
+    CircuitBreakerConfig.Builder b = CircuitBreakerConfig.custom()
+        .failureRateThreshold(p.failureRateThreshold());
+    if (p.breakerWindowCalls() > 0) {
+      b.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+          .slidingWindowSize(p.breakerWindowCalls());
+    } else {
+      b.slidingWindowType(CircuitBreakerConfig.SlidingWindowType.TIME_BASED)
+          .slidingWindowSize((int) p.breakerWindow().orElseThrow().toSeconds());
+    }
+    return b
+        .minimumNumberOfCalls(p.minimumCalls())
+        .waitDurationInOpenState(p.breakDuration())
+        .permittedNumberOfCallsInHalfOpenState(p.halfOpenCalls())
+        .clock(time.clock())
+        .build();
+  }
+}
