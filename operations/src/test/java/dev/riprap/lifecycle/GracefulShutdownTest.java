@@ -176,6 +176,10 @@ class GracefulShutdownTest {
     AtomicBoolean interrupted = new AtomicBoolean();
     ShutdownReport report =
         GracefulShutdown.builder()
+            // The deadline on the fake clock, which nothing moves: the hung step always starts in
+            // time however late its thread is scheduled (on a loaded machine a real 50 ms passed
+            // before it started, and it was SKIPPED). The hard bound is real time: 50 ms + 1 s.
+            .timeSource(time)
             .deadline(Duration.ofMillis(50))
             .propagationDelay(Duration.ZERO)
             .close(
