@@ -2,7 +2,6 @@ package dev.riprap.spring.boot;
 
 import dev.riprap.event.CallCompleted;
 import dev.riprap.event.RetryScheduled;
-import dev.riprap.http.DiscardedBody;
 import dev.riprap.http.HttpPolicy;
 import dev.riprap.http.ResilientHttpClient;
 import java.net.http.HttpResponse;
@@ -18,13 +17,24 @@ final class HttpClientsTestSupport {
 
   private HttpClientsTestSupport() {}
 
-  /** The customizer bean the tests add: three attempts, waits of 1 to 5 ms. */
+  /** Where a retry's wait came from. */
+  enum WaitSource {
+    /** The server's {@code Retry-After} (the test server's is 0: a 1 ms wait). */
+    RETRY_AFTER,
+    /** The policy's backoff (10 ms or more with these settings). */
+    BACKOFF
+  }
+
+  /**
+   * The customizer bean the tests add: three attempts, backoff waits of 20 ms +-50% jitter, so that
+   * a {@code Retry-After: 0} wait (1 ms) is told apart from a backoff.
+   */
   static RiprapHttpClientCustomizer threeAttempts() {
     return client ->
         client.policy(
             HttpPolicy.builder("upstream")
                 .maxRetries(ATTEMPTS - 1)
-                .backoff(Duration.ofMillis(1), Duration.ofMillis(5))
+                .backoff(Duration.ofMillis(20), Duration.ofMillis(20))
                 .build());
   }
 
@@ -40,15 +50,28 @@ final class HttpClientsTestSupport {
     return builder.build();
   }
 
-  /** Where each retry's wait came from, in order. */
-  static List<DiscardedBody.DelaySource> retryWaits(ResilientHttpClient client) {
-    List<DiscardedBody.DelaySource> sources = new CopyOnWriteArrayList<>();
-    client
-        .events()
-        .subscribe(
-            RetryScheduled.class,
-            e -> sources.add(((DiscardedBody) ((HttpResponse<?>) e.result()).body()).source()));
+  /**
+   * Where each retry's wait came from, in order: {@link WaitSource#RETRY_AFTER} when the retried
+   * response carried {@code Retry-After} and the wait is what that header asks (seconds, at least
+   * 1 ms), else {@link WaitSource#BACKOFF}.
+   */
+  static List<WaitSource> retryWaits(ResilientHttpClient client) {
+    List<WaitSource> sources = new CopyOnWriteArrayList<>();
+    client.events().subscribe(RetryScheduled.class, e -> sources.add(source(e)));
     return sources;
+  }
+
+  private static WaitSource source(RetryScheduled e) {
+    if (e.result() instanceof HttpResponse<?> r) {
+      Duration asked = r.headers().firstValue("Retry-After")
+          .map(v -> Duration.ofSeconds(Long.parseLong(v.trim())))
+          .map(d -> d.compareTo(Duration.ofMillis(1)) < 0 ? Duration.ofMillis(1) : d)
+          .orElse(null);
+      if (e.delay().equals(asked)) {
+        return WaitSource.RETRY_AFTER;
+      }
+    }
+    return WaitSource.BACKOFF;
   }
 
   /** The next call's end, as the client reports it. */

@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.RejectionReason;
 import dev.riprap.event.CallCompleted;
-import dev.riprap.http.DiscardedBody;
 import dev.riprap.http.HttpPolicy;
 import dev.riprap.http.HttpRejectedException;
 import dev.riprap.http.ResilientHttpClient;
@@ -103,14 +102,14 @@ class RestClientTest {
   void theServersRetryAfterIsTheWait() {
     runner.run(
         context -> {
-          List<DiscardedBody.DelaySource> waits =
+          List<HttpClientsTestSupport.WaitSource> waits =
               HttpClientsTestSupport.retryWaits(context.getBean(ResilientHttpClient.class));
           assertThatThrownBy(
                   () -> restClient(context).get().uri("/retry-after").retrieve().toBodilessEntity())
               .isInstanceOf(HttpServerErrorException.ServiceUnavailable.class);
           assertThat(waits)
               .containsExactly(
-                  DiscardedBody.DelaySource.RETRY_AFTER, DiscardedBody.DelaySource.RETRY_AFTER);
+                  HttpClientsTestSupport.WaitSource.RETRY_AFTER, HttpClientsTestSupport.WaitSource.RETRY_AFTER);
           assertThat(upstream.count("/retry-after")).isEqualTo(ATTEMPTS);
         });
   }

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.event.CallCompleted;
-import dev.riprap.http.DiscardedBody;
 import dev.riprap.http.ResilientHttpClient;
 import java.time.Duration;
 import java.util.List;
@@ -70,7 +69,7 @@ class WebClientTest {
   void aFlakyEndpointIsRetriedAndTheServersRetryAfterIsTheWait() {
     runner.run(
         context -> {
-          List<DiscardedBody.DelaySource> waits =
+          List<HttpClientsTestSupport.WaitSource> waits =
               HttpClientsTestSupport.retryWaits(context.getBean(ResilientHttpClient.class));
           WebClient web = webClient(context);
           assertThat(web.get().uri("/flaky").retrieve().bodyToMono(String.class).block(BLOCK))
@@ -81,10 +80,10 @@ class WebClientTest {
               .isInstanceOf(WebClientResponseException.ServiceUnavailable.class);
           assertThat(waits)
               .containsExactly(
-                  DiscardedBody.DelaySource.BACKOFF,
-                  DiscardedBody.DelaySource.BACKOFF,
-                  DiscardedBody.DelaySource.RETRY_AFTER,
-                  DiscardedBody.DelaySource.RETRY_AFTER);
+                  HttpClientsTestSupport.WaitSource.BACKOFF,
+                  HttpClientsTestSupport.WaitSource.BACKOFF,
+                  HttpClientsTestSupport.WaitSource.RETRY_AFTER,
+                  HttpClientsTestSupport.WaitSource.RETRY_AFTER);
         });
   }
 
