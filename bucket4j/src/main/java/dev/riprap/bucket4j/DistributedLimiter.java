@@ -158,8 +158,8 @@ public final class DistributedLimiter implements ExternalLimiter {
       boolean token;
       try {
         token = syncBucket.tryConsume(1);
-      } catch (RuntimeException e) {
-        return guard.failed(start, e);
+      } catch (Throwable e) {
+        return guard.thrown(start, e);
       }
       guard.answered(start);
       return token ? 0 : REFUSED;
@@ -167,8 +167,11 @@ public final class DistributedLimiter implements ExternalLimiter {
     CompletableFuture<Boolean> answer;
     try {
       answer = asyncBucket.tryConsume(1);
-    } catch (RuntimeException e) {
-      return guard.failed(start, e);
+    } catch (Throwable e) {
+      return guard.thrown(start, e);
+    }
+    if (answer == null) {
+      return guard.failed(start, nullStage());
     }
     if (!answer.isDone()) {
       long limit = Math.min(storeTimeoutNanos, Math.max(0, remainingNanos));
@@ -218,12 +221,24 @@ public final class DistributedLimiter implements ExternalLimiter {
       answer = asyncBucket != null
           ? asyncBucket.tryConsume(1)
           : CompletableFuture.supplyAsync(() -> syncBucket.tryConsume(1), blockingExecutor);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       ask.accept(null, e);
+      if (e instanceof Error) {
+        // Recorded with the store breaker; the call fails with it, visibly.
+        throw (Error) e;
+      }
+      return ask;
+    }
+    if (answer == null) {
+      ask.accept(null, nullStage());
       return ask;
     }
     answer.whenComplete(ask);
     return ask;
+  }
+
+  private static NullPointerException nullStage() {
+    return new NullPointerException("the store answered a null stage");
   }
 
   /**
@@ -389,7 +404,8 @@ public final class DistributedLimiter implements ExternalLimiter {
      * (Bucket4j's greedy refill), with a burst of up to {@code permits}. Required, unless {@link
      * #configuration} is given.
      *
-     * @param permits attempts per period, at least 1
+     * @param permits attempts per period, at least 1 and at most one per nanosecond of the period
+     *     (Bucket4j's fastest refill)
      * @param period the period, positive, at most 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
@@ -397,11 +413,19 @@ public final class DistributedLimiter implements ExternalLimiter {
     public Builder<K> limit(long permits, Duration period) {
       Check.requireArgument(permits >= 1, "permits", ">= 1", permits);
       Check.between(period, Duration.ofNanos(1), Check.LONGEST, "period");
+      requireRate(permits, period, "permits", "period");
       this.permits = permits;
       this.period = period;
       this.configuration = BucketConfiguration.builder()
           .addLimit(l -> l.capacity(permits).refillGreedy(permits, period)).build();
       return this;
+    }
+
+    /** Bucket4j refills at most one token a nanosecond; anything faster is refused here. */
+    private static void requireRate(long permits, Duration period, String name, String periodName) {
+      Check.requireArgument(permits <= period.toNanos(), name,
+          "at most one per nanosecond of " + periodName + " (" + Durations.format(period)
+              + ": at most " + period.toNanos() + ")", permits);
     }
 
     /**
@@ -439,7 +463,7 @@ public final class DistributedLimiter implements ExternalLimiter {
      * The local fallback's limit, instead of the share {@link #replicas} computes: {@code permits}
      * per {@code period}, spread over the period (a burst of a tenth of them at most).
      *
-     * @param permits attempts per period, at least 1
+     * @param permits attempts per period, at least 1 and at most one per nanosecond of the period
      * @param period the period, positive, at most 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
@@ -447,6 +471,7 @@ public final class DistributedLimiter implements ExternalLimiter {
     public Builder<K> localLimit(long permits, Duration period) {
       Check.requireArgument(permits >= 1, "localPermits", ">= 1", permits);
       Check.between(period, Duration.ofNanos(1), Check.LONGEST, "localPeriod");
+      requireRate(permits, period, "localPermits", "localPeriod");
       this.localPermits = permits;
       this.localPeriod = period;
       return this;

@@ -76,6 +76,19 @@ final class StoreGuard {
     return failModeAnswer();
   }
 
+  /**
+   * Asking the store threw {@code thrown}: a failure like {@link #failed}, recorded first so that
+   * the breaker's permission is given back; an {@link Error} is then rethrown, so that the call
+   * fails with it visibly.
+   */
+  long thrown(long start, Throwable thrown) {
+    long answer = failed(start, thrown);
+    if (thrown instanceof Error) {
+      throw (Error) thrown;
+    }
+    return answer;
+  }
+
   TimeoutException timedOut() {
     return new TimeoutException("store did not answer within " + Durations.format(storeTimeout));
   }
