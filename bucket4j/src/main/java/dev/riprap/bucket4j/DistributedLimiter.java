@@ -144,7 +144,8 @@ public final class DistributedLimiter implements ExternalLimiter {
    * never past {@code remainingNanos}.
    *
    * @return {@code 0} for a token, {@link #REFUSED} when the quota is used up (or the fail mode
-   *     refuses), {@code remainingNanos} when the call's deadline came before the store answered
+   *     refuses), {@code remainingNanos} (at least 0) when the call's deadline came before the
+   *     store answered
    * @throws InterruptedException if the caller is interrupted while the store answers
    */
   @Override
@@ -186,9 +187,10 @@ public final class DistributedLimiter implements ExternalLimiter {
       }
       if (!answered) {
         if (limit < storeTimeoutNanos) {
-          // The call's deadline, not the store, ran out: nothing to hold against the store.
+          // The call's deadline, not the store, ran out: nothing to hold against the store. A
+          // deadline already past answers 0 left, never a negative number (a refusal).
           guard.notAsked();
-          return remainingNanos;
+          return Math.max(0, remainingNanos);
         }
         return guard.failed(start, guard.timedOut());
       }

@@ -136,6 +136,19 @@ class StoreMisbehaviourTest {
   }
 
   @Test
+  void aSyncAskWhoseDeadlineHasAlreadyPassedAnswersTheDeadlineNotARefusal() throws Exception {
+    store.answer = CompletableFuture::new;
+
+    // Past the deadline by a nanosecond: a refusal (negative) would end the call as rate limited.
+    long answer = limiter.acquire(-1);
+
+    assertThat(answer).isNotNegative();
+    assertThat(time.waits()).containsExactly(Duration.ZERO);
+    assertThat(limiter.storeBreaker().getMetrics().getNumberOfFailedCalls()).isZero();
+    assertThat(limiter.mode()).isEqualTo(Mode.SHARED);
+  }
+
+  @Test
   void aQuotaFasterThanOnePermitANanosecondIsRefusedWhenBuiltNamingTheArguments() {
     var builder = DistributedLimiter.builder(store.proxyManager(), "k");
     assertThatThrownBy(() -> builder.limit(2, Duration.ofNanos(1)))
