@@ -21,7 +21,8 @@ import org.springframework.core.env.Environment;
  *       validated by Riprap's own rules when the context starts (a bad key fails the start with
  *       {@link InvalidRiprapConfigurationException}), plus what {@link RiprapRegistryCustomizer}
  *       beans add;
- *   <li>{@link HealthMonitor}: monitors the registry's policies and the HTTP client's hosts;
+ *   <li>{@link HealthMonitor}: monitors the policies of every registry bean and the HTTP client's
+ *       hosts;
  *   <li>{@link ResilientHttpClient}: {@code HttpPolicy.standard()} around a JDK client with a 10 s
  *       connect timeout and {@code Redirect.NORMAL}, every {@link PolicyObserver} bean told of its
  *       hosts, changed by {@link RiprapHttpClientCustomizer} beans;
@@ -56,15 +57,18 @@ public class RiprapAutoConfiguration {
   }
 
   /**
-   * A health monitor of the registry's policies.
+   * A health monitor of the policies of every {@code PolicyRegistry} bean (ours, or the
+   * application's, however many).
    *
-   * @param registry the registry
+   * @param registries the registries
    * @return the monitor
    */
   @Bean
   @ConditionalOnMissingBean
-  public HealthMonitor riprapHealthMonitor(PolicyRegistry registry) {
-    return new HealthMonitor().monitor(registry);
+  public HealthMonitor riprapHealthMonitor(ObjectProvider<PolicyRegistry> registries) {
+    HealthMonitor monitor = new HealthMonitor();
+    registries.orderedStream().forEach(monitor::monitor);
+    return monitor;
   }
 
   /**

@@ -22,7 +22,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.env.YamlPropertySourceLoader;
-import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
 import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -148,13 +147,7 @@ class SpringBootDocSnippetsTest {
 
   @Test
   void restClientFromBootsBuilder() {
-    new ApplicationContextRunner()
-        .withConfiguration(
-            AutoConfigurations.of(
-                RiprapAutoConfiguration.class,
-                RiprapHttpClientsAutoConfiguration.class,
-                HttpClientAutoConfiguration.class,
-                RestClientAutoConfiguration.class))
+    HttpClientsTestSupport.runner(RestClientAutoConfiguration.class)
         .withBean(RiprapHttpClientCustomizer.class, HttpClientsTestSupport::threeAttempts)
         .withBean(PriceClient.class)
         .run(
