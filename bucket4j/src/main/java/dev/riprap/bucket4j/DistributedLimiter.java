@@ -195,11 +195,14 @@ public final class DistributedLimiter implements ExternalLimiter {
         return guard.failed(start, guard.timedOut());
       }
     }
-    boolean token;
+    Boolean token;
     try {
       token = answer.join();
     } catch (CompletionException | CancellationException e) {
       return guard.failed(start, e.getCause() != null ? e.getCause() : e);
+    }
+    if (token == null) {
+      return guard.failed(start, nullAnswer());
     }
     guard.answered(start);
     return token ? 0 : REFUSED;
@@ -241,6 +244,10 @@ public final class DistributedLimiter implements ExternalLimiter {
 
   private static NullPointerException nullStage() {
     return new NullPointerException("the store answered a null stage");
+  }
+
+  private static NullPointerException nullAnswer() {
+    return new NullPointerException("the store answered null");
   }
 
   /**
@@ -289,8 +296,7 @@ public final class DistributedLimiter implements ExternalLimiter {
       if (failure != null || token == null) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause() : failure;
-        complete(guard.failed(start, cause != null ? cause : new NullPointerException(
-            "the store answered null")));
+        complete(guard.failed(start, cause != null ? cause : nullAnswer()));
       } else {
         guard.answered(start);
         complete(token ? 0L : REFUSED);

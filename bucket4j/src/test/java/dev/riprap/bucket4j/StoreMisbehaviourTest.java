@@ -114,6 +114,21 @@ class StoreMisbehaviourTest {
     assertTheStoreIsAskedAgain(async, 2);
   }
 
+  @ParameterizedTest(name = "async={0}")
+  @ValueSource(booleans = {false, true})
+  void aNullAnswerFromTheStoreDuringTheProbeIsAStoreFailureAndTheStoreIsProbedAgain(
+      boolean async) throws Exception {
+    openTheBreakerAndWaitForTheProbe(async);
+    store.answer = () -> CompletableFuture.completedFuture(null);
+
+    Throwable refused = failure(async);
+    assertThat(refused).isInstanceOf(RejectedException.class);
+    assertThat(((RejectedException) refused).reason()).isEqualTo(RejectionReason.RATE_LIMITED);
+    assertThat(limiter.storeBreaker().getState()).isEqualTo(CircuitBreaker.State.OPEN);
+
+    assertTheStoreIsAskedAgain(async, 2);
+  }
+
   @Test
   void aProbeInterruptedWhileTheStoreIsSilentKeepsTheFlagAndTheStoreIsProbedAgain()
       throws Exception {
