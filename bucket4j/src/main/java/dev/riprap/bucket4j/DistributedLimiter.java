@@ -147,6 +147,9 @@ public final class DistributedLimiter implements ExternalLimiter {
    *     refuses), {@code remainingNanos} (at least 0) when the call's deadline came before the
    *     store answered
    * @throws InterruptedException if the caller is interrupted while the store answers
+   * @throws Error what the store threw, if an {@link Error}: recorded with the store breaker as a
+   *     failed request first (whatever else the store throws, or a null answer, is a failed
+   *     request and the fail mode answers)
    */
   @Override
   public long acquire(long remainingNanos) throws InterruptedException {
@@ -212,7 +215,8 @@ public final class DistributedLimiter implements ExternalLimiter {
    * Takes a token from the shared bucket without blocking: the stage completes when the store
    * answers, or with the fail mode's answer when it fails or does not answer within the store
    * timeout. Cancelling the stage does not cancel the store request; its outcome still feeds the
-   * store breaker.
+   * store breaker. A store that throws or answers null is a failed request; an {@link Error} it
+   * throws is recorded so and then thrown from here.
    */
   @Override
   public CompletionStage<Long> acquireAsync(long remainingNanos) {

@@ -10,9 +10,11 @@ import io.github.bucket4j.Bucket;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -31,6 +33,12 @@ final class StoreGuard {
   private final Duration storeTimeout;
   private final AtomicReference<Mode> mode = new AtomicReference<>(Mode.SHARED);
   private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
+  /** Guards each change of {@link #mode} with its place in {@link #changes}. */
+  private final Object changing = new Object();
+  /** The changes not yet told to the listeners, in the order they happened. */
+  private final ConcurrentLinkedQueue<Change> changes = new ConcurrentLinkedQueue<>();
+  /** Whether a thread is telling the listeners now; the others leave their changes to it. */
+  private final AtomicBoolean publishing = new AtomicBoolean();
 
   StoreGuard(String limiter, CircuitBreaker breaker, FailMode failMode, Bucket local,
       TimeSource time, Duration storeTimeout) {
@@ -55,8 +63,8 @@ final class StoreGuard {
   /** The store answered the request asked at {@code start}. */
   void answered(long start) {
     breaker.onSuccess(time.nanoTime() - start, TimeUnit.NANOSECONDS);
-    if (mode.get() != Mode.SHARED && breaker.getState() == CircuitBreaker.State.CLOSED) {
-      change(Mode.SHARED, "store answered again", null);
+    if (mode.get() != Mode.SHARED) {
+      change(Mode.SHARED, true, "store answered again", null);
     }
   }
 
@@ -66,13 +74,12 @@ final class StoreGuard {
    */
   long failed(long start, Throwable failure) {
     breaker.onError(time.nanoTime() - start, TimeUnit.NANOSECONDS, failure);
-    Mode failing = failingMode();
-    if (mode.get() != failing) {
-      String why = failure instanceof TimeoutException
-          ? failure.getMessage()
-          : "store failed: " + failure;
-      change(failing, why, failure);
-    }
+    // Always through change(): a check of the mode here could miss a change back to SHARED that
+    // another thread is making, and leave SHARED in force with the breaker open.
+    String why = failure instanceof TimeoutException
+        ? failure.getMessage()
+        : "store failed: " + failure;
+    change(failingMode(), false, why, failure);
     return failModeAnswer();
   }
 
@@ -132,14 +139,39 @@ final class StoreGuard {
     listeners.add(new Listener(policy, tags, events, timeSource));
   }
 
-  private void change(Mode to, String reason, Throwable cause) {
-    if (mode.getAndSet(to) == to) {
-      return;
+  /**
+   * Puts {@code to} in force (back to SHARED only while the breaker is closed, checked in the same
+   * step) and tells the listeners. The changes are made one at a time and told in the order they
+   * were made, by one thread at a time, and no lock is held while user code runs: a change made
+   * while another thread tells the listeners (from a listener, say) is told by that thread after
+   * the earlier ones.
+   */
+  private void change(Mode to, boolean onlyIfClosed, String reason, Throwable cause) {
+    synchronized (changing) {
+      if (onlyIfClosed && breaker.getState() != CircuitBreaker.State.CLOSED) {
+        return;
+      }
+      if (mode.getAndSet(to) == to) {
+        return;
+      }
+      changes.add(new Change(to, reason, cause));
     }
-    for (Listener l : listeners) {
-      l.publish(limiter, to, reason, cause);
+    // Re-checked after giving up the flag, so that a change queued meanwhile is not left behind.
+    while (!changes.isEmpty() && publishing.compareAndSet(false, true)) {
+      try {
+        for (Change c; (c = changes.poll()) != null; ) {
+          for (Listener l : listeners) {
+            l.publish(limiter, c.mode, c.reason, c.cause);
+          }
+        }
+      } finally {
+        publishing.set(false);
+      }
     }
   }
+
+  /** One change of the mode, waiting to be told. */
+  private record Change(Mode mode, String reason, Throwable cause) {}
 
   /** A policy built with the limiter: where its mode changes go. */
   private static final class Listener {

@@ -6,14 +6,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.riprap.Policy;
 import dev.riprap.RejectedException;
 import dev.riprap.RejectionReason;
+import dev.riprap.event.LimiterModeChanged;
 import dev.riprap.event.LimiterModeChanged.Mode;
 import dev.riprap.testing.FakeTimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import org.junit.jupiter.api.Test;
@@ -148,6 +152,36 @@ class StoreMisbehaviourTest {
     assertThat(call(false)).isEqualTo("ran");
     assertThat(store.asked).hasValue(3);
     assertThat(limiter.storeBreaker().getState()).isEqualTo(CircuitBreaker.State.CLOSED);
+  }
+
+  @Test
+  void modeChangesReachEveryListenerInTheOrderTheyHappenedEvenWhenOneOverlapsAnother()
+      throws Exception {
+    openTheBreakerAndWaitForTheProbe(false);
+    List<Mode> seenBySecond = new CopyOnWriteArrayList<>();
+    AtomicReference<Throwable> overlapping = new AtomicReference<>();
+    // While the change back to SHARED is being published, another thread's request fails: its
+    // change is the later one and must not reach a listener before the earlier one.
+    policy.events().subscribe(LimiterModeChanged.class, e -> {
+      if (e.mode() == Mode.SHARED) {
+        store.answer = () -> CompletableFuture.failedFuture(new IOException("reset again"));
+        Thread other = new Thread(() -> overlapping.set(failure(false)));
+        other.start();
+        try {
+          other.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException interrupted) {
+          Thread.currentThread().interrupt();
+        }
+      }
+    });
+    policy.events().subscribe(LimiterModeChanged.class, e -> seenBySecond.add(e.mode()));
+    store.answer = () -> CompletableFuture.completedFuture(true);
+
+    assertThat(call(false)).isEqualTo("ran");
+
+    assertThat(overlapping.get()).isInstanceOf(RejectedException.class);
+    assertThat(limiter.mode()).isEqualTo(Mode.REJECT);
+    assertThat(seenBySecond).containsExactly(Mode.SHARED, Mode.REJECT);
   }
 
   @Test
