@@ -8,6 +8,7 @@ import dev.riprap.event.LimiterModeChanged;
 import dev.riprap.event.LimiterModeChanged.Mode;
 import io.github.bucket4j.Bucket;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -135,7 +136,14 @@ final class StoreGuard {
     return failMode;
   }
 
+  /**
+   * Tells the policy's stream of the mode changes from now on. The stream is held weakly, so that
+   * a policy the application drops (one built per request or per tenant) is not kept alive by a
+   * limiter that outlives it; the listeners of dropped policies are removed here and as changes
+   * are told.
+   */
   void attach(String policy, Map<String, String> tags, EventStream events, TimeSource timeSource) {
+    listeners.removeIf(Listener::dropped);
     listeners.add(new Listener(policy, tags, events, timeSource));
   }
 
@@ -161,7 +169,9 @@ final class StoreGuard {
       try {
         for (Change c; (c = changes.poll()) != null; ) {
           for (Listener l : listeners) {
-            l.publish(limiter, c.mode, c.reason, c.cause);
+            if (!l.publish(limiter, c.mode, c.reason, c.cause)) {
+              listeners.remove(l);
+            }
           }
         }
       } finally {
@@ -173,29 +183,39 @@ final class StoreGuard {
   /** One change of the mode, waiting to be told. */
   private record Change(Mode mode, String reason, Throwable cause) {}
 
-  /** A policy built with the limiter: where its mode changes go. */
+  /** A policy built with the limiter: where its mode changes go, while the policy lives. */
   private static final class Listener {
     final String policy;
     final Map<String, String> tags;
-    final EventStream events;
+    final WeakReference<EventStream> events;
     final TimeSource time;
 
     Listener(String policy, Map<String, String> tags, EventStream events, TimeSource time) {
       this.policy = policy;
       this.tags = tags;
-      this.events = events;
+      this.events = new WeakReference<>(events);
       this.time = time;
     }
 
-    void publish(String limiter, Mode mode, String reason, Throwable cause) {
+    boolean dropped() {
+      return events.get() == null;
+    }
+
+    /** Tells the policy's stream; false if the policy was dropped. */
+    boolean publish(String limiter, Mode mode, String reason, Throwable cause) {
+      EventStream stream = events.get();
+      if (stream == null) {
+        return false;
+      }
       try {
-        if (events.hasListeners()) {
-          events.publish(
+        if (stream.hasListeners()) {
+          stream.publish(
               new LimiterModeChanged(policy, tags, time.instant(), limiter, mode, reason, cause));
         }
       } catch (Throwable ignored) {
         // A time source of the user's that threw: the decision stands, the event is lost.
       }
+      return true;
     }
   }
 }

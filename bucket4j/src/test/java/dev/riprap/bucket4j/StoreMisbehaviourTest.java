@@ -6,11 +6,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.riprap.Policy;
 import dev.riprap.RejectedException;
 import dev.riprap.RejectionReason;
+import dev.riprap.event.EventStream;
 import dev.riprap.event.LimiterModeChanged;
 import dev.riprap.event.LimiterModeChanged.Mode;
 import dev.riprap.testing.FakeTimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.io.IOException;
+import java.lang.ref.WeakReference;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -182,6 +184,19 @@ class StoreMisbehaviourTest {
     assertThat(overlapping.get()).isInstanceOf(RejectedException.class);
     assertThat(limiter.mode()).isEqualTo(Mode.REJECT);
     assertThat(seenBySecond).containsExactly(Mode.SHARED, Mode.REJECT);
+  }
+
+  @Test
+  void aPolicyTheApplicationDropsIsNotKeptAliveByTheLimiter() {
+    WeakReference<EventStream> dropped = new WeakReference<>(
+        Policy.builder("per-request").timeSource(time).rateLimiter(limiter).build().events());
+
+    // A full collection clears what only weak references reach; a few, in case one is skipped.
+    for (int i = 0; i < 20 && dropped.get() != null; i++) {
+      System.gc();
+    }
+
+    assertThat(dropped.get()).isNull();
   }
 
   @Test
