@@ -144,8 +144,12 @@ public final class DistributedLimiter implements ExternalLimiter {
    * never past {@code remainingNanos}.
    *
    * @return {@code 0} for a token, {@link #REFUSED} when the quota is used up (or the fail mode
-   *     refuses), {@code remainingNanos} when the call's deadline came before the store answered
+   *     refuses), {@code remainingNanos} (at least 0) when the call's deadline came before the
+   *     store answered
    * @throws InterruptedException if the caller is interrupted while the store answers
+   * @throws Error what the store threw, if an {@link Error}: recorded with the store breaker as a
+   *     failed request first (whatever else the store throws, or a null answer, is a failed
+   *     request and the fail mode answers)
    */
   @Override
   public long acquire(long remainingNanos) throws InterruptedException {
@@ -158,8 +162,8 @@ public final class DistributedLimiter implements ExternalLimiter {
       boolean token;
       try {
         token = syncBucket.tryConsume(1);
-      } catch (RuntimeException e) {
-        return guard.failed(start, e);
+      } catch (Throwable e) {
+        return guard.thrown(start, e);
       }
       guard.answered(start);
       return token ? 0 : REFUSED;
@@ -167,8 +171,11 @@ public final class DistributedLimiter implements ExternalLimiter {
     CompletableFuture<Boolean> answer;
     try {
       answer = asyncBucket.tryConsume(1);
-    } catch (RuntimeException e) {
-      return guard.failed(start, e);
+    } catch (Throwable e) {
+      return guard.thrown(start, e);
+    }
+    if (answer == null) {
+      return guard.failed(start, nullStage());
     }
     if (!answer.isDone()) {
       long limit = Math.min(storeTimeoutNanos, Math.max(0, remainingNanos));
@@ -183,18 +190,22 @@ public final class DistributedLimiter implements ExternalLimiter {
       }
       if (!answered) {
         if (limit < storeTimeoutNanos) {
-          // The call's deadline, not the store, ran out: nothing to hold against the store.
+          // The call's deadline, not the store, ran out: nothing to hold against the store. A
+          // deadline already past answers 0 left, never a negative number (a refusal).
           guard.notAsked();
-          return remainingNanos;
+          return Math.max(0, remainingNanos);
         }
         return guard.failed(start, guard.timedOut());
       }
     }
-    boolean token;
+    Boolean token;
     try {
       token = answer.join();
     } catch (CompletionException | CancellationException e) {
       return guard.failed(start, e.getCause() != null ? e.getCause() : e);
+    }
+    if (token == null) {
+      return guard.failed(start, nullAnswer());
     }
     guard.answered(start);
     return token ? 0 : REFUSED;
@@ -204,7 +215,8 @@ public final class DistributedLimiter implements ExternalLimiter {
    * Takes a token from the shared bucket without blocking: the stage completes when the store
    * answers, or with the fail mode's answer when it fails or does not answer within the store
    * timeout. Cancelling the stage does not cancel the store request; its outcome still feeds the
-   * store breaker.
+   * store breaker. A store that throws or answers null is a failed request; an {@link Error} it
+   * throws is recorded so and then thrown from here.
    */
   @Override
   public CompletionStage<Long> acquireAsync(long remainingNanos) {
@@ -218,12 +230,28 @@ public final class DistributedLimiter implements ExternalLimiter {
       answer = asyncBucket != null
           ? asyncBucket.tryConsume(1)
           : CompletableFuture.supplyAsync(() -> syncBucket.tryConsume(1), blockingExecutor);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) {
       ask.accept(null, e);
+      if (e instanceof Error) {
+        // Recorded with the store breaker; the call fails with it, visibly.
+        throw (Error) e;
+      }
+      return ask;
+    }
+    if (answer == null) {
+      ask.accept(null, nullStage());
       return ask;
     }
     answer.whenComplete(ask);
     return ask;
+  }
+
+  private static NullPointerException nullStage() {
+    return new NullPointerException("the store answered a null stage");
+  }
+
+  private static NullPointerException nullAnswer() {
+    return new NullPointerException("the store answered null");
   }
 
   /**
@@ -272,8 +300,7 @@ public final class DistributedLimiter implements ExternalLimiter {
       if (failure != null || token == null) {
         Throwable cause = failure instanceof CompletionException && failure.getCause() != null
             ? failure.getCause() : failure;
-        complete(guard.failed(start, cause != null ? cause : new NullPointerException(
-            "the store answered null")));
+        complete(guard.failed(start, cause != null ? cause : nullAnswer()));
       } else {
         guard.answered(start);
         complete(token ? 0L : REFUSED);
@@ -389,7 +416,8 @@ public final class DistributedLimiter implements ExternalLimiter {
      * (Bucket4j's greedy refill), with a burst of up to {@code permits}. Required, unless {@link
      * #configuration} is given.
      *
-     * @param permits attempts per period, at least 1
+     * @param permits attempts per period, at least 1 and at most one per nanosecond of the period
+     *     (Bucket4j's fastest refill)
      * @param period the period, positive, at most 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
@@ -397,11 +425,19 @@ public final class DistributedLimiter implements ExternalLimiter {
     public Builder<K> limit(long permits, Duration period) {
       Check.requireArgument(permits >= 1, "permits", ">= 1", permits);
       Check.between(period, Duration.ofNanos(1), Check.LONGEST, "period");
+      requireRate(permits, period, "permits", "period");
       this.permits = permits;
       this.period = period;
       this.configuration = BucketConfiguration.builder()
           .addLimit(l -> l.capacity(permits).refillGreedy(permits, period)).build();
       return this;
+    }
+
+    /** Bucket4j refills at most one token a nanosecond; anything faster is refused here. */
+    private static void requireRate(long permits, Duration period, String name, String periodName) {
+      Check.requireArgument(permits <= period.toNanos(), name,
+          "at most one per nanosecond of " + periodName + " (" + Durations.format(period)
+              + ": at most " + period.toNanos() + ")", permits);
     }
 
     /**
@@ -439,7 +475,7 @@ public final class DistributedLimiter implements ExternalLimiter {
      * The local fallback's limit, instead of the share {@link #replicas} computes: {@code permits}
      * per {@code period}, spread over the period (a burst of a tenth of them at most).
      *
-     * @param permits attempts per period, at least 1
+     * @param permits attempts per period, at least 1 and at most one per nanosecond of the period
      * @param period the period, positive, at most 36,500 days
      * @return this builder
      * @throws IllegalArgumentException if a value is out of range
@@ -447,6 +483,7 @@ public final class DistributedLimiter implements ExternalLimiter {
     public Builder<K> localLimit(long permits, Duration period) {
       Check.requireArgument(permits >= 1, "localPermits", ">= 1", permits);
       Check.between(period, Duration.ofNanos(1), Check.LONGEST, "localPeriod");
+      requireRate(permits, period, "localPermits", "localPeriod");
       this.localPermits = permits;
       this.localPeriod = period;
       return this;

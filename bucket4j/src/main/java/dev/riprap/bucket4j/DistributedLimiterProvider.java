@@ -1,5 +1,6 @@
 package dev.riprap.bucket4j;
 
+import dev.riprap.Durations;
 import dev.riprap.ExternalLimiter;
 import dev.riprap.TimeSource;
 import dev.riprap.config.LimiterProvider;
@@ -35,7 +36,9 @@ import java.util.Map;
  * ({@code local}, {@code allow} or {@code reject}, default local), {@code store-timeout} (positive,
  * at most 1m, default 50ms), {@code store-retry-interval} (1ms to 1h, default 1s), {@code batching}
  * (true or false, default true). Every value is checked when the properties are parsed; a bad one
- * is an {@link IllegalArgumentException} naming the key, the value and the expected form.
+ * is an {@link IllegalArgumentException} naming the key, the value and the expected form. When the
+ * registry is built, {@code permits} and {@code local-permits} above one per nanosecond of the
+ * period (Bucket4j's fastest refill) are an {@link IllegalStateException} naming the key.
  */
 public final class DistributedLimiterProvider implements LimiterProvider {
   private static final List<String> SETTINGS = List.of(
@@ -132,6 +135,10 @@ public final class DistributedLimiterProvider implements LimiterProvider {
     int permits = (Integer) values.get("permits");
     // As for every duration key: above 36,500 days taken as 36,500 days.
     Duration period = Check.capped((Duration) values.getOrDefault("period", Duration.ofSeconds(1)));
+    requireRate(permits, period, keys.get("permits"));
+    if (values.containsKey("local-permits")) {
+      requireRate((Integer) values.get("local-permits"), period, keys.get("local-permits"));
+    }
     String key = (String) values.getOrDefault("key", "riprap:" + policy);
     DistributedLimiter.Builder<String> b = DistributedLimiter.builder(store, key)
         .limit(permits, period)
@@ -147,6 +154,15 @@ public final class DistributedLimiterProvider implements LimiterProvider {
       b.localLimit((Integer) values.get("local-permits"), period);
     }
     return b.build();
+  }
+
+  /** Bucket4j refills at most one token a nanosecond: a faster quota names its key here. */
+  private static void requireRate(int permits, Duration period, String key) {
+    if (permits > period.toNanos()) {
+      throw new IllegalStateException(Check.expected(key,
+          "at most one per nanosecond of the period (" + Durations.format(period) + ": at most "
+              + period.toNanos() + ")", String.valueOf(permits)));
+    }
   }
 
   @Override

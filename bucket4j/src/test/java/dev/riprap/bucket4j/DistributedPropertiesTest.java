@@ -150,6 +150,25 @@ class DistributedPropertiesTest {
   }
 
   @Test
+  void aQuotaFasterThanOnePermitANanosecondNamesTheKeyWhenTheRegistryIsBuilt() {
+    String k = "riprap.policies.geocoder.rate-limiter.distributed.";
+    assertThatThrownBy(() -> registry(k + "permits", "2000000000", k + "period", "1ms"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(k + "permits: expected at most one per nanosecond of the period"
+            + " (1ms: at most 1000000), was '2000000000'");
+    assertThatThrownBy(() -> registry(k + "permits", "10", k + "local-permits", "2000000000"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage(k + "local-permits: expected at most one per nanosecond of the period"
+            + " (1s: at most 1000000000), was '2000000000'");
+    // The key named is the one the value came from.
+    assertThatThrownBy(() -> registry(
+        "riprap.defaults.rate-limiter.distributed.permits", "2", k + "period", "1ns"))
+        .isInstanceOf(IllegalStateException.class)
+        .hasMessage("riprap.defaults.rate-limiter.distributed.permits: expected at most one per nanosecond of the period"
+            + " (1ns: at most 1), was '2'");
+  }
+
+  @Test
   void aHugePeriodIsTakenAsTheLongestDuration() {
     PolicyRegistry r = registry(
         "riprap.policies.geocoder.rate-limiter.distributed.permits", "1",

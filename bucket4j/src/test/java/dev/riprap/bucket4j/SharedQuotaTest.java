@@ -189,6 +189,16 @@ class SharedQuotaTest {
       <T> T call(Policy policy, java.util.function.Supplier<T> work) {
         return policy.call(work::get);
       }
+    },
+    /** Sync and async calls in turn, racing each other on the same limiters. */
+    MIXED {
+      private final AtomicInteger calls = new AtomicInteger();
+
+      @Override
+      <T> T call(Policy policy, java.util.function.Supplier<T> work) {
+        return (calls.getAndIncrement() & 1) == 0
+            ? SYNC.call(policy, work) : ASYNC.call(policy, work);
+      }
     };
 
     abstract <T> T call(Policy policy, java.util.function.Supplier<T> work);

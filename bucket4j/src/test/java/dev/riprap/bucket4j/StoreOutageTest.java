@@ -181,6 +181,29 @@ class StoreOutageTest {
   }
 
   @Test
+  void closingTheConnectionWhileAnAsyncCallWaitsEndsItByTheFailModeWithoutTheTimeout()
+      throws Exception {
+    DistributedLimiter limiter = limiter(FailMode.REJECT);
+    Policy policy = policy(limiter);
+    stopRedisAndAwaitDisconnect();
+    CompletableFuture<String> call =
+        policy.callAsync(() -> CompletableFuture.completedFuture("ran"));
+    assertThat(call).isNotDone();
+
+    // The application shuts its store client down while the call waits for Redis.
+    connection.close();
+
+    ExecutionException e = org.junit.jupiter.api.Assertions.assertThrows(
+        ExecutionException.class, () -> call.get(30, TimeUnit.SECONDS));
+    assertThat(e.getCause()).isInstanceOfSatisfying(RejectedException.class,
+        r -> assertThat(r.reason()).isEqualTo(RejectionReason.RATE_LIMITED));
+    assertThat(time.nanoTime()).isZero();
+    assertThat(limiter.mode()).isEqualTo(Mode.REJECT);
+    assertThat(changes).singleElement()
+        .satisfies(c -> assertThat(c.reason()).startsWith("store failed: "));
+  }
+
+  @Test
   void theCallsDeadlineBoundsTheWaitForTheStoreWithoutBlamingTheStore() {
     DistributedLimiter limiter = limiter(FailMode.REJECT);
     Policy policy = Policy.builder("upstream").timeSource(time).rateLimiter(limiter)

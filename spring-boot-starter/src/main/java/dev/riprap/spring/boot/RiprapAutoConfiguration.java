@@ -23,7 +23,8 @@ import org.springframework.core.env.Environment;
  *       {@link InvalidRiprapConfigurationException}), plus what {@link RiprapRegistryCustomizer}
  *       beans add; every {@link LimiterProvider} bean (riprap-bucket4j's {@code
  *       DistributedLimiterProvider}, say) makes its {@code rate-limiter.<provider>.*} keys valid;
- *   <li>{@link HealthMonitor}: monitors the registry's policies and the HTTP client's hosts;
+ *   <li>{@link HealthMonitor}: monitors the policies of every registry bean and the HTTP client's
+ *       hosts;
  *   <li>{@link ResilientHttpClient}: {@code HttpPolicy.standard()} around a JDK client with a 10 s
  *       connect timeout and {@code Redirect.NORMAL}, every {@link PolicyObserver} bean told of its
  *       hosts, changed by {@link RiprapHttpClientCustomizer} beans;
@@ -62,15 +63,18 @@ public class RiprapAutoConfiguration {
   }
 
   /**
-   * A health monitor of the registry's policies.
+   * A health monitor of the policies of every {@code PolicyRegistry} bean (ours, or the
+   * application's, however many).
    *
-   * @param registry the registry
+   * @param registries the registries
    * @return the monitor
    */
   @Bean
   @ConditionalOnMissingBean
-  public HealthMonitor riprapHealthMonitor(PolicyRegistry registry) {
-    return new HealthMonitor().monitor(registry);
+  public HealthMonitor riprapHealthMonitor(ObjectProvider<PolicyRegistry> registries) {
+    HealthMonitor monitor = new HealthMonitor();
+    registries.orderedStream().forEach(monitor::monitor);
+    return monitor;
   }
 
   /**

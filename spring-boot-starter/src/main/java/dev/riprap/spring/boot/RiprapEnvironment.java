@@ -37,7 +37,7 @@ final class RiprapEnvironment {
         if (source instanceof EnumerablePropertySource<?> enumerable) {
           for (String name : enumerable.getPropertyNames()) {
             if (name.startsWith(RiprapProperties.PREFIX) && !entries.containsKey(name)) {
-              entries.put(name, Objects.toString(environment.getProperty(name), ""));
+              entries.put(name, resolved(environment, name));
             }
           }
         }
@@ -46,6 +46,20 @@ final class RiprapEnvironment {
     Properties properties = new Properties();
     properties.putAll(entries);
     return properties;
+  }
+
+  /**
+   * The value of {@code key}; a placeholder that cannot be resolved fails naming the key.
+   *
+   * @throws InvalidRiprapConfigurationException naming {@code key}, caused by Spring's failure
+   */
+  private static String resolved(Environment environment, String key) {
+    try {
+      return Objects.toString(environment.getProperty(key), "");
+    } catch (IllegalArgumentException e) {
+      throw new InvalidRiprapConfigurationException(
+          new IllegalArgumentException(key + ": " + e.getMessage(), e));
+    }
   }
 
   /**

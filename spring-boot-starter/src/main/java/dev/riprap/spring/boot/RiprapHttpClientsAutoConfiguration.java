@@ -5,9 +5,9 @@ import java.net.http.HttpClient;
 import java.time.Duration;
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.boot.http.client.HttpClientSettings;
 import org.springframework.boot.http.client.HttpRedirects;
 import org.springframework.boot.restclient.RestClientCustomizer;
@@ -23,7 +23,10 @@ import org.springframework.web.reactive.function.client.WebClient;
 /**
  * Riprap under Spring's HTTP clients: Spring Boot's {@code spring.http.clients.*} settings for the
  * {@code ResilientHttpClient}'s delegate, and the {@code RestClient} and {@code WebClient}
- * customizers. Each part is on when its Spring module is on the class path.
+ * customizers. Each part is on when its Spring module is on the class path. The customizers plug in
+ * the one {@code ResilientHttpClient} bean, or the {@code @Primary} one among several; with several
+ * and none primary they are not defined (Spring's clients are left as they are: plug one in with
+ * {@code new RiprapRestClientCustomizer(client, null)} or mark one primary).
  */
 @AutoConfiguration(after = RiprapAutoConfiguration.class)
 @ConditionalOnClass(HttpClientSettings.class)
@@ -74,7 +77,7 @@ public class RiprapHttpClientsAutoConfiguration {
     RestClientCustomizer.class,
     JdkClientHttpRequestFactory.class
   })
-  @ConditionalOnBean(ResilientHttpClient.class)
+  @ConditionalOnSingleCandidate(ResilientHttpClient.class)
   public static class RestClientConfiguration {
     /**
      * The customizer.
@@ -96,7 +99,7 @@ public class RiprapHttpClientsAutoConfiguration {
   @ConditionalOnClass(
       name = "org.springframework.boot.webclient.WebClientCustomizer",
       value = {WebClient.class, JdkClientHttpConnector.class})
-  @ConditionalOnBean(ResilientHttpClient.class)
+  @ConditionalOnSingleCandidate(ResilientHttpClient.class)
   public static class WebClientConfiguration {
     /**
      * The customizer.

@@ -4,11 +4,12 @@ import dev.riprap.PolicyRegistry;
 import dev.riprap.micrometer.MeterBinding;
 import dev.riprap.micrometer.RiprapMetrics;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnSingleCandidate;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -42,17 +43,20 @@ public class RiprapMetricsAutoConfiguration {
   }
 
   /**
-   * The policy registry's meters: its policies' primitives, calls and retries, later policies
-   * included. Closed (meters removed) with the context.
+   * The meters of every policy registry bean (ours, or the application's, however many): their
+   * policies' primitives, calls and retries, later policies included. Closed (meters removed) with
+   * the context.
    *
    * @param metrics the metrics
-   * @param policies the policy registry
-   * @return the binding
+   * @param registries the policy registries
+   * @return one binding of them all
    */
   @Bean
-  @ConditionalOnSingleCandidate(PolicyRegistry.class)
+  @ConditionalOnBean(PolicyRegistry.class)
   @ConditionalOnMissingBean(name = "riprapPolicyRegistryMeters")
-  public MeterBinding riprapPolicyRegistryMeters(RiprapMetrics metrics, PolicyRegistry policies) {
-    return metrics.bind(policies);
+  public MeterBinding riprapPolicyRegistryMeters(
+      RiprapMetrics metrics, ObjectProvider<PolicyRegistry> registries) {
+    List<MeterBinding> bindings = registries.orderedStream().map(metrics::bind).toList();
+    return () -> bindings.forEach(MeterBinding::close);
   }
 }

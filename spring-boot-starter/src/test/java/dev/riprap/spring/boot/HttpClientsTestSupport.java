@@ -9,6 +9,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 /** What the HTTP client tests share: the policy they configure and what the client's events say. */
 final class HttpClientsTestSupport {
@@ -48,6 +51,20 @@ final class HttpClientsTestSupport {
                     .build());
     threeAttempts().customize(builder);
     return builder.build();
+  }
+
+  /**
+   * A context with Riprap under one of Spring's HTTP clients: the starter's auto-configurations
+   * with Boot's HTTP client settings and {@code springClient}'s (RestClient's or WebClient's).
+   */
+  static ApplicationContextRunner runner(Class<?> springClient) {
+    return new ApplicationContextRunner()
+        .withConfiguration(
+            AutoConfigurations.of(
+                RiprapAutoConfiguration.class,
+                RiprapHttpClientsAutoConfiguration.class,
+                HttpClientAutoConfiguration.class,
+                springClient));
   }
 
   /**

@@ -16,8 +16,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
 import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.web.client.HttpServerErrorException;
@@ -28,13 +26,7 @@ import org.springframework.web.client.RestClient;
 class RestClientTest {
   private final Upstream upstream = Upstream.start();
   private final ApplicationContextRunner runner =
-      new ApplicationContextRunner()
-          .withConfiguration(
-              AutoConfigurations.of(
-                  RiprapAutoConfiguration.class,
-                  RiprapHttpClientsAutoConfiguration.class,
-                  HttpClientAutoConfiguration.class,
-                  RestClientAutoConfiguration.class))
+      HttpClientsTestSupport.runner(RestClientAutoConfiguration.class)
           .withBean(RiprapHttpClientCustomizer.class, HttpClientsTestSupport::threeAttempts);
 
   @AfterEach

@@ -360,7 +360,7 @@ class RiprapAutoConfigurationTest {
     }
   }
 
-  private static InvalidRiprapConfigurationException invalid(Throwable failure) {
+  static InvalidRiprapConfigurationException invalid(Throwable failure) {
     for (Throwable t = failure; t != null; t = t.getCause()) {
       if (t instanceof InvalidRiprapConfigurationException invalid) {
         return invalid;

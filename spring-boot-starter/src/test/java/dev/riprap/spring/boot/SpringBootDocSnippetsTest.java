@@ -5,14 +5,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.Policy;
+import dev.riprap.bucket4j.DistributedLimiterProvider;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.health.HealthMonitor;
 import dev.riprap.health.HealthStatus;
 import dev.riprap.http.HttpPolicy;
 import dev.riprap.http.ResilientHttpClient;
 import feign.FeignException;
+import io.github.bucket4j.distributed.AsyncBucketProxy;
+import io.github.bucket4j.distributed.proxy.AsyncProxyManager;
+import io.github.bucket4j.distributed.proxy.ProxyManager;
+import io.github.bucket4j.distributed.proxy.RemoteAsyncBucketBuilder;
 import feign.RequestLine;
 import java.io.IOException;
+import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,7 +28,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.env.YamlPropertySourceLoader;
-import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
 import org.springframework.boot.restclient.autoconfigure.RestClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
@@ -134,6 +139,95 @@ class SpringBootDocSnippetsTest {
             });
   }
 
+  @Configuration
+  static class FleetQuota {
+    @Bean
+    RiprapRegistryCustomizer distributedLimiters(ProxyManager<String> store) {
+      return registry -> registry.limiterProvider(DistributedLimiterProvider.of(store));
+    }
+  }
+
+  /**
+   * A Bucket4j store that builds buckets and is never asked (the test reads the limiter's
+   * settings, it takes no token): dynamic proxies of Bucket4j's interfaces.
+   */
+  @SuppressWarnings("unchecked")
+  private static ProxyManager<String> storeNeverAsked() {
+    Object bucket = proxy(AsyncBucketProxy.class, null);
+    Object builder = proxy(RemoteAsyncBucketBuilder.class, bucket);
+    Object async = proxy(AsyncProxyManager.class, builder);
+    return (ProxyManager<String>) proxy(ProxyManager.class, async);
+  }
+
+  /** Answers {@code true} to isAsyncModeSupported, {@code next} to asAsync, builder and build. */
+  private static Object proxy(Class<?> type, Object next) {
+    return Proxy.newProxyInstance(
+        SpringBootDocSnippetsTest.class.getClassLoader(),
+        new Class<?>[] {type},
+        (self, method, args) ->
+            switch (method.getName()) {
+              case "isAsyncModeSupported" -> true;
+              case "asAsync", "builder", "build" -> next;
+              case "withOptimization" -> self;
+              default -> throw new UnsupportedOperationException(method.getName());
+            });
+  }
+
+  /** docs/spring-boot.md, "A fleet-wide rate limit": the provider as a bean. */
+  @Configuration
+  static class FleetQuotaBean {
+    @Bean
+    DistributedLimiterProvider distributedLimiters(ProxyManager<String> store) {
+      return DistributedLimiterProvider.of(store);
+    }
+  }
+
+  @Test
+  void theDistributedKeysReachTheProviderDeclaredAsABean() {
+    runner
+        .withUserConfiguration(FleetQuotaBean.class)
+        .withBean(ProxyManager.class, SpringBootDocSnippetsTest::storeNeverAsked)
+        .withPropertyValues(
+            "riprap.policies.geocoder.rate-limiter.distributed.permits=100",
+            "riprap.policies.geocoder.rate-limiter.distributed.replicas=3")
+        .run(
+            context ->
+                assertThat(
+                        context
+                            .getBean(PolicyRegistry.class)
+                            .policy("geocoder")
+                            .externalLimiter()
+                            .orElseThrow())
+                    .hasToString("distributed limiter 'riprap:geocoder' (100 per 1s, burst 100)"));
+  }
+
+  @Test
+  void theDistributedKeysReachTheProviderACustomizerRegisters() {
+    runner
+        .withUserConfiguration(FleetQuota.class)
+        .withBean(ProxyManager.class, SpringBootDocSnippetsTest::storeNeverAsked)
+        .withPropertyValues(
+            "riprap.policies.geocoder.rate-limiter.distributed.permits=100",
+            "riprap.policies.geocoder.rate-limiter.distributed.replicas=3")
+        .run(
+            context ->
+                assertThat(
+                        context
+                            .getBean(PolicyRegistry.class)
+                            .policy("geocoder")
+                            .externalLimiter()
+                            .orElseThrow())
+                    .hasToString("distributed limiter 'riprap:geocoder' (100 per 1s, burst 100)"));
+    // Without the provider, the same keys fail the start.
+    runner
+        .withPropertyValues("riprap.policies.geocoder.rate-limiter.distributed.permits=100")
+        .run(
+            context ->
+                assertThat(RiprapAutoConfigurationTest.invalid(context.getStartupFailure()))
+                    .hasMessageStartingWith(
+                        "Unknown key 'riprap.policies.geocoder.rate-limiter.distributed.permits'"));
+  }
+
   static class PriceClient {
     private final RestClient rest;
 
@@ -148,13 +242,7 @@ class SpringBootDocSnippetsTest {
 
   @Test
   void restClientFromBootsBuilder() {
-    new ApplicationContextRunner()
-        .withConfiguration(
-            AutoConfigurations.of(
-                RiprapAutoConfiguration.class,
-                RiprapHttpClientsAutoConfiguration.class,
-                HttpClientAutoConfiguration.class,
-                RestClientAutoConfiguration.class))
+    HttpClientsTestSupport.runner(RestClientAutoConfiguration.class)
         .withBean(RiprapHttpClientCustomizer.class, HttpClientsTestSupport::threeAttempts)
         .withBean(PriceClient.class)
         .run(

@@ -13,8 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.AutoConfigurations;
-import org.springframework.boot.http.client.autoconfigure.HttpClientAutoConfiguration;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.boot.webclient.autoconfigure.WebClientAutoConfiguration;
 import org.springframework.context.ApplicationContext;
@@ -30,13 +28,7 @@ class WebClientTest {
 
   private final Upstream upstream = Upstream.start();
   private final ApplicationContextRunner runner =
-      new ApplicationContextRunner()
-          .withConfiguration(
-              AutoConfigurations.of(
-                  RiprapAutoConfiguration.class,
-                  RiprapHttpClientsAutoConfiguration.class,
-                  HttpClientAutoConfiguration.class,
-                  WebClientAutoConfiguration.class))
+      HttpClientsTestSupport.runner(WebClientAutoConfiguration.class)
           .withBean(RiprapHttpClientCustomizer.class, HttpClientsTestSupport::threeAttempts);
 
   @AfterEach
