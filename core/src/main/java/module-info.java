@@ -17,6 +17,7 @@ module dev.riprap.core {
 
   exports dev.riprap;
   exports dev.riprap.config;
+  exports dev.riprap.endpoint;
   exports dev.riprap.event;
   exports dev.riprap.internal to
       dev.riprap.http,
