@@ -92,11 +92,13 @@ final class Rotation<E> {
       return;
     }
     if (m.probation) {
-      eject(m, 1, cause);
+      eject(m, 1, cause); // on probation: one failure is enough
       return;
     }
     int n = m.failed();
-    if (n >= consecutiveFailures) {
+    View<E> v = view;
+    // Read without the lock first, so that failures while the share is full do not queue on it.
+    if (n >= consecutiveFailures && v.all.length - v.inRotation.length < maxEjected(v.all.length)) {
       eject(m, n, cause);
     }
   }
