@@ -1,6 +1,7 @@
 package dev.riprap.endpoint;
 
 import dev.riprap.AttemptContext;
+import dev.riprap.Fallback;
 import dev.riprap.Policy;
 import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
@@ -56,6 +57,9 @@ import java.util.function.Predicate;
  *
  * @param <E> the endpoint type; endpoints are told apart by {@code equals}
  */
+// Size: the call API (four entry points mirroring Policy's, each with a fallback form), the set's
+// checks and the nested public Builder (a type users name as EndpointGroup.Builder); the choice,
+// the ejection and the attempts live in Chooser, Rotation and GroupCall.
 public final class EndpointGroup<E> {
   final String name;
   final TimeSource time;
@@ -137,6 +141,47 @@ public final class EndpointGroup<E> {
   }
 
   /**
+   * {@link #call(Policy, EndpointFunction)} with a per-call fallback, the outermost layer as in
+   * {@link Policy#call(dev.riprap.ThrowingSupplier, Fallback)}.
+   *
+   * @param policy the policy that runs the call
+   * @param work one attempt's work on its endpoint
+   * @param fallback produces the result for the failures it handles
+   * @param <T> the result type
+   * @param <X> the work's checked exception
+   * @return the work's or the fallback's result
+   * @throws X the work's own exception when the fallback does not handle it
+   * @throws NullPointerException if an argument is null
+   */
+  public <T, X extends Throwable> T call(
+      Policy policy, EndpointFunction<? super E, ? extends T, X> work, Fallback<T> fallback)
+      throws X {
+    Check.notNull(work, "work");
+    return execute(policy, (endpoint, attempt) -> work.apply(endpoint), fallback);
+  }
+
+  /**
+   * {@link #execute(Policy, EndpointAttemptFunction)} with a per-call fallback.
+   *
+   * @param policy the policy that runs the call
+   * @param work one attempt's work on its endpoint, with the attempt's context
+   * @param fallback produces the result for the failures it handles
+   * @param <T> the result type
+   * @param <X> the work's checked exception
+   * @return the work's or the fallback's result
+   * @throws X the work's own exception when the fallback does not handle it
+   * @throws NullPointerException if an argument is null
+   */
+  public <T, X extends Throwable> T execute(Policy policy,
+      EndpointAttemptFunction<? super E, ? extends T, X> work, Fallback<T> fallback) throws X {
+    Check.notNull(policy, "policy");
+    Check.notNull(work, "work");
+    Check.notNull(fallback, "fallback");
+    GroupCall<E> call = new GroupCall<>(this);
+    return policy.execute(ctx -> call.attempt(ctx, work), fallback);
+  }
+
+  /**
    * Calls async {@code work} through {@code policy} ({@link Policy#executeAsync}), each attempt on
    * the endpoint this group chooses for it. When the policy cancels an attempt (its timeout, or
    * the caller cancelling the returned future), the stage the work returned is cancelled too
@@ -171,6 +216,42 @@ public final class EndpointGroup<E> {
     Check.notNull(work, "work");
     GroupCall<E> call = new GroupCall<>(this);
     return policy.executeAsync(ctx -> call.attemptAsync(ctx, work));
+  }
+
+  /**
+   * {@link #callAsync(Policy, Function)} with a per-call fallback.
+   *
+   * @param policy the policy that runs the call
+   * @param work supplies one attempt's stage on its endpoint
+   * @param fallback produces the result for the failures it handles
+   * @param <T> the result type
+   * @return a future of the work's or the fallback's result
+   * @throws NullPointerException if an argument is null
+   */
+  public <T> CompletableFuture<T> callAsync(Policy policy,
+      Function<? super E, ? extends CompletionStage<? extends T>> work, Fallback<T> fallback) {
+    Check.notNull(work, "work");
+    return executeAsync(policy, (endpoint, attempt) -> work.apply(endpoint), fallback);
+  }
+
+  /**
+   * {@link #executeAsync(Policy, BiFunction)} with a per-call fallback.
+   *
+   * @param policy the policy that runs the call
+   * @param work supplies one attempt's stage on its endpoint, from the attempt's context
+   * @param fallback produces the result for the failures it handles
+   * @param <T> the result type
+   * @return a future of the work's or the fallback's result
+   * @throws NullPointerException if an argument is null
+   */
+  public <T> CompletableFuture<T> executeAsync(Policy policy,
+      BiFunction<? super E, AttemptContext, ? extends CompletionStage<? extends T>> work,
+      Fallback<T> fallback) {
+    Check.notNull(policy, "policy");
+    Check.notNull(work, "work");
+    Check.notNull(fallback, "fallback");
+    GroupCall<E> call = new GroupCall<>(this);
+    return policy.executeAsync(ctx -> call.attemptAsync(ctx, work), fallback);
   }
 
   // ---------------------------------------------------------------- the set

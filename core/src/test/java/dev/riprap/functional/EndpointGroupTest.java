@@ -98,7 +98,7 @@ class EndpointGroupTest {
     EndpointGroup<String> g = group("dead", "b", "c").build();
     Policy p = policy(2);
     List<String> seen = new ArrayList<>();
-    for (int i = 0; i < 60; i++) {
+    for (int i = 0; i < 200; i++) {
       Outcome<String> out = call(mode, time, g, p, e -> {
         seen.add(e);
         if (e.equals("dead")) {
@@ -396,5 +396,36 @@ class EndpointGroupTest {
     }
     assertThat(events.of(EndpointEjected.class)).extracting(EndpointEjected::endpoint)
         .containsExactly("a");
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aFallbackSeesTheLastFailureAfterEveryEndpointWasTried(Mode mode) {
+    EndpointGroup<String> g = group("a", "b").outlierDetection(false).build();
+    Policy p = policy(3);
+    List<String> seen = new CopyOnWriteArrayList<>();
+    dev.riprap.Fallback<String> fallback = dev.riprap.Fallback.of(e -> "cached after " + e.getMessage());
+    Outcome<String> out;
+    if (mode == Mode.SYNC) {
+      CompletableFuture<String> done = new CompletableFuture<>();
+      try {
+        done.complete(g.call(p, e -> {
+          seen.add(e);
+          throw new IOException(e + " down");
+        }, fallback));
+      } catch (Throwable t) {
+        done.completeExceptionally(t);
+      }
+      out = Mode.await(done, time);
+    } else {
+      out = Mode.await(g.callAsync(p, e -> {
+        seen.add(e);
+        return CompletableFuture.<String>failedFuture(new IOException(e + " down"));
+      }, fallback), time);
+    }
+    // Two endpoints, three attempts: both tried before either is tried again.
+    assertThat(Set.copyOf(seen.subList(0, 2))).containsExactlyInAnyOrder("a", "b");
+    assertThat(out.result).isEqualTo("cached after " + seen.get(2) + " down");
+    assertThat(outstanding(g)).isZero();
   }
 }
