@@ -74,7 +74,8 @@ final class GroupCall<E> {
       }
       throw t;
     }
-    Throwable p = settle(m, start, deadline, result, null, Thread.currentThread().isInterrupted());
+    // A result is the endpoint's answer even when the caller was interrupted meanwhile.
+    Throwable p = settle(m, start, deadline, result, null, false);
     if (p != null) {
       throw EndpointGroup.<RuntimeException>sneaky(p);
     }
