@@ -428,4 +428,49 @@ class EndpointGroupTest {
     assertThat(out.result).isEqualTo("cached after " + seen.get(2) + " down");
     assertThat(outstanding(g)).isZero();
   }
+
+  @Test
+  void aDroppedEndpointsReturnIsCalledOff() throws Exception {
+    EndpointGroup<String> g = group("a", "b", "c").consecutiveFailures(1).build();
+    Policy p = policy(1);
+    while (!status(g, "a").ejected()) {
+      try {
+        g.call(p, e -> {
+          if (e.equals("a")) {
+            throw new IOException("down");
+          }
+          return e;
+        });
+      } catch (IOException expected) {
+        // a fails
+      }
+    }
+    g.update(List.of("b", "c"));
+    time.advance(Duration.ofMinutes(10));
+    assertThat(events.of(EndpointRestored.class)).isEmpty();
+    // Back in the set later, it starts fresh.
+    g.update(List.of("a", "b", "c"));
+    assertThat(status(g, "a").ejected()).isFalse();
+    assertThat(status(g, "a").ejections()).isZero();
+  }
+
+  @Test
+  void aHugeEjectionTimeSaturatesAtTheLongestDuration() throws Exception {
+    EndpointGroup<String> g = group("a", "b").consecutiveFailures(1)
+        .baseEjectionTime(Duration.ofSeconds(Long.MAX_VALUE))
+        .maxEjectionTime(Duration.ofSeconds(Long.MAX_VALUE)).build();
+    Policy p = policy(1);
+    while (events.of(EndpointEjected.class).isEmpty()) {
+      try {
+        g.call(p, e -> {
+          throw new IOException("down");
+        });
+      } catch (IOException expected) {
+        // every endpoint fails
+      }
+    }
+    assertThat(events.of(EndpointEjected.class).get(0).duration()).isEqualTo(Duration.ofDays(36_500));
+    time.advance(Duration.ofDays(36_500));
+    assertThat(events.of(EndpointRestored.class)).hasSize(1);
+  }
 }
