@@ -13,6 +13,7 @@ import dev.riprap.event.EndpointPanicChanged;
 import dev.riprap.event.EndpointRestored;
 import dev.riprap.event.EventStream;
 import dev.riprap.testing.FakeTimeSource;
+import dev.riprap.testing.GroupCalls;
 import dev.riprap.testing.Mode;
 import dev.riprap.testing.Mode.Outcome;
 import dev.riprap.testing.Recorder;
@@ -49,19 +50,9 @@ class EndpointGroupTest {
         : b.build();
   }
 
-  /** One call through the group in {@code mode}; the work runs as a completed or failed stage. */
-  private static Outcome<String> call(Mode mode, FakeTimeSource time, EndpointGroup<String> g,
-      Policy p, EndpointFunction<String, String, Exception> work) {
-    if (mode == Mode.SYNC) {
-      CompletableFuture<String> done = new CompletableFuture<>();
-      try {
-        done.complete(g.call(p, work));
-      } catch (Throwable t) {
-        done.completeExceptionally(t);
-      }
-      return Mode.await(done, time);
-    }
-    return Mode.await(g.callAsync(p, e -> Mode.stage(() -> work.apply(e))), time);
+  private Outcome<String> call(Mode mode, FakeTimeSource time, EndpointGroup<String> g, Policy p,
+      EndpointFunction<String, String, Exception> work) {
+    return GroupCalls.call(mode, time, g, p, work);
   }
 
   private static int outstanding(EndpointGroup<String> g) {

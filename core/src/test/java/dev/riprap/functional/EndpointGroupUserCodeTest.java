@@ -8,13 +8,13 @@ import dev.riprap.endpoint.EndpointStatus;
 import dev.riprap.event.EndpointEjected;
 import dev.riprap.testing.FakeTimeSource;
 import dev.riprap.testing.Fault;
+import dev.riprap.testing.GroupCalls;
 import dev.riprap.testing.Mode;
 import dev.riprap.testing.Mode.Outcome;
 import dev.riprap.testing.Recorder;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Stream;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -38,23 +38,12 @@ class EndpointGroupUserCodeTest {
   }
 
   private Outcome<String> call(Mode mode, EndpointGroup<String> g, String value, Exception failure) {
-    if (mode == Mode.SYNC) {
-      CompletableFuture<String> done = new CompletableFuture<>();
-      try {
-        done.complete(g.call(policy(), e -> {
-          if (failure != null) {
-            throw failure;
-          }
-          return value;
-        }));
-      } catch (Throwable t) {
-        done.completeExceptionally(t);
+    return GroupCalls.call(mode, time, g, policy(), e -> {
+      if (failure != null) {
+        throw failure;
       }
-      return Mode.await(done, time);
-    }
-    return Mode.await(g.callAsync(policy(), e -> failure != null
-        ? CompletableFuture.<String>failedFuture(failure)
-        : CompletableFuture.completedFuture(value)), time);
+      return value;
+    });
   }
 
   private static int outstanding(EndpointGroup<String> g) {
