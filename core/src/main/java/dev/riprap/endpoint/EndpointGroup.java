@@ -28,11 +28,15 @@ import java.util.function.Predicate;
  * tried yet, so that a dead replica costs one attempt, not the call.
  *
  * <pre>{@code
- * EndpointGroup<DataSource> replicas = EndpointGroup.builder("orders-db", List.of(a, b, c))
- *     .name(ds -> ds == a ? "db-a" : ds == b ? "db-b" : "db-c")
+ * EndpointGroup<Replica> replicas = EndpointGroup.builder("orders-db", List.of(a, b, c))
+ *     .name(Replica::host)             // names in events and metrics; default toString()
  *     .build();
- * Policy policy = Policy.builder("orders").retry(3, Duration.ofMillis(50), Duration.ofSeconds(1)).build();
- * Order order = replicas.call(policy, ds -> orders.load(ds, id)); // each attempt on a replica
+ * Policy policy = Policy.builder("orders")
+ *     .retry(3, Duration.ofMillis(50), Duration.ofSeconds(1))
+ *     .attemptTimeout(Duration.ofSeconds(2))
+ *     .build();
+ * // Each attempt gets a replica; a retry goes to one this call has not tried yet.
+ * Order order = replicas.call(policy, replica -> orders.load(replica, id));
  * }</pre>
  *
  * <p>The policy runs the call as usual (its retry, breaker, limiter, bulkhead and timeouts, in its
