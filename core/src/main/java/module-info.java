@@ -1,7 +1,9 @@
 /**
  * Riprap's core: {@link dev.riprap.Policy}, the composed and validated resilience pipeline on
  * resilience4j's primitives, with its registry ({@code dev.riprap.PolicyRegistry}), events
- * ({@code dev.riprap.event}) and properties configuration ({@code dev.riprap.config}).
+ * ({@code dev.riprap.event}), properties configuration ({@code dev.riprap.config}) and endpoint
+ * groups ({@code dev.riprap.endpoint}: a call's attempts balanced over replicas, with outlier
+ * ejection).
  *
  * <p>{@code dev.riprap.internal} is not API: it is exported only to the Riprap modules that are
  * built with this one and change with it.
@@ -17,6 +19,7 @@ module dev.riprap.core {
 
   exports dev.riprap;
   exports dev.riprap.config;
+  exports dev.riprap.endpoint;
   exports dev.riprap.event;
   exports dev.riprap.internal to
       dev.riprap.http,

@@ -5,8 +5,9 @@ import java.util.Map;
 
 /**
  * Something a policy did: a breaker changed state, a retry was scheduled or abandoned, a call was
- * rejected, timed out, fell back, or completed; an external limiter changed mode. Events are immutable records; listeners switch on
- * the type.
+ * rejected, timed out, fell back, or completed; an external limiter changed mode; an endpoint group
+ * ejected or restored an endpoint ({@link EndpointEvent}). Events are immutable records; listeners
+ * switch on the type.
  *
  * <p>Per-call events are created only when someone listens on the policy's stream or one of its
  * parents, so an unobserved policy allocates nothing for them.
@@ -19,9 +20,11 @@ public sealed interface PolicyEvent
         AttemptTimedOut,
         FallbackApplied,
         CallCompleted,
-        LimiterModeChanged {
+        LimiterModeChanged,
+        EndpointEvent {
   /**
-   * The name of the policy that emitted the event.
+   * The name of the policy that emitted the event (for an {@link EndpointEvent}, the endpoint
+   * group's name).
    *
    * @return the policy name
    */

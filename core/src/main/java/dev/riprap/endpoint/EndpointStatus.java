@@ -1,0 +1,32 @@
+package dev.riprap.endpoint;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * One endpoint of an {@link EndpointGroup} as it was when {@link EndpointGroup#status()} read it.
+ * The fields are read one by one without a lock: under load they may come from slightly different
+ * moments.
+ *
+ * @param endpoint the endpoint
+ * @param name its name, as the group's name function gave it
+ * @param ejected whether it is out of rotation
+ * @param probation whether it came back from an ejection and has not succeeded since (one failure
+ *     ejects it again)
+ * @param outstanding the attempts in flight on it through the group
+ * @param consecutiveFailures the failures since its last success or ejection
+ * @param ejections the ejection multiplier: how many times it was ejected, less one for each base
+ *     ejection time it then spent in rotation
+ * @param latency the peak EWMA latency estimate, when the group balances on it and the endpoint
+ *     has been observed
+ * @param <E> the endpoint type
+ */
+public record EndpointStatus<E>(
+    E endpoint,
+    String name,
+    boolean ejected,
+    boolean probation,
+    int outstanding,
+    int consecutiveFailures,
+    int ejections,
+    Optional<Duration> latency) {}
