@@ -58,6 +58,11 @@ import javax.net.ssl.SSLParameters;
  * bounded map ({@link Builder#maxHosts}, {@link Builder#hostIdleTimeout}). The concurrency limit,
  * the {@link #events() event stream} and the drain gate are the client's.
  *
+ * <p><b>Services.</b> A request to {@code http://<service>/...}, a service given to {@link
+ * Builder#endpoints}, goes per attempt to one of the service's endpoints, chosen by its {@link
+ * EndpointGroup} (balanced, failing endpoints ejected, retries to endpoints not tried yet); each
+ * endpoint has its own breaker and rate limiter. {@code docs/endpoints.md} has the details.
+ *
  * <p>WebSockets ({@link #newWebSocketBuilder()}) go to the delegate without the pipeline. HTTP/2
  * push promises are not accepted: the three-argument {@code sendAsync} ignores its push promise
  * handler, since a retried request cannot hand out promises twice.
@@ -66,6 +71,9 @@ import javax.net.ssl.SSLParameters;
  * the running JDK can (21 and later); {@link #shutdown()}, {@link #shutdownNow()}, {@link
  * #awaitTermination} and {@link #isTerminated()} are the Java 21 lifecycle, on Java 17 too.
  */
+// Size: the HttpClient contract (the delegate's settings), the Java 21 lifecycle, Riprap's own API
+// (policies, hosts, services) and the nested public Builder (a type users name); sending is
+// Dispatch's and Exchange's, the settings' setters are ClientSettings'.
 public final class ResilientHttpClient extends HttpClient implements AutoCloseable {
   /** The default of {@link Builder#maxDrainBytes}: 8 KiB. */
   static final int DEFAULT_DRAIN_BYTES = 8 * 1024;
