@@ -47,7 +47,7 @@ class EndpointsDocSnippetsTest {
     // a, b, c: the replicas, such as URI.create("http://10.0.0.1:8080")
     ResilientHttpClient client = ResilientHttpClient.builder()
         .endpoints("orders", List.of(a, b, c))
-        .endpoints("inventory", List.of(d, e),           // the group's settings, as on EndpointGroup
+        .endpoints("inventory", List.of(d, e),   // with the settings of its EndpointGroup
             group -> group.balancer(Balancer.peakEwma()).consecutiveFailures(3))
         .build();
 

@@ -25,9 +25,11 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -53,7 +55,7 @@ class ServiceEndpointsTest {
     }
   }
 
-  /** Sends through send or sendAsync; async retries wait on the fake clock, moved 1 ms at a time. */
+  /** Sends through send or sendAsync; async retries wait on the fake clock, moved 1 ms a step. */
   private HttpResponse<String> send(Mode mode, ResilientHttpClient client, HttpRequest request)
       throws Exception {
     if (mode == Mode.SYNC) {
@@ -336,6 +338,38 @@ class ServiceEndpointsTest {
     }
     assertThat(attemptsOn(dead)).isEqualTo(deadBefore);
     assertThat(first.requests.get()).isEqualTo(1);
+  }
+
+  @Test
+  void cancellingARequestToAServiceGivesItsEndpointBackAndCountsNothingAgainstIt()
+      throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Upstream slow = new Upstream((n, x) -> {
+      arrived.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new Upstream.Answer(200, "late");
+    });
+    closing.add(slow);
+    ResilientHttpClient c = client(ResilientHttpClient.builder().policy(policy(2).build())
+        .endpoints("orders", List.of(root(slow)), g -> g.consecutiveFailures(1)));
+    CompletableFuture<HttpResponse<String>> f =
+        c.sendAsync(get("http://orders/slow"), BodyHandlers.ofString());
+    assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+    assertThat(status(c, root(slow)).outstanding()).isEqualTo(1);
+
+    f.cancel(true);
+
+    Awaitility.await().atMost(Duration.ofSeconds(5)).pollInterval(Duration.ofMillis(2))
+        .until(() -> status(c, root(slow)).outstanding() == 0);
+    release.countDown();
+    assertThat(status(c, root(slow)).consecutiveFailures()).isZero();
+    assertThat(status(c, root(slow)).ejected()).isFalse();
+    assertThat(slow.requests.get()).isEqualTo(1);
   }
 
   @Test
