@@ -372,6 +372,35 @@ class ServiceEndpointsTest {
     assertThat(slow.requests.get()).isEqualTo(1);
   }
 
+  interface Orders {
+    @GET("/orders/{id}")
+    String order(@Path("id") String id);
+
+    @GET("/orders/{id}")
+    CompletableFuture<String> orderAsync(@Path("id") String id);
+  }
+
+  @Test
+  void anHttpApiTakesAServiceAsItsBaseUri() throws Exception {
+    URI dead = dead();
+    List<String> seen = new CopyOnWriteArrayList<>();
+    Upstream healthy = new Upstream((n, x) -> {
+      seen.add(x.getRequestURI().getPath());
+      return new Upstream.Answer(200, "order");
+    });
+    closing.add(healthy);
+    ResilientHttpClient c = client(ResilientHttpClient.builder().policy(policy(1).build())
+        .endpoints("orders", List.of(dead, root(healthy)),
+            longEjections(g -> g.balancer(Balancer.roundRobin()))));
+    Orders orders = HttpApi.create(Orders.class, c, URI.create("http://orders"));
+
+    assertThat(orders.order("1")).isEqualTo("order");
+    assertThat(orders.orderAsync("2").get(10, TimeUnit.SECONDS)).isEqualTo("order");
+
+    assertThat(seen).containsExactly("/orders/1", "/orders/2");
+    assertThat(attemptsOn(dead)).isPositive(); // round robin starts on it
+  }
+
   @Test
   void servicesAndPlainHostsShareOneClient() throws Exception {
     Upstream a = upstream(200, "a");
