@@ -94,16 +94,20 @@ class ServiceEndpointsTest {
 
   /** Fast fake-time retries and no breaker. */
   private static HttpPolicy.Builder policy(int retries) {
-    return withBreaker(retries).noCircuitBreaker();
+    return policy(retries, Duration.ofSeconds(5)).noCircuitBreaker();
   }
 
   /** Fast fake-time retries; the breaker is the test's. */
   private static HttpPolicy.Builder withBreaker(int retries) {
+    return policy(retries, Duration.ofSeconds(5));
+  }
+
+  private static HttpPolicy.Builder policy(int retries, Duration attemptTimeout) {
     return HttpPolicy.builder("orders-api")
         .maxRetries(retries)
         .backoff(Duration.ofMillis(1), Duration.ofMillis(2))
         .jitter(0)
-        .attemptTimeout(Duration.ofSeconds(5))
+        .attemptTimeout(attemptTimeout)
         .totalTimeout(Duration.ofMinutes(10));
   }
 
@@ -345,16 +349,7 @@ class ServiceEndpointsTest {
       throws Exception {
     CountDownLatch arrived = new CountDownLatch(1);
     CountDownLatch release = new CountDownLatch(1);
-    Upstream slow = new Upstream((n, x) -> {
-      arrived.countDown();
-      try {
-        release.await(10, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      return new Upstream.Answer(200, "late");
-    });
-    closing.add(slow);
+    Upstream slow = hanging(arrived, release);
     ResilientHttpClient c = client(ResilientHttpClient.builder().policy(policy(2).build())
         .endpoints("orders", List.of(root(slow)), g -> g.consecutiveFailures(1)));
     CompletableFuture<HttpResponse<String>> f =
@@ -370,6 +365,75 @@ class ServiceEndpointsTest {
     assertThat(status(c, root(slow)).consecutiveFailures()).isZero();
     assertThat(status(c, root(slow)).ejected()).isFalse();
     assertThat(slow.requests.get()).isEqualTo(1);
+  }
+
+  /** A server that holds each request until released (10 s at most), and says when one came. */
+  private Upstream hanging(CountDownLatch arrived, CountDownLatch release) throws IOException {
+    Upstream u = new Upstream((n, x) -> {
+      arrived.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      return new Upstream.Answer(200, "late");
+    });
+    closing.add(u);
+    return u;
+  }
+
+  @Test
+  void anInterruptedSendToAServiceThrowsAndCountsNothingAgainstTheEndpoint() throws Exception {
+    CountDownLatch arrived = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    Upstream slow = hanging(arrived, release);
+    ResilientHttpClient c = client(ResilientHttpClient.builder().policy(policy(2).build())
+        .endpoints("orders", List.of(root(slow)), g -> g.consecutiveFailures(1)));
+    CompletableFuture<Throwable> thrown = new CompletableFuture<>();
+    CompletableFuture<Boolean> flagKept = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        c.send(get("http://orders/slow"), BodyHandlers.ofString());
+        thrown.complete(null);
+      } catch (Throwable t) {
+        thrown.complete(t);
+      }
+      flagKept.complete(Thread.currentThread().isInterrupted());
+    });
+    caller.start();
+    assertThat(arrived.await(10, TimeUnit.SECONDS)).isTrue();
+
+    caller.interrupt();
+
+    assertThat(thrown.get(10, TimeUnit.SECONDS)).isInstanceOf(InterruptedException.class);
+    assertThat(flagKept.get(10, TimeUnit.SECONDS)).isTrue();
+    release.countDown();
+    caller.join(10_000);
+    assertThat(status(c, root(slow)).outstanding()).isZero();
+    assertThat(status(c, root(slow)).consecutiveFailures()).isZero();
+    assertThat(slow.requests.get()).isEqualTo(1);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void anAttemptThatTimesOutOnAnEndpointIsRetriedOnAnotherAndCountsAgainstIt(Mode mode)
+      throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    Upstream slow = hanging(new CountDownLatch(1), release);
+    Upstream healthy = upstream(200, "ok");
+    ResilientHttpClient c = client(ResilientHttpClient.builder()
+        .policy(policy(1, Duration.ofMillis(200)).noCircuitBreaker().build())
+        .endpoints("orders", List.of(root(slow), root(healthy)),
+            longEjections(g -> g.consecutiveFailures(1).balancer(Balancer.roundRobin()))));
+
+    assertThat(send(mode, c, get("http://orders/x")).body()).isEqualTo("ok");
+
+    release.countDown();
+    assertThat(slow.requests.get()).isEqualTo(1); // round robin starts on it
+    assertThat(status(c, root(slow)).ejected()).isTrue();
+    assertThat(events).filteredOn(e -> e instanceof EndpointEjected)
+        .singleElement().satisfies(e -> assertThat(((EndpointEjected) e).cause())
+            .isInstanceOf(java.net.http.HttpTimeoutException.class));
   }
 
   interface Orders {
