@@ -6,6 +6,7 @@ import dev.riprap.Policy;
 import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
 import dev.riprap.internal.Check;
+import dev.riprap.internal.EndpointAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -65,6 +66,16 @@ import java.util.function.Predicate;
 // checks and the nested public Builder (a type users name as EndpointGroup.Builder); the choice,
 // the ejection and the attempts live in Chooser, Rotation and GroupCall.
 public final class EndpointGroup<E> {
+  static {
+    // The HTTP adapter runs a call's attempts through a group inside its own work (EndpointAccess).
+    EndpointAccess.install(new EndpointAccess() {
+      @Override
+      protected <T> Attempts<T> call(EndpointGroup<T> group) {
+        return new GroupCall<>(group);
+      }
+    });
+  }
+
   final String name;
   final TimeSource time;
   final EventStream events;

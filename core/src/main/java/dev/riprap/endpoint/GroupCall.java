@@ -1,6 +1,7 @@
 package dev.riprap.endpoint;
 
 import dev.riprap.AttemptContext;
+import dev.riprap.internal.EndpointAccess;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
@@ -20,7 +21,7 @@ import java.util.function.Predicate;
  * one ended), but may run on different threads: the tried list is guarded by this object's own
  * monitor, which no other call takes.
  */
-final class GroupCall<E> {
+final class GroupCall<E> implements EndpointAccess.Attempts<E> {
   private static final long NONE = Long.MAX_VALUE;
 
   private final EndpointGroup<E> group;
@@ -58,7 +59,8 @@ final class GroupCall<E> {
 
   // ---------------------------------------------------------------- sync
 
-  <T, X extends Throwable> T attempt(
+  @Override
+  public <T, X extends Throwable> T attempt(
       AttemptContext ctx, EndpointAttemptFunction<? super E, ? extends T, X> work) throws X {
     long start = now();
     long deadline = deadline(start, ctx);
@@ -84,7 +86,8 @@ final class GroupCall<E> {
 
   // ---------------------------------------------------------------- async
 
-  <T> CompletionStage<T> attemptAsync(
+  @Override
+  public <T> CompletionStage<T> attemptAsync(
       AttemptContext ctx,
       BiFunction<? super E, AttemptContext, ? extends CompletionStage<? extends T>> work) {
     long start = now();

@@ -2,12 +2,17 @@ package dev.riprap.http;
 
 import dev.riprap.PolicyObserver;
 import dev.riprap.TimeSource;
+import dev.riprap.endpoint.EndpointGroup;
 import dev.riprap.internal.Check;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * The settings of a {@link ResilientHttpClient.Builder} and their documented setters, each checked
@@ -27,6 +32,10 @@ abstract class ClientSettings {
   TimeSource timeSource = TimeSource.system();
   final List<PolicyObserver> observers = new ArrayList<>();
   long maxDrainBytes = ResilientHttpClient.DEFAULT_DRAIN_BYTES;
+  /** The logical services by lower-cased name, each its group's builder (checked endpoints). */
+  final Map<String, EndpointGroup.Builder<URI>> services = new LinkedHashMap<>();
+  /** The endpoints of each service, as checked. */
+  private final Map<String, List<URI>> serviceEndpoints = new LinkedHashMap<>();
 
   ClientSettings() {}
 
@@ -207,4 +216,62 @@ abstract class ClientSettings {
     return (ResilientHttpClient.Builder) this;
   }
 
+  /**
+   * A logical service: a request to {@code http://<service>/path?query} (or {@code https}) goes,
+   * per attempt, to one of {@code endpoints}, with the endpoint's scheme, host and port and the
+   * request's path and query, as {@code lb://service} does in Spring Cloud. The endpoints form an
+   * {@link EndpointGroup} with its defaults (power of two choices over least outstanding attempts,
+   * ejection after 5 consecutive failures, see {@code docs/endpoints.md}): each attempt goes to an
+   * endpoint the request has not tried yet when one is in rotation, and an attempt's outcome as
+   * the {@link #classifier classifier} judges it (a transport failure or a 5xx is a failure, a 4xx
+   * is not) feeds the endpoint's ejection. Each endpoint has its own breaker and rate limiter from
+   * the request's policy, as a host does; the service has the request's retries, retry budget and
+   * total timeout. May be called for several services; the set can be replaced later with {@link
+   * ResilientHttpClient#updateEndpoints}. Default: no services.
+   *
+   * @param service the service's name, a host name (RFC 1123 labels; matched without regard to
+   *     case) that is no endpoint's host; requests name it without a port
+   * @param endpoints at least one, no two equal: absolute {@code http} or {@code https} URIs with a
+   *     host and optional port, no userinfo, path (a lone {@code /} is allowed), query or fragment
+   * @return this builder
+   * @throws IllegalArgumentException if the name or an endpoint is malformed, the list is empty or
+   *     has two equal endpoints, an endpoint's host is a service's name, or the service's name is
+   *     another service's endpoint host
+   * @throws IllegalStateException if the service was given already
+   * @throws NullPointerException if an argument is null
+   */
+  public ResilientHttpClient.Builder endpoints(String service, List<URI> endpoints) {
+    return endpoints(service, endpoints, group -> {});
+  }
+
+  /**
+   * {@link #endpoints(String, List)} with the endpoint group's settings: {@code settings} gets the
+   * group's builder to set its balancer and ejection settings ({@link EndpointGroup.Builder}).
+   * The client sets the group's {@code failureOn}, {@code failureOnResult} (the classifier's
+   * verdict), {@code timeSource} (the client's) and {@code parentEvents} (the client's {@link
+   * ResilientHttpClient#events() events}) itself, over whatever {@code settings} set.
+   *
+   * @param service the service's name, as for {@link #endpoints(String, List)}
+   * @param endpoints the endpoints, as for {@link #endpoints(String, List)}
+   * @param settings sets the group's settings; called once, now
+   * @return this builder
+   * @throws IllegalArgumentException as for {@link #endpoints(String, List)}, or as a setter of
+   *     the group's builder throws it
+   * @throws IllegalStateException if the service was given already
+   * @throws NullPointerException if an argument is null
+   */
+  public ResilientHttpClient.Builder endpoints(String service, List<URI> endpoints,
+      Consumer<EndpointGroup.Builder<URI>> settings) {
+    String name = Services.name(service);
+    Objects.requireNonNull(settings, "settings");
+    Check.requireState(!services.containsKey(name), "service '%s' was given already, with %s",
+        name, serviceEndpoints.get(name));
+    List<URI> list = Services.endpoints(name, endpoints);
+    Services.disjoint(name, list, serviceEndpoints);
+    EndpointGroup.Builder<URI> group = EndpointGroup.builder(name, list);
+    settings.accept(group);
+    services.put(name, group);
+    serviceEndpoints.put(name, list);
+    return (ResilientHttpClient.Builder) this;
+  }
 }

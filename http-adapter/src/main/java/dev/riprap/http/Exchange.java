@@ -5,6 +5,7 @@ import dev.riprap.AttemptFunction;
 import dev.riprap.Policy;
 import dev.riprap.RejectedException;
 import dev.riprap.RejectionReason;
+import dev.riprap.endpoint.EndpointGroup;
 import dev.riprap.event.FallbackApplied;
 import dev.riprap.internal.Check;
 import java.io.IOException;
@@ -37,7 +38,12 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   final HttpRequest request;
   final HttpResponse.BodyHandler<T> handler;
   final HttpPolicy settings;
+  /** The host the request names: an authority, or a service's name. */
   final String authority;
+  /** The service the request names, else null; then each attempt goes to one of its endpoints. */
+  final EndpointGroup<URI> service;
+  /** This request's attempts on the service's endpoints, else null. */
+  private final ServiceCall endpoints;
   final Policy policy;
   /** Whether the request may be sent twice (method, Idempotency-Key or the route's opt-in). */
   final boolean idempotent;
@@ -58,6 +64,8 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     HttpPolicy route = engine.policyFor(request.method(), request.uri());
     this.settings = once ? engine.once(route) : route;
     this.authority = HttpEngine.authority(request.uri());
+    this.service = engine.service(request.uri());
+    this.endpoints = service == null ? null : new ServiceCall(this, service);
     this.policy = engine.hosts.get(settings, authority);
     this.idempotent = isIdempotent(request, settings);
     this.cacheable = engine.stale != null && StaleCache.cacheable(request);
@@ -94,7 +102,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
    * The request of one attempt, bounded by the shortest of the policy's attempt timeout, the
    * request's own timeout and what is left of the total timeout.
    */
-  HttpRequest forAttempt(AttemptContext ctx) {
+  HttpRequest forAttempt(AttemptContext ctx, URI target) {
     attempts = ctx.attempt();
     long attempt = settings.attemptTimeout().toNanos();
     Optional<Duration> ownTimeout = request.timeout();
@@ -117,11 +125,14 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     }
     // The common case: the request's own timeout is the bound, and a copy (about 400 B and
     // 0.4 us) would change nothing.
-    if (tracked == null && timeout == own) {
+    if (tracked == null && timeout == own && target == null) {
       return request;
     }
     HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true)
         .timeout(Duration.ofNanos(timeout));
+    if (target != null) {
+      b.uri(Services.target(target, request.uri()));
+    }
     if (tracked != null) {
       b.method(request.method(), tracked);
     }
@@ -133,16 +144,37 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
    * with its body held unread, or the attempt's failure.
    */
   @Override
-  public AttemptResponse apply(AttemptContext ctx) throws IOException, InterruptedException {
+  public AttemptResponse apply(AttemptContext ctx) throws Exception {
+    if (endpoints == null) {
+      return send(forAttempt(ctx, null));
+    }
+    return endpoints.attempt(ctx);
+  }
+
+  AttemptResponse send(HttpRequest attempt) throws IOException, InterruptedException {
     AttemptHandler handler = new AttemptHandler();
     HttpResponse<Object> r;
     try {
-      r = engine.delegate.send(forAttempt(ctx), handler);
+      r = engine.delegate.send(attempt, handler);
     } catch (IOException e) {
       throw bodyFailure(e);
     }
     return handler.arrived(r);
   }
+
+  CompletionStage<AttemptResponse> sendAsync(HttpRequest attempt) {
+    AttemptHandler handler = new AttemptHandler();
+    return engine.delegate.sendAsync(attempt, handler)
+        .handle((r, t) -> {
+          if (t != null) {
+            Throwable cause = unwrap(t);
+            throw new CompletionException(cause instanceof IOException
+                ? bodyFailure((IOException) cause) : cause);
+          }
+          return handler.arrived(r);
+        });
+  }
+
 
   /** The async form, as the work of {@code executeAsync}. */
   final Function<AttemptContext, CompletionStage<AttemptResponse>> async = new Async();
@@ -151,16 +183,10 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
       implements Function<AttemptContext, CompletionStage<AttemptResponse>>, HttpOutcomes.Work {
     @Override
     public CompletionStage<AttemptResponse> apply(AttemptContext ctx) {
-      AttemptHandler handler = new AttemptHandler();
-      return engine.delegate.sendAsync(forAttempt(ctx), handler)
-          .handle((r, t) -> {
-            if (t != null) {
-              Throwable cause = unwrap(t);
-              throw new CompletionException(cause instanceof IOException
-                  ? bodyFailure((IOException) cause) : cause);
-            }
-            return handler.arrived(r);
-          });
+      if (endpoints == null) {
+        return sendAsync(forAttempt(ctx, null));
+      }
+      return endpoints.attemptAsync(ctx);
     }
 
     @Override
@@ -279,8 +305,12 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
         return new HttpCallTimeoutException(toString(), authority, settings.name(),
             HttpCallTimeoutException.Timeout.TOTAL, settings.totalTimeout(), r);
       }
-      return new HttpRejectedException(
-          request.method(), Redact.uri(request.uri()), authority, settings.name(), r);
+      // A service's breakers and rate limits are its endpoints': name the one that refused.
+      String endpoint = endpoints == null ? null : endpoints.endpoint;
+      boolean byEndpoint = endpoint != null && (r.reason() == RejectionReason.CIRCUIT_OPEN
+          || r.reason() == RejectionReason.RATE_LIMITED);
+      return new HttpRejectedException(request.method(), Redact.uri(request.uri()),
+          byEndpoint ? endpoint : authority, settings.name(), r);
     }
     if (f instanceof HttpTimeoutException && !(f instanceof HttpConnectTimeoutException)
         && !(f instanceof HttpCallTimeoutException) && bound != null) {
@@ -290,8 +320,10 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
       return t;
     }
     int n = attempts;
-    return n > 1 ? Exhausted.of(f, this + " failed after " + n + " attempts (host '" + authority
-        + "', policy '" + settings.name() + "')") : f;
+    String where = service == null ? "host '" + authority + "'"
+        : "service '" + authority + "', last endpoint '" + endpoints.endpoint + "'";
+    return n > 1 ? Exhausted.of(f, this + " failed after " + n + " attempts (" + where
+        + ", policy '" + settings.name() + "')") : f;
   }
 
   private static void moveSuppressed(Throwable from, Throwable to) {

@@ -2,9 +2,12 @@ package dev.riprap.http;
 
 import dev.riprap.Policy;
 import dev.riprap.PolicyObserver;
+import dev.riprap.RejectedException;
 import dev.riprap.ShutdownGate;
 import dev.riprap.TimeSource;
+import dev.riprap.endpoint.EndpointGroup;
 import dev.riprap.event.EventStream;
+import dev.riprap.internal.Check;
 import dev.riprap.internal.EngineAccess;
 import dev.riprap.RetrySettings;
 import io.github.resilience4j.bulkhead.Bulkhead;
@@ -16,7 +19,12 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
 
@@ -24,7 +32,9 @@ import java.util.concurrent.ForkJoinPool;
  * What a {@link ResilientHttpClient} runs requests with: the delegate, the routes and their
  * policies, the per-host core policies (each made with the HTTP outcome hooks, {@link
  * HttpOutcomes}), the client-wide concurrency limit, the drain gate, the stale-if-error store and
- * the fallback. Immutable after construction; thread-safe.
+ * the fallback, and the logical services: each an {@link EndpointGroup} of URIs, whose endpoints
+ * have policies of their own ({@link #newEndpointPolicy}). Immutable after construction (a
+ * service's endpoints change inside its group); thread-safe.
  */
 final class HttpEngine {
   final HttpClient delegate;
@@ -41,6 +51,10 @@ final class HttpEngine {
   final Executor asyncExecutor;
   final long drainBytes;
   final HttpOutcomes outcomes;
+  /** The services by lower-cased name; fixed at build, their endpoints replaceable. */
+  final Map<String, EndpointGroup<URI>> services;
+  /** The endpoints' policies: each endpoint's breaker and limiter, per route policy. */
+  final HostPolicies endpointHosts;
   /** Each route policy without retries, for callers that retry themselves ({@link #once}). */
   private final java.util.concurrent.ConcurrentHashMap<HttpPolicy, HttpPolicy> once =
       new java.util.concurrent.ConcurrentHashMap<>();
@@ -48,7 +62,8 @@ final class HttpEngine {
   HttpEngine(HttpClient delegate, HttpPolicy defaultPolicy, List<Route> routes,
       HttpClassifier classifier, TimeSource time, int concurrencyLimit, int maxHosts,
       Duration hostIdleTimeout, StaleIfError staleIfError, HttpFallback fallback,
-      List<PolicyObserver> observers, long drainBytes) {
+      List<PolicyObserver> observers, long drainBytes,
+      Map<String, EndpointGroup.Builder<URI>> services) {
     this.delegate = delegate;
     this.defaultPolicy = defaultPolicy;
     this.routes = List.copyOf(routes);
@@ -66,6 +81,50 @@ final class HttpEngine {
     this.asyncExecutor = delegate.executor().orElse(ForkJoinPool.commonPool());
     this.drainBytes = drainBytes;
     this.outcomes = new HttpOutcomes(classifier, time, drainBytes);
+    this.endpointHosts = new HostPolicies(
+        maxHosts, hostIdleTimeout.toNanos(), time, this::newEndpointPolicy, observers);
+    Map<String, EndpointGroup<URI>> groups = new LinkedHashMap<>();
+    services.forEach((name, b) -> groups.put(name, b
+        // What an attempt's outcome does to its endpoint is the classifier's verdict, as for a
+        // breaker; a rejection by the endpoint's own breaker or limiter sent nothing.
+        .failureOn(t -> !(t instanceof RejectedException) && outcomes.countsForBreaker(t))
+        .failureOnResult(HttpEngine::transientFailure)
+        .timeSource(time)
+        .parentEvents(events)
+        .build()));
+    this.services = Collections.unmodifiableMap(groups);
+  }
+
+  private static boolean transientFailure(Object result) {
+    return result instanceof AttemptResponse && ((AttemptResponse) result).transientFailure;
+  }
+
+  /** Replaces a service's endpoints, checked as at build ({@code updateEndpoints}). */
+  void updateEndpoints(String service, List<URI> endpoints) {
+    String name = Objects.requireNonNull(service, "service").toLowerCase(Locale.ROOT);
+    EndpointGroup<URI> group = services.get(name);
+    Check.requireArgument(group != null, "service", "one of " + services.keySet(),
+        "'" + service + "'");
+    List<URI> list = Services.endpoints(name, endpoints);
+    Map<String, List<URI>> all = new LinkedHashMap<>();
+    services.forEach((n, g) -> all.put(n, g.endpoints()));
+    Services.disjoint(name, list, all);
+    group.update(list);
+  }
+
+  /**
+   * The service a request URI names, or null when its host is no service's name.
+   *
+   * @throws IllegalArgumentException if the URI names a service with a port
+   */
+  EndpointGroup<URI> service(URI uri) {
+    String host = uri.getHost();
+    EndpointGroup<URI> group = host == null ? null : services.get(host.toLowerCase(Locale.ROOT));
+    if (group != null && uri.getPort() != -1) {
+      throw new IllegalArgumentException("request URI " + Redact.uri(uri) + " names the service '"
+          + group.name() + "' with a port; a service's endpoints have the ports");
+    }
+    return group;
   }
 
   /** The first matching route's policy, else the default. */
@@ -114,25 +173,49 @@ final class HttpEngine {
    * resilience4j configs.
    */
   Policy newHostPolicy(HttpPolicy p, String authority) {
-    String name = p.name() + "@" + authority;
-    Policy.Builder b =
-        Policy.builder(name)
-            .tag("host", authority)
-            .tag("policy", p.name())
-            .timeSource(time)
-            .parentEvents(events)
-            .shutdownGate(gate)
-            .bulkhead(bulkhead)
-            .totalTimeout(p.totalTimeout())
-            .asyncExecutor(asyncExecutor);
-    EngineAccess.hooks(b, outcomes);
+    Policy.Builder b = base(p, authority)
+        .shutdownGate(gate)
+        .bulkhead(bulkhead)
+        .totalTimeout(p.totalTimeout());
     if (p.maxRetries() > 0) {
       // The attempts only: which outcomes are retried and after what wait is the hooks' call.
       b.retry(RetrySettings.builder(p.maxRetries() + 1).build()).retryBudget(p.newBudget(time));
     }
+    if (services.containsKey(authority)) {
+      // A service's policy runs the call's loop; its endpoints' policies have the breakers, and
+      // an attempt one of them refused is retried on another endpoint.
+      return b.retryWhenCircuitOpen(true).build();
+    }
+    return guarded(b, p, p.name() + "@" + authority, true);
+  }
+
+  /**
+   * An endpoint's policy made from {@code p}, which each attempt to it runs in, inside its
+   * service's policy: the endpoint's breaker and limiter, nothing else (one attempt, no timeout,
+   * no concurrency limit or gate, which the service's policy holds). It does not wait for a probe
+   * when the breaker is open: the attempt fails at once and is retried on another endpoint.
+   */
+  Policy newEndpointPolicy(HttpPolicy p, String authority) {
+    return guarded(base(p, authority), p, p.name() + "@" + authority, false);
+  }
+
+  private Policy.Builder base(HttpPolicy p, String authority) {
+    Policy.Builder b =
+        Policy.builder(p.name() + "@" + authority)
+            .tag("host", authority)
+            .tag("policy", p.name())
+            .timeSource(time)
+            .parentEvents(events)
+            .asyncExecutor(asyncExecutor);
+    EngineAccess.hooks(b, outcomes);
+    return b;
+  }
+
+  /** {@code b} with {@code p}'s breaker and rate limiter, built. */
+  private Policy guarded(Policy.Builder b, HttpPolicy p, String name, boolean probeWait) {
     if (p.hasCircuitBreaker()) {
       b.circuitBreaker(CircuitBreaker.of(name, breakerConfig(p)));
-      if (!p.probeWait().isZero()) {
+      if (probeWait && !p.probeWait().isZero()) {
         b.awaitProbe(p.probeWait());
       }
     }

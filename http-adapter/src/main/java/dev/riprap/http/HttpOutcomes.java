@@ -1,5 +1,6 @@
 package dev.riprap.http;
 
+import dev.riprap.RejectedException;
 import dev.riprap.TimeSource;
 import dev.riprap.internal.Check;
 import dev.riprap.internal.OutcomeHooks;
@@ -52,6 +53,11 @@ final class HttpOutcomes implements OutcomeHooks<Object, AttemptResponse> {
   public long retryDelayNanos(Object work, int attempt, AttemptResponse response, Throwable failure) {
     Exchange<?> x = ((Work) work).exchange();
     if (failure != null) {
+      // A service endpoint's breaker or rate limit refused the attempt: nothing was sent, and the
+      // next attempt goes to another endpoint.
+      if (failure instanceof RejectedException && x.service != null) {
+        return backoffNanos(x.settings, attempt);
+      }
       // Not a transient failure (bad input, TLS, the caller's own body): another try fails alike.
       if (!countsForBreaker(failure)) {
         return -1;

@@ -2,6 +2,7 @@ package dev.riprap.http;
 
 import dev.riprap.DrainReport;
 import dev.riprap.Policy;
+import dev.riprap.endpoint.EndpointGroup;
 import dev.riprap.event.EventStream;
 import dev.riprap.internal.Check;
 import java.io.IOException;
@@ -17,7 +18,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -55,6 +58,11 @@ import javax.net.ssl.SSLParameters;
  * bounded map ({@link Builder#maxHosts}, {@link Builder#hostIdleTimeout}). The concurrency limit,
  * the {@link #events() event stream} and the drain gate are the client's.
  *
+ * <p><b>Services.</b> A request to {@code http://<service>/...}, a service given to {@link
+ * Builder#endpoints}, goes per attempt to one of the service's endpoints, chosen by its {@link
+ * EndpointGroup} (balanced, failing endpoints ejected, retries to endpoints not tried yet); each
+ * endpoint has its own breaker and rate limiter. {@code docs/endpoints.md} has the details.
+ *
  * <p>WebSockets ({@link #newWebSocketBuilder()}) go to the delegate without the pipeline. HTTP/2
  * push promises are not accepted: the three-argument {@code sendAsync} ignores its push promise
  * handler, since a retried request cannot hand out promises twice.
@@ -63,6 +71,9 @@ import javax.net.ssl.SSLParameters;
  * the running JDK can (21 and later); {@link #shutdown()}, {@link #shutdownNow()}, {@link
  * #awaitTermination} and {@link #isTerminated()} are the Java 21 lifecycle, on Java 17 too.
  */
+// Size: the HttpClient contract (the delegate's settings), the Java 21 lifecycle, Riprap's own API
+// (policies, hosts, services) and the nested public Builder (a type users name); sending is
+// Dispatch's and Exchange's, the settings' setters are ClientSettings'.
 public final class ResilientHttpClient extends HttpClient implements AutoCloseable {
   /** The default of {@link Builder#maxDrainBytes}: 8 KiB. */
   static final int DEFAULT_DRAIN_BYTES = 8 * 1024;
@@ -76,7 +87,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   private ResilientHttpClient(Builder b, HttpClient delegate) {
     this.engine = new HttpEngine(delegate, b.policy, b.routes, b.classifier, b.timeSource,
         b.concurrencyLimit, b.maxHosts, b.hostIdleTimeout, b.staleIfError, b.fallback, b.observers,
-        b.maxDrainBytes);
+        b.maxDrainBytes, b.services);
     this.closeTimeout = engine.longestTotalTimeout();
   }
 
@@ -222,16 +233,50 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
    * @return the policy, or empty if none exists
    */
   public Optional<Policy> hostPolicy(String method, URI uri) {
-    return Optional.ofNullable(engine.hosts.peek(policyFor(method, uri), HttpEngine.authority(uri)));
+    HttpPolicy p = policyFor(method, uri);
+    String authority = HttpEngine.authority(uri);
+    Policy host = engine.hosts.peek(p, authority);
+    return Optional.ofNullable(host != null ? host : engine.endpointHosts.peek(p, authority));
   }
 
   /**
-   * How many per-host policies the client holds now (one per host and route policy in use).
+   * How many per-host policies the client holds now (one per host and route policy in use, and
+   * one per service endpoint and route policy in use).
    *
-   * @return the count, at most {@link Builder#maxHosts}
+   * @return the count, at most twice {@link Builder#maxHosts}
    */
   public int hostCount() {
-    return engine.hosts.size();
+    return engine.hosts.size() + engine.endpointHosts.size();
+  }
+
+  /**
+   * The endpoint group of a service given to {@link Builder#endpoints}: its endpoints, their state
+   * ({@code status()}), panic mode, its events.
+   *
+   * @param service the service's name, in any case
+   * @return the group, or empty if the client has no such service
+   * @throws NullPointerException if {@code service} is null
+   */
+  public Optional<EndpointGroup<URI>> service(String service) {
+    return Optional.ofNullable(
+        engine.services.get(Objects.requireNonNull(service, "service").toLowerCase(Locale.ROOT)));
+  }
+
+  /**
+   * Replaces the endpoints of a service (service discovery, DNS): an endpoint already there keeps
+   * its state (ejected or not, on probation, its counts, its breaker), new ones start fresh,
+   * dropped ones leave, their attempts in flight ending as usual ({@link EndpointGroup#update}).
+   * Checked as at build; on a failed check the set is unchanged. Two calls at the same moment:
+   * the last one wins.
+   *
+   * @param service the service's name, in any case, as given to {@link Builder#endpoints}
+   * @param endpoints at least one, no two equal, each as for {@link Builder#endpoints}
+   * @throws IllegalArgumentException if the client has no such service, or for the endpoints as
+   *     {@link Builder#endpoints} says
+   * @throws NullPointerException if an argument is null
+   */
+  public void updateEndpoints(String service, List<URI> endpoints) {
+    engine.updateEndpoints(service, endpoints);
   }
 
   // ---------------------------------------------------------------- lifecycle
@@ -329,6 +374,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
       Thread.currentThread().interrupt();
     }
     engine.hosts.clear();
+    engine.endpointHosts.clear();
     Delegates.invoke(engine.delegate, "close");
   }
 
