@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
@@ -298,9 +299,9 @@ final class Plans {
   private dev.riprap.Policy build(
       String where, Method m, Retry r, CircuitBreaker c, RateLimiter l, Bulkhead b, Timeout t) {
     dev.riprap.Policy.Builder pb = newPolicy(m);
-    if (r != null) {
-      pb.retry(retrySettings(where, r));
-    }
+    // Checked in any case, applied unless the target applies them itself (appliedByTarget).
+    RetrySettings retry = r == null ? null : retrySettings(where, r);
+    Duration[] timeouts = t == null ? null : timeouts(where, t);
     if (c != null) {
       CircuitBreakerConfig config = breakerConfig(where, c);
       Duration probeWait =
@@ -344,8 +345,26 @@ final class Plans {
                     () -> io.github.resilience4j.bulkhead.Bulkhead.of(b.name(), config)));
       }
     }
-    if (t != null) {
-      timeouts(where, t, pb);
+    Set<Class<? extends Annotation>> own =
+        codeTarget && (r != null || t != null)
+            ? ((CallTarget) target).appliedByTarget(m)
+            : Set.of();
+    boolean any = c != null || l != null || b != null;
+    if (retry != null && !own.contains(Retry.class)) {
+      pb.retry(retry);
+      any = true;
+    }
+    if (timeouts != null && !own.contains(Timeout.class)) {
+      if (timeouts[0] != null) {
+        pb.attemptTimeout(timeouts[0]);
+      }
+      if (timeouts[1] != null) {
+        pb.totalTimeout(timeouts[1]);
+      }
+      any = true;
+    }
+    if (!any) {
+      return null; // the target applies every strategy the method has
     }
     try {
       return pb.build();
@@ -470,7 +489,8 @@ final class Plans {
     return BulkheadConfig.custom().maxConcurrentCalls(b.value()).maxWaitDuration(maxWait).build();
   }
 
-  private void timeouts(String where, Timeout t, dev.riprap.Policy.Builder pb) {
+  /** The checked attempt and total timeouts of {@code t}, each null when not set. */
+  private static Duration[] timeouts(String where, Timeout t) {
     if (t.value().isEmpty() && t.total().isEmpty()) {
       throw new IllegalArgumentException(where + ": @Timeout sets neither value nor total");
     }
@@ -484,12 +504,7 @@ final class Plans {
         where,
         attempt,
         total);
-    if (attempt != null) {
-      pb.attemptTimeout(attempt);
-    }
-    if (total != null) {
-      pb.totalTimeout(total);
-    }
+    return new Duration[] {attempt, total};
   }
 
   // ---------------------------------------------------------------- fallback

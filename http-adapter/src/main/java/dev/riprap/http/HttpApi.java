@@ -6,6 +6,7 @@ import dev.riprap.annotation.CallTarget;
 import dev.riprap.annotation.Policy;
 import dev.riprap.annotation.Resilient;
 import dev.riprap.annotation.Retry;
+import dev.riprap.annotation.Timeout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.annotation.Annotation;
@@ -19,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 
@@ -174,18 +176,22 @@ public final class HttpApi {
         }
         continue;
       }
-      // One retry layer per call: a method whose annotations retry sends each attempt once
-      // through the client (its route's policy without retries); otherwise the client retries.
       String retry = methodRetry(api, m);
-      HttpApiMethod method =
-          new HttpApiMethod(api, m, base, client, codec, classifier, retry == null);
+      HttpApiMethod method = new HttpApiMethod(api, m, base, client, codec, classifier);
       if (retry != null && !method.idempotent) {
         // A retry of a request that is not idempotent would send it twice: refused at creation.
         throw unsafeRetry(api, m, method, retry);
       }
+      if (client instanceof ResilientHttpClient && retry != null && effective(api, m, Retry.class) == null) {
+        // A @Policy registry policy retries around the client: each of its attempts goes through
+        // the client once, under the route's policy without retries.
+        method.sendUnder(RoutePolicies.withoutRetries(
+            api.getSimpleName() + "." + m.getName(), method.verb,
+            ((ResilientHttpClient) client).engine));
+      }
       methods.put(m, method);
     }
-    return resilient.wrapCalls(api, new Target(api, methods));
+    return resilient.wrapCalls(api, new Target(api, methods, client));
   }
 
   private static String verbs(Method m) {
@@ -202,21 +208,13 @@ public final class HttpApi {
    * does not retry.
    */
   private String methodRetry(Class<?> api, Method m) {
-    Policy methodPolicy = m.getAnnotation(Policy.class);
-    boolean methodStrategies = hasStrategies(m);
-    Retry retry = m.getAnnotation(Retry.class);
-    String source = "@Retry";
-    if (retry == null && methodPolicy == null
-        && (methodStrategies || onType(api, m, Policy.class) == null)) {
-      retry = onType(api, m, Retry.class);
-      source = "@Retry on the interface";
+    Retry retry = effective(api, m, Retry.class);
+    if (retry != null) {
+      return retry.maxAttempts() > 1
+          ? m.isAnnotationPresent(Retry.class) ? "@Retry" : "@Retry on the interface"
+          : null;
     }
-    if (retry != null && retry.maxAttempts() > 1) {
-      return source;
-    }
-    Policy named = methodPolicy != null
-        ? methodPolicy
-        : methodStrategies ? null : onType(api, m, Policy.class);
+    Policy named = effective(api, m, Policy.class);
     if (named != null && registry != null) {
       Optional<Integer> attempts =
           registry.find(named.value()).map(dev.riprap.Policy::maxAttempts);
@@ -225,6 +223,29 @@ public final class HttpApi {
       }
     }
     return null;
+  }
+
+  /**
+   * The annotation of {@code type} in effect for {@code m}, resolved as the proxy does: the
+   * method's own; else none when a {@code @Policy} replaces the interface's strategies (the
+   * method's, or the interface's for a method without strategies of its own); else the
+   * interface's.
+   */
+  static <A extends Annotation> A effective(Class<?> api, Method m, Class<A> type) {
+    A own = m.getAnnotation(type);
+    if (own != null) {
+      return own;
+    }
+    boolean strategies = hasStrategies(m);
+    if (type != Policy.class
+        && (m.isAnnotationPresent(Policy.class)
+            || !strategies && onType(api, m, Policy.class) != null)) {
+      return null;
+    }
+    if (type == Policy.class && strategies) {
+      return null;
+    }
+    return onType(api, m, type);
   }
 
   private static IllegalStateException unsafeRetry(
@@ -298,19 +319,39 @@ public final class HttpApi {
     return "HttpApi[" + Redact.uri(base) + ", " + client + ", codec=" + codec + "]";
   }
 
-  /** The proxy's target: starts each call of an HTTP method by building its request. */
+  /**
+   * The proxy's target: starts each call of an HTTP method by building its request. Over a {@link
+   * ResilientHttpClient} it applies a method's {@link Retry} and {@link Timeout} itself, as the
+   * policy its requests run under ({@link RoutePolicies}), so the client's HTTP retry decision is
+   * the call's one retry layer.
+   */
   private static final class Target implements CallTarget {
     private final Class<?> api;
     private final Map<Method, HttpApiMethod> methods;
+    private final HttpClient client;
 
-    Target(Class<?> api, Map<Method, HttpApiMethod> methods) {
+    Target(Class<?> api, Map<Method, HttpApiMethod> methods, HttpClient client) {
       this.api = api;
       this.methods = methods;
+      this.client = client;
     }
 
     @Override
     public Attempt start(Object proxy, Method method, Object[] args) {
       return methods.get(method).start(args);
+    }
+
+    @Override
+    public Set<Class<? extends Annotation>> appliedByTarget(Method m) {
+      HttpApiMethod method = methods.get(m);
+      Retry retry = effective(api, m, Retry.class);
+      if (method == null || retry == null || !(client instanceof ResilientHttpClient)) {
+        return Set.of();
+      }
+      method.sendUnder(RoutePolicies.fromAnnotations(
+          describe(api, m), api.getSimpleName() + "." + m.getName(), method.verb,
+          ((ResilientHttpClient) client).engine, retry, effective(api, m, Timeout.class)));
+      return Set.of(Retry.class, Timeout.class);
     }
 
     @Override
