@@ -91,6 +91,10 @@ final class RoutePolicies implements UnaryOperator<HttpPolicy> {
   }
 
   private static HttpPolicy build(String where, Derivation d) {
+    Duration total = d.totalTimeout != null ? d.totalTimeout : d.route.totalTimeout();
+    Check.requireState(d.attemptTimeout == null || d.attemptTimeout.compareTo(total) <= 0,
+        "%s: @Timeout value (%s) must not exceed the total timeout (%s) of the client's policy"
+            + " '%s'; set @Timeout total as well", where, d.attemptTimeout, total, d.route.name());
     HttpPolicy.Builder b = d.route.toBuilder(d.name).maxRetries(d.maxRetries);
     if (d.delay != null) {
       b.backoff(d.delay, d.maxDelay).jitter(ANNOTATION_JITTER);
