@@ -198,29 +198,20 @@ final class FallbackLookup {
       } else if (compatible(got, element)) {
         return false;
       }
-      throw new IllegalArgumentException(
-          where
-              + ": @Fallback method "
-              + fallbackName
-              + " returns "
-              + simple(got)
-              + ", expected "
-              + simple(element)
-              + " or CompletionStage<"
-              + simple(element)
-              + ">");
+      throw wrongReturn(where, fallbackName, got,
+          simple(element) + " or CompletionStage<" + simple(element) + ">");
     }
     if (!compatible(got, want)) {
-      throw new IllegalArgumentException(
-          where
-              + ": @Fallback method "
-              + fallbackName
-              + " returns "
-              + simple(got)
-              + ", expected "
-              + simple(want));
+      throw wrongReturn(where, fallbackName, got, simple(want));
     }
     return false;
+  }
+
+  private static IllegalArgumentException wrongReturn(
+      String where, String fallbackName, Type got, String expected) {
+    return new IllegalArgumentException(
+        where + ": @Fallback method " + fallbackName + " returns " + simple(got) + ", expected "
+            + expected);
   }
 
   private static Type typeArgument(Type stage) {
