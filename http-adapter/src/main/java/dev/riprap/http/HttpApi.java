@@ -47,15 +47,22 @@ import java.util.stream.Collectors;
  *
  * <p><b>One retry layer.</b> Each call builds its request once and sends it through the given
  * client: a {@link ResilientHttpClient} applies its own pipeline (per-host breakers, HTTP-aware
- * retries, Retry-After) to every request. The resilience annotations of {@code
+ * retries, Retry-After, the retry budget) to every request. Over a {@code ResilientHttpClient} a
+ * method's {@link Retry @Retry} (its own or the interface's) configures that pipeline instead of
+ * stacking a second retry around it: the method's requests run under a policy derived at creation
+ * from each route policy its HTTP verb can reach, named {@code <route>.<Interface>.<method>}, with
+ * {@code maxRetries = maxAttempts - 1}, the annotation's backoff (+/-50% jitter) and the method's
+ * {@link Timeout @Timeout} as attempt and total timeouts; the proxy does not retry the method
+ * again. {@code retryOn} and {@code abortOn} cannot apply there (the client's classifier decides),
+ * nor more than 11 attempts. A method without {@code @Retry} gets the route's retries; a method
+ * whose {@code @Policy} registry policy retries sends each of its attempts through the client once
+ * (the route's policy without retries). The other resilience annotations of {@code
  * dev.riprap.annotation} apply per method around the whole client call: {@code
- * Fallback(TotalTimeout(Retry(CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send)))))))}.
- * Retries never stack: a method whose annotations retry sends each of its attempts through the
- * client once (the route's policy without retries), so a call sends at most its {@code
- * maxAttempts}; a method without a retry of its own gets the client's. For the method-level
- * strategies only transient failures count, as the client's {@link HttpClassifier} says
- * (transport failures, and answers 5xx, 408 and 429 by default); a 404 is an answer, returned at
- * once and never opening a breaker.
+ * Fallback(TotalTimeout(CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send))))))}. Over
+ * another {@code HttpClient}, every annotation applies around {@code send}, as for any proxy. For
+ * the method-level strategies only transient failures count, as the client's {@link
+ * HttpClassifier} says (transport failures, and answers 5xx, 408 and 429 by default); a 404 is an
+ * answer, returned at once and never opening a breaker.
  *
  * <p><b>Idempotency.</b> POST and PATCH are not retried: a {@code @Retry} (or a {@code @Policy}
  * whose registry policy retries) on one fails at creation unless the method is {@link Idempotent},
@@ -149,12 +156,14 @@ public final class HttpApi {
    * @param <T> the interface type
    * @return the client: a proxy, thread-safe
    * @throws IllegalArgumentException for a bad annotation value: no HTTP method, a parameter
-   *     without a role, a path variable without a parameter or a parameter without a variable, a
+   *     without a role, over a {@link ResilientHttpClient} a {@code @Retry} with {@code retryOn} or
+   *     {@code abortOn} or more than 11 attempts, a path variable without a parameter or a parameter without a variable, a
    *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback,
    *     a result or checked exception type the proxy cannot reach (see {@link Resilient})
    * @throws IllegalStateException for contradictory annotations: two HTTP methods, two roles on a
    *     parameter, two bodies, a body on GET or HEAD, a retry of a POST or PATCH without {@link
-   *     Idempotent}
+   *     Idempotent}, over a {@link ResilientHttpClient} a {@code @Timeout} value over the total
+   *     timeout of a route policy the method's {@code @Retry} would configure
    * @throws NullPointerException if {@code api} is null
    */
   public <T> T create(Class<T> api) {
