@@ -16,10 +16,8 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
@@ -156,9 +154,9 @@ public final class HttpApi {
    * @param <T> the interface type
    * @return the client: a proxy, thread-safe
    * @throws IllegalArgumentException for a bad annotation value: no HTTP method, a parameter
-   *     without a role, over a {@link ResilientHttpClient} a {@code @Retry} with {@code retryOn} or
-   *     {@code abortOn} or more than 11 attempts, a path variable without a parameter or a parameter without a variable, a
-   *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback,
+   *     without a role, a path variable without a parameter or a parameter without a variable, a
+   *     {@code @Retry} with {@code retryOn} or {@code abortOn} or more than 11 attempts over a
+   *     {@link ResilientHttpClient}, a type that needs a missing codec, a refused header name, an unknown policy, a bad fallback,
    *     a result or checked exception type the proxy cannot reach (see {@link Resilient})
    * @throws IllegalStateException for contradictory annotations: two HTTP methods, two roles on a
    *     parameter, two bodies, a body on GET or HEAD, a retry of a POST or PATCH without {@link
@@ -185,13 +183,14 @@ public final class HttpApi {
         }
         continue;
       }
-      String retry = methodRetry(api, m);
+      String retry = RetryLayer.methodRetry(api, m, registry);
       HttpApiMethod method = new HttpApiMethod(api, m, base, client, codec, classifier);
       if (retry != null && !method.idempotent) {
         // A retry of a request that is not idempotent would send it twice: refused at creation.
-        throw unsafeRetry(api, m, method, retry);
+        throw RetryLayer.unsafeRetry(api, m, method, retry);
       }
-      if (client instanceof ResilientHttpClient && retry != null && effective(api, m, Retry.class) == null) {
+      if (client instanceof ResilientHttpClient && retry != null
+          && RetryLayer.effective(api, m, Retry.class) == null) {
         // A @Policy registry policy retries around the client: each of its attempts goes through
         // the client once, under the route's policy without retries.
         method.sendUnder(RoutePolicies.withoutRetries(
@@ -209,84 +208,6 @@ public final class HttpApi {
         .filter(t -> t.getPackage() == HttpApi.class.getPackage() && t.getSimpleName().matches("[A-Z]+"))
         .map(t -> "@" + t.getSimpleName())
         .collect(Collectors.joining(", "));
-  }
-
-  /**
-   * What makes the method-level plan retry, as an error message would name it ({@code "@Retry"},
-   * {@code "@Retry on the interface"}, {@code "@Policy(\"x\"), which retries,"}), or null when it
-   * does not retry.
-   */
-  private String methodRetry(Class<?> api, Method m) {
-    Retry retry = effective(api, m, Retry.class);
-    if (retry != null) {
-      return retry.maxAttempts() > 1
-          ? m.isAnnotationPresent(Retry.class) ? "@Retry" : "@Retry on the interface"
-          : null;
-    }
-    Policy named = effective(api, m, Policy.class);
-    if (named != null && registry != null) {
-      Optional<Integer> attempts =
-          registry.find(named.value()).map(dev.riprap.Policy::maxAttempts);
-      if (attempts.isPresent() && attempts.get() > 1) {
-        return "@Policy(\"" + named.value() + "\"), which retries,";
-      }
-    }
-    return null;
-  }
-
-  /**
-   * The annotation of {@code type} in effect for {@code m}, resolved as the proxy does: the
-   * method's own; else none when a {@code @Policy} replaces the interface's strategies (the
-   * method's, or the interface's for a method without strategies of its own); else the
-   * interface's.
-   */
-  static <A extends Annotation> A effective(Class<?> api, Method m, Class<A> type) {
-    A own = m.getAnnotation(type);
-    if (own != null) {
-      return own;
-    }
-    boolean strategies = hasStrategies(m);
-    if (type != Policy.class
-        && (m.isAnnotationPresent(Policy.class)
-            || !strategies && onType(api, m, Policy.class) != null)) {
-      return null;
-    }
-    if (type == Policy.class && strategies) {
-      return null;
-    }
-    return onType(api, m, type);
-  }
-
-  private static IllegalStateException unsafeRetry(
-      Class<?> api, Method m, HttpApiMethod method, String source) {
-    return new IllegalStateException(
-        describe(api, m)
-            + ": "
-            + source
-            + " would resend a "
-            + method.verb
-            + ", which is not idempotent; add @Idempotent (each call then carries an"
-            + " Idempotency-Key) or remove the retry");
-  }
-
-  private static boolean hasStrategies(Method m) {
-    for (Class<? extends Annotation> type :
-        List.of(
-            Retry.class,
-            dev.riprap.annotation.CircuitBreaker.class,
-            dev.riprap.annotation.RateLimiter.class,
-            dev.riprap.annotation.Bulkhead.class,
-            dev.riprap.annotation.Timeout.class)) {
-      if (m.isAnnotationPresent(type)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static <A extends Annotation> A onType(Class<?> api, Method m, Class<A> type) {
-    A a = m.getDeclaringClass().getAnnotation(type);
-    return a != null ? a : api.getAnnotation(type);
   }
 
   static String describe(Class<?> api, Method m) {
@@ -353,13 +274,13 @@ public final class HttpApi {
     @Override
     public Set<Class<? extends Annotation>> appliedByTarget(Method m) {
       HttpApiMethod method = methods.get(m);
-      Retry retry = effective(api, m, Retry.class);
+      Retry retry = RetryLayer.effective(api, m, Retry.class);
       if (method == null || retry == null || !(client instanceof ResilientHttpClient)) {
         return Set.of();
       }
       method.sendUnder(RoutePolicies.fromAnnotations(
           describe(api, m), api.getSimpleName() + "." + m.getName(), method.verb,
-          ((ResilientHttpClient) client).engine, retry, effective(api, m, Timeout.class)));
+          ((ResilientHttpClient) client).engine, retry, RetryLayer.effective(api, m, Timeout.class)));
       return Set.of(Retry.class, Timeout.class);
     }
 
