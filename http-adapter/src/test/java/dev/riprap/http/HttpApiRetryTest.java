@@ -318,4 +318,33 @@ class HttpApiRetryTest {
     assertThat(upstream.requests.get()).isEqualTo(2);
     assertThat(harness.events(RetryScheduled.class)).isEmpty();
   }
+
+  interface Routed {
+    @GET("/special/items")
+    @Retry(maxAttempts = 2)
+    String special();
+
+    @GET("/items")
+    @Retry(maxAttempts = 2)
+    String other();
+  }
+
+  @Test
+  void eachRequestRunsUnderThePolicyDerivedFromItsOwnRoute() throws Exception {
+    api(503, route().build());
+    harness.client.close();
+    harness = new Harness(DELEGATE, ResilientHttpClient.builder()
+        .route("GET", "/api/special/**", HttpPolicy.builder("special").noCircuitBreaker().build())
+        .policy(route().build()));
+    Routed api = HttpApi.builder(harness.client, upstream.uri("/api")).build()
+        .create(Routed.class);
+
+    assertThatThrownBy(api::special).isInstanceOf(HttpStatusException.class);
+    assertThatThrownBy(api::other).isInstanceOf(HttpStatusException.class);
+
+    assertThat(upstream.requests.get()).isEqualTo(4);
+    assertThat(harness.events(RetryScheduled.class))
+        .extracting(e -> e.tags().get("policy"))
+        .containsExactly("special.Routed.special", "route.Routed.other");
+  }
 }
