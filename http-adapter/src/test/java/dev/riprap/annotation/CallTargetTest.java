@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.RejectedException;
-import dev.riprap.testing.FakeTimeSource;
 import java.io.IOException;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
@@ -14,21 +13,11 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /** A {@link CallTarget} that applies a method's {@code @Retry} and {@code @Timeout} itself. */
 @org.junit.jupiter.api.Timeout(10)
-class CallTargetTest {
-  private final FakeTimeSource time = new FakeTimeSource();
-  private final Resilient resilient =
-      Resilient.builder().timeSource(time).asyncExecutor(Runnable::run).build();
-
-  @AfterEach
-  void nothingLeftBehind() {
-    assertThat(time.pendingTasks()).as("timers left by the test").isZero();
-  }
-
+class CallTargetTest extends FakeClockFixture {
   interface Service {
     @Retry(maxAttempts = 3, delay = "100ms")
     @Timeout("1s")
