@@ -26,7 +26,7 @@ final class FallbackPlan {
   }
 
   boolean handles(Throwable failure) {
-    return Plans.instanceOfAny(on, failure)
+    return StrategySettings.instanceOfAny(on, failure)
         && (failureParameter == null || failureParameter.isInstance(failure));
   }
 

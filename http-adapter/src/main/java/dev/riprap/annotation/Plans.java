@@ -4,35 +4,31 @@ import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
 import dev.riprap.RetrySettings;
 import dev.riprap.internal.Check;
-import dev.riprap.internal.TypeNames;
 import io.github.resilience4j.bulkhead.BulkheadConfig;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.lang.annotation.Annotation;
-import java.lang.reflect.GenericArrayType;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
-import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Proxy;
-import java.lang.reflect.Type;
-import java.lang.reflect.TypeVariable;
-import java.lang.reflect.WildcardType;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
- * Reads one interface's annotations into {@link MethodPlan}s, checking everything on the way. Every
- * error message starts with the method, as {@code Interface.method(ParamTypes)}.
+ * Reads one interface's annotations into {@link MethodPlan}s, checking everything on the way: where
+ * each annotation applies (method, interface, {@code @Policy}), the method's policy built from them
+ * (each annotation's values by {@link StrategySettings}), shared named primitives, and the
+ * fallback ({@link FallbackLookup}). Every error message starts with the method, as {@code
+ * Interface.method(ParamTypes)}.
  */
-// Size: one job, turning every annotation into a validated plan; the per-annotation parts are
-// candidates to split when the HTTP issue reworks how annotations reach the engine.
 final class Plans {
   private static final List<Class<? extends Annotation>> STRATEGIES =
       List.of(Retry.class, CircuitBreaker.class, RateLimiter.class, Bulkhead.class, Timeout.class);
@@ -154,7 +150,8 @@ final class Plans {
     String where = describe(api, m);
     boolean async = m.getReturnType() == CompletionStage.class
         || m.getReturnType() == CompletableFuture.class;
-    FallbackPlan fallback = fallback(where, m, async);
+    FallbackPlan fallback =
+        new FallbackLookup(api, target, codeTarget, this::invoker).fallback(where, m, async);
     dev.riprap.Policy policy = policy(where, m);
     if (policy == null && fallback != null) {
       policy = newPolicy(m).build();
@@ -298,11 +295,11 @@ final class Plans {
   private dev.riprap.Policy build(
       String where, Method m, Retry r, CircuitBreaker c, RateLimiter l, Bulkhead b, Timeout t) {
     dev.riprap.Policy.Builder pb = newPolicy(m);
-    if (r != null) {
-      pb.retry(retrySettings(where, r));
-    }
+    // Checked in any case, applied unless the target applies them itself (appliedByTarget).
+    RetrySettings retry = r == null ? null : StrategySettings.retrySettings(where, r, failures);
+    Duration[] timeouts = t == null ? null : StrategySettings.timeouts(where, t);
     if (c != null) {
-      CircuitBreakerConfig config = breakerConfig(where, c);
+      CircuitBreakerConfig config = StrategySettings.breakerConfig(where, c, failures);
       Duration probeWait =
           Check.nonNegativeDuration(where + ": @CircuitBreaker awaitProbe", c.awaitProbe());
       if (!probeWait.isZero()) {
@@ -323,7 +320,7 @@ final class Plans {
       }
     }
     if (l != null) {
-      RateLimiterConfig config = limiterConfig(where, l);
+      RateLimiterConfig config = StrategySettings.limiterConfig(where, l);
       if (l.name().isEmpty()) {
         pb.rateLimiter(config);
       } else {
@@ -334,7 +331,7 @@ final class Plans {
       }
     }
     if (b != null) {
-      BulkheadConfig config = bulkheadConfig(where, b);
+      BulkheadConfig config = StrategySettings.bulkheadConfig(where, b);
       if (b.name().isEmpty()) {
         pb.bulkhead(config);
       } else {
@@ -344,8 +341,26 @@ final class Plans {
                     () -> io.github.resilience4j.bulkhead.Bulkhead.of(b.name(), config)));
       }
     }
-    if (t != null) {
-      timeouts(where, t, pb);
+    Set<Class<? extends Annotation>> own =
+        codeTarget && (r != null || t != null)
+            ? ((CallTarget) target).appliedByTarget(m)
+            : Set.of();
+    boolean any = c != null || l != null || b != null;
+    if (retry != null && !own.contains(Retry.class)) {
+      pb.retry(retry);
+      any = true;
+    }
+    if (timeouts != null && !own.contains(Timeout.class)) {
+      if (timeouts[0] != null) {
+        pb.attemptTimeout(timeouts[0]);
+      }
+      if (timeouts[1] != null) {
+        pb.totalTimeout(timeouts[1]);
+      }
+      any = true;
+    }
+    if (!any) {
+      return null; // the target applies every strategy the method has
     }
     try {
       return pb.build();
@@ -381,359 +396,5 @@ final class Plans {
               + " must match");
     }
     return existing.instance;
-  }
-
-  private RetrySettings retrySettings(String where, Retry r) {
-    Check.atLeast(r.maxAttempts(), 1, where + ": @Retry maxAttempts");
-    Duration delay = Check.positiveDuration(where + ": @Retry delay", r.delay());
-    Duration maxDelay = Check.positiveDuration(where + ": @Retry maxDelay", r.maxDelay());
-    Check.notBelow(maxDelay, where + ": @Retry maxDelay", delay, "delay");
-    for (Class<? extends Throwable> type : r.retryOn()) {
-      Check.requireState(
-          !Arrays.asList(r.abortOn()).contains(type),
-          "%s: @Retry lists %s in both retryOn and abortOn",
-          where,
-          type.getSimpleName());
-    }
-    Class<? extends Throwable>[] retryOn = r.retryOn();
-    Class<? extends Throwable>[] abortOn = r.abortOn();
-    Predicate<? super Throwable> counted = failures;
-    Predicate<Throwable> retried =
-        t -> (counted == null || counted.test(t))
-            && (retryOn.length == 0 || instanceOfAny(retryOn, t))
-            && !instanceOfAny(abortOn, t);
-    return RetrySettings.builder(r.maxAttempts())
-        .backoff(delay, maxDelay)
-        .retryOn(retried)
-        .build();
-  }
-
-  static boolean instanceOfAny(Class<? extends Throwable>[] types, Throwable t) {
-    for (Class<? extends Throwable> type : types) {
-      if (type.isInstance(t)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private CircuitBreakerConfig breakerConfig(String where, CircuitBreaker c) {
-    float threshold = c.failureRateThreshold();
-    Check.requireArgument(
-        threshold > 0 && threshold <= 100,
-        where + ": @CircuitBreaker failureRateThreshold",
-        "in (0, 100]",
-        threshold);
-    // resilience4j allocates one slot per call of the window and of the half-open state.
-    Check.inRange(
-        c.slidingWindowSize(),
-        1,
-        Check.MAX_BREAKER_SLOTS,
-        where + ": @CircuitBreaker slidingWindowSize");
-    Check.atLeast(c.minimumCalls(), 1, where + ": @CircuitBreaker minimumCalls");
-    Check.inRange(
-        c.halfOpenCalls(), 1, Check.MAX_BREAKER_SLOTS, where + ": @CircuitBreaker halfOpenCalls");
-    Duration wait =
-        Check.capped(Check.millisDuration(where + ": @CircuitBreaker waitInOpen", c.waitInOpen()));
-    CircuitBreakerConfig.Builder b =
-        CircuitBreakerConfig.custom()
-            .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
-            .failureRateThreshold(threshold)
-            .slidingWindowSize(c.slidingWindowSize())
-            .minimumNumberOfCalls(c.minimumCalls())
-            .waitDurationInOpenState(wait)
-            .permittedNumberOfCallsInHalfOpenState(c.halfOpenCalls());
-    if (failures != null) {
-      Predicate<? super Throwable> counted = failures;
-      b.recordException(counted::test);
-    }
-    return b.build();
-  }
-
-  private RateLimiterConfig limiterConfig(String where, RateLimiter l) {
-    Check.atLeast(l.limit(), 1, where + ": @RateLimiter limit");
-    Duration period =
-        Check.capped(Check.positiveDuration(where + ": @RateLimiter period", l.period()));
-    Duration maxWait =
-        Check.capped(Check.nonNegativeDuration(where + ": @RateLimiter maxWait", l.maxWait()));
-    return RateLimiterConfig.custom()
-        .limitForPeriod(l.limit())
-        .limitRefreshPeriod(period)
-        .timeoutDuration(maxWait)
-        .build();
-  }
-
-  private BulkheadConfig bulkheadConfig(String where, Bulkhead b) {
-    Check.atLeast(b.value(), 1, where + ": @Bulkhead value");
-    Duration maxWait =
-        Check.capped(Check.nonNegativeDuration(where + ": @Bulkhead maxWait", b.maxWait()));
-    return BulkheadConfig.custom().maxConcurrentCalls(b.value()).maxWaitDuration(maxWait).build();
-  }
-
-  private void timeouts(String where, Timeout t, dev.riprap.Policy.Builder pb) {
-    if (t.value().isEmpty() && t.total().isEmpty()) {
-      throw new IllegalArgumentException(where + ": @Timeout sets neither value nor total");
-    }
-    Duration attempt =
-        t.value().isEmpty() ? null : Check.positiveDuration(where + ": @Timeout value", t.value());
-    Duration total =
-        t.total().isEmpty() ? null : Check.positiveDuration(where + ": @Timeout total", t.total());
-    Check.requireState(
-        attempt == null || total == null || attempt.compareTo(total) <= 0,
-        "%s: @Timeout value (%s) must not exceed total (%s)",
-        where,
-        attempt,
-        total);
-    if (attempt != null) {
-      pb.attemptTimeout(attempt);
-    }
-    if (total != null) {
-      pb.totalTimeout(total);
-    }
-  }
-
-  // ---------------------------------------------------------------- fallback
-
-  private FallbackPlan fallback(String where, Method m, boolean async) {
-    Fallback f = m.getAnnotation(Fallback.class);
-    if (f == null) {
-      return null;
-    }
-    if (f.on().length == 0) {
-      throw new IllegalArgumentException(where + ": @Fallback on is empty, so it handles nothing");
-    }
-    String name = f.method();
-    Class<?>[] params = m.getParameterTypes();
-    List<Method> sameName = new ArrayList<>();
-    List<Method> matching = new ArrayList<>();
-    collect(Arrays.asList(api.getMethods()), name, params, sameName, matching);
-    boolean onInterface = !matching.isEmpty();
-    boolean searchClass = !codeTarget && !Proxy.isProxyClass(target.getClass());
-    if (!onInterface && searchClass) {
-      for (Class<?> c = target.getClass(); c != null && c != Object.class; c = c.getSuperclass()) {
-        collect(Arrays.asList(c.getDeclaredMethods()), name, params, sameName, matching);
-      }
-    }
-    String expected =
-        name
-            + Arrays.stream(params).map(Class::getSimpleName).collect(Collectors.joining(", ", "(", ")"))
-            + " or "
-            + name
-            + Arrays.stream(params)
-                .map(Class::getSimpleName)
-                .collect(Collectors.joining(", ", "(", params.length == 0 ? "Throwable)" : ", Throwable)"));
-    if (matching.isEmpty()) {
-      throw new IllegalArgumentException(
-          where
-              + ": @Fallback method "
-              + expected
-              + " not found in "
-              + api.getSimpleName()
-              + (searchClass ? " or " + name(target.getClass()) : "")
-              + "; found "
-              + (sameName.isEmpty()
-                  ? "none"
-                  : sameName.stream()
-                      .map(x -> describe(x.getDeclaringClass(), x))
-                      .collect(Collectors.joining(", "))));
-    }
-    if (matching.size() > 1) {
-      throw new IllegalStateException(
-          where
-              + ": @Fallback method '"
-              + name
-              + "' is ambiguous: "
-              + matching.stream()
-                  .map(x -> describe(x.getDeclaringClass(), x))
-                  .collect(Collectors.joining(" and ")));
-    }
-    Method fm = matching.get(0);
-    String fallbackName = describe(fm.getDeclaringClass(), fm);
-    Class<? extends Throwable> failureType = null;
-    if (fm.getParameterCount() == params.length + 1) {
-      failureType = fm.getParameterTypes()[params.length].asSubclass(Throwable.class);
-      for (Class<? extends Throwable> on : f.on()) {
-        if (!failureType.isAssignableFrom(on) && !on.isAssignableFrom(failureType)) {
-          throw new IllegalArgumentException(
-              where
-                  + ": @Fallback method "
-                  + fallbackName
-                  + " can never receive "
-                  + on.getSimpleName()
-                  + ", listed in on");
-        }
-      }
-    }
-    boolean asyncFallback = checkReturn(where, m, fm, fallbackName, async);
-    if (!async) {
-      for (Class<?> thrown : fm.getExceptionTypes()) {
-        if (isChecked(thrown) && !declares(m, thrown)) {
-          throw new IllegalArgumentException(
-              where
-                  + ": @Fallback method "
-                  + fallbackName
-                  + " declares "
-                  + thrown.getSimpleName()
-                  + ", which "
-                  + m.getName()
-                  + " does not");
-        }
-      }
-    }
-    MethodPlan.Invoker invoker;
-    if (onInterface) {
-      invoker = invoker(fm);
-    } else {
-      fm.setAccessible(true);
-      invoker =
-          MethodPlan.Invoker.onTarget(fm, Modifier.isStatic(fm.getModifiers()) ? null : target);
-    }
-    return new FallbackPlan(invoker, f.on(), failureType, asyncFallback);
-  }
-
-  private static void collect(
-      List<Method> candidates,
-      String name,
-      Class<?>[] params,
-      List<Method> sameName,
-      List<Method> matching) {
-    for (Method c : candidates) {
-      if (!c.getName().equals(name)) {
-        continue;
-      }
-      if (sameName.stream().noneMatch(x -> sameSignature(x, c))) {
-        sameName.add(c);
-      } else {
-        continue; // an override of a method already seen
-      }
-      Class<?>[] ps = c.getParameterTypes();
-      boolean exact = Arrays.equals(ps, params);
-      boolean withFailure =
-          ps.length == params.length + 1
-              && Arrays.equals(Arrays.copyOf(ps, params.length), params)
-              && Throwable.class.isAssignableFrom(ps[params.length]);
-      if (exact || withFailure) {
-        matching.add(c);
-      }
-    }
-  }
-
-  private static boolean sameSignature(Method a, Method b) {
-    return a.getName().equals(b.getName())
-        && Arrays.equals(a.getParameterTypes(), b.getParameterTypes());
-  }
-
-  private static boolean isChecked(Class<?> thrown) {
-    return !RuntimeException.class.isAssignableFrom(thrown)
-        && !Error.class.isAssignableFrom(thrown);
-  }
-
-  private static boolean declares(Method m, Class<?> thrown) {
-    for (Class<?> declared : m.getExceptionTypes()) {
-      if (declared.isAssignableFrom(thrown)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  /**
-   * Checks the fallback's return type against the method's; returns whether the fallback returns
-   * a stage (only allowed for async methods).
-   */
-  private static boolean checkReturn(
-      String where, Method m, Method fm, String fallbackName, boolean async) {
-    Type want = m.getGenericReturnType();
-    Type got = fm.getGenericReturnType();
-    if (async) {
-      Type element = typeArgument(want);
-      if (CompletionStage.class.isAssignableFrom(fm.getReturnType())) {
-        if (compatible(typeArgument(got), element)) {
-          return true;
-        }
-      } else if (compatible(got, element)) {
-        return false;
-      }
-      throw new IllegalArgumentException(
-          where
-              + ": @Fallback method "
-              + fallbackName
-              + " returns "
-              + simple(got)
-              + ", expected "
-              + simple(element)
-              + " or CompletionStage<"
-              + simple(element)
-              + ">");
-    }
-    if (!compatible(got, want)) {
-      throw new IllegalArgumentException(
-          where
-              + ": @Fallback method "
-              + fallbackName
-              + " returns "
-              + simple(got)
-              + ", expected "
-              + simple(want));
-    }
-    return false;
-  }
-
-  private static Type typeArgument(Type stage) {
-    if (stage instanceof ParameterizedType) {
-      return ((ParameterizedType) stage).getActualTypeArguments()[0];
-    }
-    return Object.class;
-  }
-
-  private static boolean compatible(Type got, Type want) {
-    Class<?> g = box(raw(got));
-    Class<?> w = box(raw(want));
-    if (raw(want) == void.class || raw(got) == void.class) {
-      return raw(want) == raw(got);
-    }
-    if (!w.isAssignableFrom(g)) {
-      return false;
-    }
-    if (want instanceof ParameterizedType && got instanceof ParameterizedType && g == w) {
-      return Arrays.equals(
-          ((ParameterizedType) want).getActualTypeArguments(),
-          ((ParameterizedType) got).getActualTypeArguments());
-    }
-    return true;
-  }
-
-  private static Class<?> raw(Type t) {
-    if (t instanceof Class) {
-      return (Class<?>) t;
-    }
-    if (t instanceof ParameterizedType) {
-      return (Class<?>) ((ParameterizedType) t).getRawType();
-    }
-    if (t instanceof GenericArrayType) {
-      return java.lang.reflect.Array.newInstance(
-              raw(((GenericArrayType) t).getGenericComponentType()), 0)
-          .getClass();
-    }
-    if (t instanceof TypeVariable) {
-      Type[] bounds = ((TypeVariable<?>) t).getBounds();
-      return bounds.length == 0 ? Object.class : raw(bounds[0]);
-    }
-    if (t instanceof WildcardType) {
-      Type[] upper = ((WildcardType) t).getUpperBounds();
-      return upper.length == 0 ? Object.class : raw(upper[0]);
-    }
-    return Object.class;
-  }
-
-  private static Class<?> box(Class<?> c) {
-    if (!c.isPrimitive()) {
-      return c;
-    }
-    return java.lang.invoke.MethodType.methodType(c).wrap().returnType();
-  }
-
-  static String simple(Type t) {
-    return TypeNames.simple(t);
   }
 }

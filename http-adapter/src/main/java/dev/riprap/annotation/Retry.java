@@ -15,6 +15,11 @@ import java.lang.annotation.Target;
  * <p>Durations are written as {@code 250ms}, {@code 2s}, {@code 1m} or ISO-8601 ({@code PT2S}) and
  * checked when the proxy is created ({@link Resilient}): a bad value fails there with an {@link
  * IllegalArgumentException} naming the interface, the method and the value.
+ *
+ * <p>On a method of a declarative HTTP client ({@code dev.riprap.http.HttpApi}) over a {@code
+ * ResilientHttpClient}, it configures the client's own retries for the method's requests instead
+ * (maxAttempts 1 to 11, no {@code retryOn} or {@code abortOn}: the client's classifier decides
+ * what is transient); see {@code HttpApi}.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

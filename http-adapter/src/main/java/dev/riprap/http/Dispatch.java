@@ -7,6 +7,7 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.function.UnaryOperator;
 
 /**
  * Runs an {@link Exchange} through its host's policy, sync or async, and turns the pipeline's
@@ -17,14 +18,14 @@ final class Dispatch {
   private Dispatch() {}
 
   /**
-   * A new exchange of {@code request}; with {@code once}, under its route's policy without
-   * retries, for a caller that is the one retry layer itself ({@link HttpApi} methods whose
-   * annotations retry).
+   * A new exchange of {@code request}, under the policy {@code policy} gives for its route's: the
+   * route's own ({@link UnaryOperator#identity()}) for the client's requests, the one an {@link
+   * HttpApi} method's annotations derived from it ({@link RoutePolicies}) for that method's.
    */
   static <T> Exchange<T> exchange(HttpEngine engine, HttpRequest request,
-      HttpResponse.BodyHandler<T> handler, boolean once) {
+      HttpResponse.BodyHandler<T> handler, UnaryOperator<HttpPolicy> policy) {
     return new Exchange<>(engine, Objects.requireNonNull(request, "request"),
-        Objects.requireNonNull(handler, "handler"), once);
+        Objects.requireNonNull(handler, "handler"), policy);
   }
 
   /** The sync call: the caller's thread runs the attempts and waits. */

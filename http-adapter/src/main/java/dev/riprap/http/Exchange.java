@@ -22,6 +22,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLSession;
 
 /**
@@ -56,13 +57,17 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   private volatile HttpCallTimeoutException.Timeout bound;
   private volatile Duration boundValue;
 
+  /**
+   * @param policy the policy the request runs under, given its route's: the route's own for the
+   *     client's requests; derived from it for an {@link HttpApi} method whose annotations set the
+   *     retries ({@link RoutePolicies})
+   */
   Exchange(HttpEngine engine, HttpRequest request, HttpResponse.BodyHandler<T> handler,
-      boolean once) {
+      UnaryOperator<HttpPolicy> policy) {
     this.engine = engine;
     this.request = request;
     this.handler = handler;
-    HttpPolicy route = engine.policyFor(request.method(), request.uri());
-    this.settings = once ? engine.once(route) : route;
+    this.settings = policy.apply(engine.policyFor(request.method(), request.uri()));
     this.authority = HttpEngine.authority(request.uri());
     this.service = engine.service(request.uri());
     this.endpoints = service == null ? null : new ServiceCall(this, service);

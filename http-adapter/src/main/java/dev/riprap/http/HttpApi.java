@@ -6,6 +6,7 @@ import dev.riprap.annotation.CallTarget;
 import dev.riprap.annotation.Policy;
 import dev.riprap.annotation.Resilient;
 import dev.riprap.annotation.Retry;
+import dev.riprap.annotation.Timeout;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.lang.annotation.Annotation;
@@ -15,10 +16,9 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.util.Arrays;
 import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
 
@@ -45,15 +45,22 @@ import java.util.stream.Collectors;
  *
  * <p><b>One retry layer.</b> Each call builds its request once and sends it through the given
  * client: a {@link ResilientHttpClient} applies its own pipeline (per-host breakers, HTTP-aware
- * retries, Retry-After) to every request. The resilience annotations of {@code
+ * retries, Retry-After, the retry budget) to every request. Over a {@code ResilientHttpClient} a
+ * method's {@link Retry @Retry} (its own or the interface's) configures that pipeline instead of
+ * stacking a second retry around it: the method's requests run under a policy derived at creation
+ * from each route policy its HTTP verb can reach, named {@code <route>.<Interface>.<method>}, with
+ * {@code maxRetries = maxAttempts - 1}, the annotation's backoff (+/-50% jitter) and the method's
+ * {@link Timeout @Timeout} as attempt and total timeouts; the proxy does not retry the method
+ * again. {@code retryOn} and {@code abortOn} cannot apply there (the client's classifier decides),
+ * nor more than 11 attempts. A method without {@code @Retry} gets the route's retries; a method
+ * whose {@code @Policy} registry policy retries sends each of its attempts through the client once
+ * (the route's policy without retries). The other resilience annotations of {@code
  * dev.riprap.annotation} apply per method around the whole client call: {@code
- * Fallback(TotalTimeout(Retry(CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send)))))))}.
- * Retries never stack: a method whose annotations retry sends each of its attempts through the
- * client once (the route's policy without retries), so a call sends at most its {@code
- * maxAttempts}; a method without a retry of its own gets the client's. For the method-level
- * strategies only transient failures count, as the client's {@link HttpClassifier} says
- * (transport failures, and answers 5xx, 408 and 429 by default); a 404 is an answer, returned at
- * once and never opening a breaker.
+ * Fallback(TotalTimeout(CircuitBreaker(RateLimiter(Bulkhead(AttemptTimeout(client.send))))))}. Over
+ * another {@code HttpClient}, every annotation applies around {@code send}, as for any proxy. For
+ * the method-level strategies only transient failures count, as the client's {@link
+ * HttpClassifier} says (transport failures, and answers 5xx, 408 and 429 by default); a 404 is an
+ * answer, returned at once and never opening a breaker.
  *
  * <p><b>Idempotency.</b> POST and PATCH are not retried: a {@code @Retry} (or a {@code @Policy}
  * whose registry policy retries) on one fails at creation unless the method is {@link Idempotent},
@@ -148,11 +155,13 @@ public final class HttpApi {
    * @return the client: a proxy, thread-safe
    * @throws IllegalArgumentException for a bad annotation value: no HTTP method, a parameter
    *     without a role, a path variable without a parameter or a parameter without a variable, a
-   *     type that needs a missing codec, a refused header name, an unknown policy, a bad fallback,
+   *     {@code @Retry} with {@code retryOn} or {@code abortOn} or more than 11 attempts over a
+   *     {@link ResilientHttpClient}, a type that needs a missing codec, a refused header name, an unknown policy, a bad fallback,
    *     a result or checked exception type the proxy cannot reach (see {@link Resilient})
    * @throws IllegalStateException for contradictory annotations: two HTTP methods, two roles on a
    *     parameter, two bodies, a body on GET or HEAD, a retry of a POST or PATCH without {@link
-   *     Idempotent}
+   *     Idempotent}, over a {@link ResilientHttpClient} a {@code @Timeout} value over the total
+   *     timeout of a route policy the method's {@code @Retry} would configure
    * @throws NullPointerException if {@code api} is null
    */
   public <T> T create(Class<T> api) {
@@ -174,18 +183,23 @@ public final class HttpApi {
         }
         continue;
       }
-      // One retry layer per call: a method whose annotations retry sends each attempt once
-      // through the client (its route's policy without retries); otherwise the client retries.
-      String retry = methodRetry(api, m);
-      HttpApiMethod method =
-          new HttpApiMethod(api, m, base, client, codec, classifier, retry == null);
+      String retry = RetryLayer.methodRetry(api, m, registry);
+      HttpApiMethod method = new HttpApiMethod(api, m, base, client, codec, classifier);
       if (retry != null && !method.idempotent) {
         // A retry of a request that is not idempotent would send it twice: refused at creation.
-        throw unsafeRetry(api, m, method, retry);
+        throw RetryLayer.unsafeRetry(api, m, method, retry);
+      }
+      if (client instanceof ResilientHttpClient && retry != null
+          && RetryLayer.effective(api, m, Retry.class) == null) {
+        // A @Policy registry policy retries around the client: each of its attempts goes through
+        // the client once, under the route's policy without retries.
+        method.sendUnder(RoutePolicies.withoutRetries(
+            api.getSimpleName() + "." + m.getName(), method.verb,
+            ((ResilientHttpClient) client).engine));
       }
       methods.put(m, method);
     }
-    return resilient.wrapCalls(api, new Target(api, methods));
+    return resilient.wrapCalls(api, new Target(api, methods, client));
   }
 
   private static String verbs(Method m) {
@@ -194,69 +208,6 @@ public final class HttpApi {
         .filter(t -> t.getPackage() == HttpApi.class.getPackage() && t.getSimpleName().matches("[A-Z]+"))
         .map(t -> "@" + t.getSimpleName())
         .collect(Collectors.joining(", "));
-  }
-
-  /**
-   * What makes the method-level plan retry, as an error message would name it ({@code "@Retry"},
-   * {@code "@Retry on the interface"}, {@code "@Policy(\"x\"), which retries,"}), or null when it
-   * does not retry.
-   */
-  private String methodRetry(Class<?> api, Method m) {
-    Policy methodPolicy = m.getAnnotation(Policy.class);
-    boolean methodStrategies = hasStrategies(m);
-    Retry retry = m.getAnnotation(Retry.class);
-    String source = "@Retry";
-    if (retry == null && methodPolicy == null
-        && (methodStrategies || onType(api, m, Policy.class) == null)) {
-      retry = onType(api, m, Retry.class);
-      source = "@Retry on the interface";
-    }
-    if (retry != null && retry.maxAttempts() > 1) {
-      return source;
-    }
-    Policy named = methodPolicy != null
-        ? methodPolicy
-        : methodStrategies ? null : onType(api, m, Policy.class);
-    if (named != null && registry != null) {
-      Optional<Integer> attempts =
-          registry.find(named.value()).map(dev.riprap.Policy::maxAttempts);
-      if (attempts.isPresent() && attempts.get() > 1) {
-        return "@Policy(\"" + named.value() + "\"), which retries,";
-      }
-    }
-    return null;
-  }
-
-  private static IllegalStateException unsafeRetry(
-      Class<?> api, Method m, HttpApiMethod method, String source) {
-    return new IllegalStateException(
-        describe(api, m)
-            + ": "
-            + source
-            + " would resend a "
-            + method.verb
-            + ", which is not idempotent; add @Idempotent (each call then carries an"
-            + " Idempotency-Key) or remove the retry");
-  }
-
-  private static boolean hasStrategies(Method m) {
-    for (Class<? extends Annotation> type :
-        List.of(
-            Retry.class,
-            dev.riprap.annotation.CircuitBreaker.class,
-            dev.riprap.annotation.RateLimiter.class,
-            dev.riprap.annotation.Bulkhead.class,
-            dev.riprap.annotation.Timeout.class)) {
-      if (m.isAnnotationPresent(type)) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  private static <A extends Annotation> A onType(Class<?> api, Method m, Class<A> type) {
-    A a = m.getDeclaringClass().getAnnotation(type);
-    return a != null ? a : api.getAnnotation(type);
   }
 
   static String describe(Class<?> api, Method m) {
@@ -298,19 +249,39 @@ public final class HttpApi {
     return "HttpApi[" + Redact.uri(base) + ", " + client + ", codec=" + codec + "]";
   }
 
-  /** The proxy's target: starts each call of an HTTP method by building its request. */
+  /**
+   * The proxy's target: starts each call of an HTTP method by building its request. Over a {@link
+   * ResilientHttpClient} it applies a method's {@link Retry} and {@link Timeout} itself, as the
+   * policy its requests run under ({@link RoutePolicies}), so the client's HTTP retry decision is
+   * the call's one retry layer.
+   */
   private static final class Target implements CallTarget {
     private final Class<?> api;
     private final Map<Method, HttpApiMethod> methods;
+    private final HttpClient client;
 
-    Target(Class<?> api, Map<Method, HttpApiMethod> methods) {
+    Target(Class<?> api, Map<Method, HttpApiMethod> methods, HttpClient client) {
       this.api = api;
       this.methods = methods;
+      this.client = client;
     }
 
     @Override
     public Attempt start(Object proxy, Method method, Object[] args) {
       return methods.get(method).start(args);
+    }
+
+    @Override
+    public Set<Class<? extends Annotation>> appliedByTarget(Method m) {
+      HttpApiMethod method = methods.get(m);
+      Retry retry = RetryLayer.effective(api, m, Retry.class);
+      if (method == null || retry == null || !(client instanceof ResilientHttpClient)) {
+        return Set.of();
+      }
+      method.sendUnder(RoutePolicies.fromAnnotations(
+          describe(api, m), api.getSimpleName() + "." + m.getName(), method.verb,
+          ((ResilientHttpClient) client).engine, retry, RetryLayer.effective(api, m, Timeout.class)));
+      return Set.of(Retry.class, Timeout.class);
     }
 
     @Override

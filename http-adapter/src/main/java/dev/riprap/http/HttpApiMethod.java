@@ -30,8 +30,12 @@ final class HttpApiMethod {
   private final String where;
   private final HttpClient client;
   private final HttpClassifier classifier;
-  /** Whether the client retries this method's requests (no retry in its annotations). */
-  private final boolean clientRetries;
+  /**
+   * The policies this method's requests run under, derived from the routes' ({@link
+   * RoutePolicies}); null when they go through {@code client.send} as any request. Set once, at
+   * creation, before the proxy is returned.
+   */
+  private volatile RoutePolicies routePolicies;
   private final BodyCodec codec;
   final String verb;
   final boolean idempotent;
@@ -43,11 +47,10 @@ final class HttpApiMethod {
   private final boolean declaresInterrupted;
 
   HttpApiMethod(Class<?> api, Method m, String base, HttpClient client, BodyCodec codec,
-      HttpClassifier classifier, boolean clientRetries) {
+      HttpClassifier classifier) {
     this.where = HttpApi.describe(api, m);
     this.client = client;
     this.classifier = classifier;
-    this.clientRetries = clientRetries;
     this.codec = codec;
     Annotation verbAnnotation = null;
     for (Class<? extends Annotation> type : VERBS) {
@@ -164,6 +167,11 @@ final class HttpApiMethod {
     return TypeNames.simple(t);
   }
 
+  /** Sends this method's requests under {@code policies} from now on (called at creation). */
+  void sendUnder(RoutePolicies policies) {
+    this.routePolicies = policies;
+  }
+
   // ---------------------------------------------------------------- per call
 
   /** Builds the call's request once; the attempt sends that same request each time. */
@@ -193,10 +201,11 @@ final class HttpApiMethod {
   private Object send(HttpRequest request) throws IOException, InterruptedException {
     HttpResponse<?> response;
     try {
-      response = clientRetries || !(client instanceof ResilientHttpClient)
+      RoutePolicies policies = routePolicies;
+      response = policies == null
           ? client.send(request, handler())
           : Dispatch.send(Dispatch.exchange(
-              ((ResilientHttpClient) client).engine, request, handler(), true));
+              ((ResilientHttpClient) client).engine, request, handler(), policies));
     } catch (IOException e) {
       if (declaresIo) {
         throw e;
@@ -218,11 +227,11 @@ final class HttpApiMethod {
   }
 
   private CompletableFuture<Object> sendAsync(HttpRequest request) {
-    CompletableFuture<? extends HttpResponse<?>> sent =
-        clientRetries || !(client instanceof ResilientHttpClient)
-            ? client.sendAsync(request, handler())
-            : Dispatch.sendAsync(Dispatch.exchange(
-                ((ResilientHttpClient) client).engine, request, handler(), true));
+    RoutePolicies policies = routePolicies;
+    CompletableFuture<? extends HttpResponse<?>> sent = policies == null
+        ? client.sendAsync(request, handler())
+        : Dispatch.sendAsync(Dispatch.exchange(
+            ((ResilientHttpClient) client).engine, request, handler(), policies));
     CompletableFuture<Object> answered = sent.thenApply(r -> answer(request, r));
     answered.whenComplete(
         (v, t) -> {

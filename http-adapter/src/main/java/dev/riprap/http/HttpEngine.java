@@ -25,8 +25,10 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import java.util.concurrent.ForkJoinPool;
+import java.util.function.Supplier;
 
 /**
  * What a {@link ResilientHttpClient} runs requests with: the delegate, the routes and their
@@ -55,9 +57,8 @@ final class HttpEngine {
   final Map<String, EndpointGroup<URI>> services;
   /** The endpoints' policies: each endpoint's breaker and limiter, per route policy. */
   final HostPolicies endpointHosts;
-  /** Each route policy without retries, for callers that retry themselves ({@link #once}). */
-  private final java.util.concurrent.ConcurrentHashMap<HttpPolicy, HttpPolicy> once =
-      new java.util.concurrent.ConcurrentHashMap<>();
+  /** Policies derived from the routes' by {@link HttpApi} methods, one per derivation. */
+  private final ConcurrentHashMap<Object, HttpPolicy> derived = new ConcurrentHashMap<>();
 
   HttpEngine(HttpClient delegate, HttpPolicy defaultPolicy, List<Route> routes,
       HttpClassifier classifier, TimeSource time, int concurrencyLimit, int maxHosts,
@@ -139,12 +140,12 @@ final class HttpEngine {
   }
 
   /**
-   * {@code p} without retries, named {@code <name>.once}: the policy of a caller that is the one
-   * retry layer itself. Made once per policy; its hosts have their own breakers.
+   * The policy made by {@code make} for {@code derivation} (a value naming the route policy and
+   * what changes), made once per client: {@link HttpApi} clients of one interface share it, and
+   * with it its per-host breakers and budgets.
    */
-  HttpPolicy once(HttpPolicy p) {
-    return p.maxRetries() == 0 ? p
-        : once.computeIfAbsent(p, q -> q.toBuilder(q.name() + ".once").maxRetries(0).build());
+  HttpPolicy derived(Object derivation, Supplier<HttpPolicy> make) {
+    return derived.computeIfAbsent(derivation, d -> make.get());
   }
 
   /** The longest total timeout of the client's policies: how long {@code close()} drains. */

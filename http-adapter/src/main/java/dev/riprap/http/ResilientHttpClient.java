@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLParameters;
 
@@ -404,7 +405,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   @Override
   public <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler)
       throws IOException, InterruptedException {
-    return Dispatch.send(Dispatch.exchange(engine, request, handler, false));
+    return Dispatch.send(Dispatch.exchange(engine, request, handler, UnaryOperator.identity()));
   }
 
   /**
@@ -420,7 +421,7 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   @Override
   public <T> CompletableFuture<HttpResponse<T>> sendAsync(
       HttpRequest request, HttpResponse.BodyHandler<T> handler) {
-    return Dispatch.sendAsync(Dispatch.exchange(engine, request, handler, false));
+    return Dispatch.sendAsync(Dispatch.exchange(engine, request, handler, UnaryOperator.identity()));
   }
 
   /**

@@ -7,7 +7,6 @@ import dev.riprap.PolicyRegistry;
 import dev.riprap.RejectedException;
 import dev.riprap.RejectionReason;
 import dev.riprap.event.CallCompleted;
-import dev.riprap.testing.FakeTimeSource;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,21 +15,10 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 @org.junit.jupiter.api.Timeout(10)
-class ResilientBehaviourTest {
-  private final FakeTimeSource time = new FakeTimeSource();
-  private final Resilient resilient =
-      Resilient.builder().timeSource(time).asyncExecutor(Runnable::run).build();
-
-  @AfterEach
-  void nothingLeftBehind() {
-    assertThat(time.pendingTasks()).as("timers left by the test").isZero();
-    assertThat(Thread.interrupted()).as("interrupt flag left set").isFalse();
-  }
-
+class ResilientBehaviourTest extends FakeClockFixture {
   /** Fails its first {@code failures} calls with an IOException, then answers "ok-N". */
   static final class Flaky {
     final AtomicInteger calls = new AtomicInteger();

@@ -42,6 +42,10 @@ class HttpApiTest extends WireMockSupport {
   /** The method-level policies' clock, driven by {@link #drive} for async calls. */
   final FakeTimeSource apiTime = new FakeTimeSource();
   ResilientHttpClient client;
+  /** The client's retries, in order, and how many {@link #drive} has let fire. */
+  final List<dev.riprap.event.RetryScheduled> clientRetries =
+      new java.util.concurrent.CopyOnWriteArrayList<>();
+  int clientRetriesDriven;
 
   record Item(String id, int stock) {}
 
@@ -60,7 +64,7 @@ class HttpApiTest extends WireMockSupport {
   }
 
   private ResilientHttpClient clientRetrying(int retries, dev.riprap.TimeSource time) {
-    return ResilientHttpClient.builder()
+    ResilientHttpClient c = ResilientHttpClient.builder()
         .delegate(delegate)
         .timeSource(time)
         .policy(
@@ -70,6 +74,8 @@ class HttpApiTest extends WireMockSupport {
                 .noCircuitBreaker()
                 .build())
         .build();
+    c.events().subscribe(dev.riprap.event.RetryScheduled.class, clientRetries::add);
+    return c;
   }
 
   private <T> T api(Class<T> type) {
@@ -87,13 +93,18 @@ class HttpApiTest extends WireMockSupport {
     return all;
   }
 
-  /** Waits for an async call, moving the method-level clock whenever a backoff timer is pending. */
+  /**
+   * Waits for an async call, moving the method-level clock whenever a backoff timer is pending, and
+   * the client's by each retry's delay once its timer is pending beside the total-timeout timer.
+   */
   private <T> T drive(CompletionStage<T> stage) throws Throwable {
     CompletableFuture<T> f = stage.toCompletableFuture();
     long end = System.nanoTime() + Duration.ofSeconds(10).toNanos();
     while (!f.isDone() && System.nanoTime() < end) {
       if (apiTime.pendingTasks() > 0) {
         apiTime.advance(Duration.ofSeconds(5));
+      } else if (clientRetries.size() > clientRetriesDriven && clientTime.pendingTasks() > 1) {
+        clientTime.advance(clientRetries.get(clientRetriesDriven++).delay());
       } else {
         Thread.onSpinWait();
       }

@@ -319,4 +319,70 @@ class HttpApiValidationTest {
     org.assertj.core.api.Assertions.assertThat(HttpApi.create(Checked.class, CLIENT, BASE))
         .isInstanceOf(Checked.class);
   }
+
+  // ---------------------------------------------------------------- @Retry over a ResilientHttpClient
+
+  interface RetryOnListed {
+    @GET("/items")
+    @Retry(retryOn = IOException.class)
+    String items();
+  }
+
+  interface AbortOnListed {
+    @GET("/items")
+    @Retry(abortOn = HttpStatusException.class)
+    String items();
+  }
+
+  interface TooManyAttempts {
+    @GET("/items")
+    @Retry(maxAttempts = 12)
+    String items();
+  }
+
+  @Retry
+  interface AttemptTimeoutOverTheRoutesTotal {
+    @GET("/items")
+    @dev.riprap.annotation.Timeout("45s")
+    String items();
+  }
+
+  @Test
+  void overAResilientClientTheClientsClassifierDecidesSoRetryOnAndAbortOnAreRefused() {
+    try (ResilientHttpClient client = ResilientHttpClient.standard()) {
+      HttpApi http = HttpApi.builder(client, BASE).build();
+      assertRejected(http, RetryOnListed.class, IllegalArgumentException.class,
+          "RetryOnListed.items(): @Retry retryOn cannot apply to an HttpApi method over a"
+              + " ResilientHttpClient: its requests are retried by the client, whose"
+              + " HttpClassifier decides which failures are transient; remove it, or set the"
+              + " client's classifier");
+      assertRejected(http, AbortOnListed.class, IllegalArgumentException.class,
+          "AbortOnListed.items(): @Retry abortOn cannot apply to an HttpApi method over a"
+              + " ResilientHttpClient: its requests are retried by the client, whose"
+              + " HttpClassifier decides which failures are transient; remove it, or set the"
+              + " client's classifier");
+    }
+    // Over another HttpClient the method-level retry applies them, as for any proxy.
+    org.assertj.core.api.Assertions.assertThat(HttpApi.create(RetryOnListed.class, CLIENT, BASE))
+        .isInstanceOf(RetryOnListed.class);
+  }
+
+  @Test
+  void overAResilientClientMoreAttemptsThanTheClientMakesAreRefused() {
+    try (ResilientHttpClient client = ResilientHttpClient.standard()) {
+      assertRejected(HttpApi.builder(client, BASE).build(), TooManyAttempts.class,
+          IllegalArgumentException.class,
+          "TooManyAttempts.items(): @Retry maxAttempts must be in [1, 11], was 12");
+    }
+  }
+
+  @Test
+  void anAttemptTimeoutOverTheRoutesTotalTimeoutIsAContradiction() {
+    try (ResilientHttpClient client = ResilientHttpClient.standard()) {
+      assertRejected(HttpApi.builder(client, BASE).build(), AttemptTimeoutOverTheRoutesTotal.class,
+          IllegalStateException.class,
+          "AttemptTimeoutOverTheRoutesTotal.items(): @Timeout value (45s) must not exceed the total"
+              + " timeout (30s) of the client's policy 'default'; set @Timeout total as well");
+    }
+  }
 }

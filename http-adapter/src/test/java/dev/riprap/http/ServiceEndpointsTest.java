@@ -465,6 +465,43 @@ class ServiceEndpointsTest {
     assertThat(attemptsOn(dead)).isPositive(); // round robin starts on it
   }
 
+  interface RetryingOrders {
+    @GET("/orders/{id}")
+    @dev.riprap.annotation.Retry(maxAttempts = 3, delay = "1ms", maxDelay = "2ms")
+    String order(@Path("id") String id);
+  }
+
+  @Test
+  void anHttpApiMethodsRetryOnAServiceSendsItsAttemptsToDifferentEndpoints() throws Exception {
+    List<java.util.concurrent.atomic.AtomicInteger> received = new ArrayList<>();
+    List<URI> endpoints = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+      received.add(n);
+      Upstream u = new Upstream((k, x) -> {
+        n.incrementAndGet();
+        return new Upstream.Answer(503, "busy");
+      });
+      closing.add(u);
+      endpoints.add(root(u));
+    }
+    // Real time here: the method's derived policy waits 1 to 2 ms between attempts.
+    ResilientHttpClient c = ResilientHttpClient.builder()
+        .delegate(delegate)
+        .policy(policy(5).build())
+        .endpoints("orders", endpoints, g -> g.balancer(Balancer.roundRobin()))
+        .build();
+    closing.add(c);
+    RetryingOrders orders = HttpApi.create(RetryingOrders.class, c, URI.create("http://orders"));
+
+    assertThatThrownBy(() -> orders.order("7")).isInstanceOf(HttpStatusException.class);
+
+    // The method's @Retry(maxAttempts = 3) is the one retry layer (not the route's 6 attempts),
+    // and each attempt went to an endpoint the call had not tried.
+    assertThat(received).extracting(java.util.concurrent.atomic.AtomicInteger::get)
+        .containsExactly(1, 1, 1);
+  }
+
   @Test
   void servicesAndPlainHostsShareOneClient() throws Exception {
     Upstream a = upstream(200, "a");
