@@ -104,10 +104,10 @@ class LifecycleTest extends WireMockSupport {
       ResilientHttpClient client) throws InterruptedException {
     CompletableFuture<HttpResponse<String>> inFlight =
         client.sendAsync(get("/slow"), BodyHandlers.ofString());
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (count(getRequestedFor(urlEqualTo("/slow"))) == 0 && System.nanoTime() < end) {
-      Thread.sleep(1);
-    }
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .pollInterval(java.time.Duration.ofMillis(1))
+        .until(() -> count(getRequestedFor(urlEqualTo("/slow"))) > 0);
     return inFlight;
   }
 

@@ -147,10 +147,10 @@ class RetryDecisionTest extends WireMockSupport {
     sequence("GET", "/busy", aResponse().withStatus(503).withBody("busy"));
     Harness h = new Harness(delegate, ResilientHttpClient.builder().policy(RetryTest.exact().build()));
     CompletableFuture<HttpResponse<String>> f = h.client.sendAsync(get("/busy"), BodyHandlers.ofString());
-    long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-    while (h.events(RetryScheduled.class).isEmpty() && System.nanoTime() < end) {
-      Thread.sleep(1);
-    }
+    org.awaitility.Awaitility.await()
+        .atMost(java.time.Duration.ofSeconds(10))
+        .pollInterval(java.time.Duration.ofMillis(1))
+        .until(() -> !h.events(RetryScheduled.class).isEmpty());
     assertThat(h.events(RetryScheduled.class)).hasSize(1);
 
     h.client.drain(Duration.ZERO);

@@ -57,37 +57,13 @@ final class CallRecorder {
                       .register(registry))
           .record(c.duration().toNanos(), TimeUnit.NANOSECONDS);
     } else if (event instanceof RetryScheduled) {
-      counters
-          .computeIfAbsent(
-              RETRIES,
-              k ->
-                  Counter.builder(RETRIES)
-                      .description("Retries scheduled by a Riprap policy")
-                      .tags("policy", policy, "host", host)
-                      .register(registry))
-          .increment();
+      count(RETRIES, "Retries scheduled by a Riprap policy", null, null);
     } else if (event instanceof RetryAbandoned a) {
-      String reason = lower(a.reason());
-      counters
-          .computeIfAbsent(
-              RETRIES_ABANDONED + '/' + reason,
-              k ->
-                  Counter.builder(RETRIES_ABANDONED)
-                      .description("Retryable outcomes that were not retried, by reason")
-                      .tags("policy", policy, "host", host, "reason", reason)
-                      .register(registry))
-          .increment();
+      count(RETRIES_ABANDONED, "Retryable outcomes that were not retried, by reason",
+          "reason", lower(a.reason()));
     } else if (event instanceof LimiterModeChanged m) {
-      String mode = lower(m.mode());
-      counters
-          .computeIfAbsent(
-              LIMITER_MODE_CHANGES + '/' + mode,
-              k ->
-                  Counter.builder(LIMITER_MODE_CHANGES)
-                      .description("Changes of who decides an external limiter's permits")
-                      .tags("policy", policy, "host", host, "mode", mode)
-                      .register(registry))
-          .increment();
+      count(LIMITER_MODE_CHANGES, "Changes of who decides an external limiter's permits",
+          "mode", lower(m.mode()));
       if (limiterMode.getAndSet(m.mode()) == null) {
         for (LimiterModeChanged.Mode each : LimiterModeChanged.Mode.values()) {
           gauges.add(
@@ -98,6 +74,22 @@ final class CallRecorder {
         }
       }
     }
+  }
+
+  /**
+   * Increments the counter {@code name} of this policy and host, with one more tag {@code key} =
+   * {@code value} when {@code key} is not null; made on first use.
+   */
+  private void count(String name, String description, String key, String value) {
+    counters
+        .computeIfAbsent(
+            key == null ? name : name + '/' + value,
+            k -> {
+              Counter.Builder b =
+                  Counter.builder(name).description(description).tags("policy", policy, "host", host);
+              return (key == null ? b : b.tag(key, value)).register(registry);
+            })
+        .increment();
   }
 
   void remove() {
