@@ -99,7 +99,8 @@ class EndpointsDocSnippetsTest {
         .failureOnResult(r -> false)             // which results do
         .build();
     assertThat(group).hasToString(
-        "EndpointGroup{inventory, 2 endpoints, leastOutstanding, outlier detection on}");
+        "EndpointGroup{inventory, 2 endpoints, leastOutstanding, outlier detection on,"
+            + " health check off}");
   }
 
   /** docs/endpoints.md, Events and the set. */

@@ -45,7 +45,7 @@ import java.util.function.Predicate;
  * documented on its builder method and in {@code docs/endpoints.md}): power of two choices over
  * least outstanding attempts; ejection after 5 consecutive failures for 30 s x the number of times
  * ejected, at most 300 s, back on probation; at most 50% of the endpoints ejected (at least one,
- * never all); panic mode (spread over all) below 50% in rotation.
+ * never all); panic mode (spread over all) below 50% in rotation; no active health check.
  *
  * <p>What an attempt's outcome does to its endpoint: a result counts as a success unless {@link
  * Builder#failureOnResult} says otherwise; an exception counts as a failure when {@link
@@ -58,14 +58,16 @@ import java.util.function.Predicate;
  * <p>Immutable settings, thread-safe state: choosing takes no lock (it reads an immutable snapshot
  * of the endpoints in rotation and per-endpoint atomic counters); ejections, returns and {@link
  * #update} take the group's lock. Returns run on the time source's timer; the group holds no
- * thread and needs no closing.
+ * thread. A group with an active {@link Builder#healthCheck(HealthCheck, HealthCheckSettings)
+ * health check} runs its checks on the time source's timer too, until {@link #close()}; a group
+ * without one needs no closing.
  *
  * @param <E> the endpoint type; endpoints are told apart by {@code equals}
  */
 // Size: the call API (four entry points mirroring Policy's, each with a fallback form), the set's
 // checks and the nested public Builder (a type users name as EndpointGroup.Builder); the choice,
 // the ejection and the attempts live in Chooser, Rotation and GroupCall.
-public final class EndpointGroup<E> {
+public final class EndpointGroup<E> implements AutoCloseable {
   static {
     // The HTTP adapter runs a call's attempts through a group inside its own work (EndpointAccess).
     EndpointAccess.install(new EndpointAccess() {
@@ -96,6 +98,9 @@ public final class EndpointGroup<E> {
     this.namer = b.namer;
     this.settings = b;
     this.rotation = new Rotation<>(b, events, members);
+    if (rotation.checker != null) {
+      rotation.checker.start();
+    }
   }
 
   /**
@@ -320,10 +325,32 @@ public final class EndpointGroup<E> {
         latency = Optional.of(Duration.ofNanos(
             (long) Math.min(Long.MAX_VALUE, m.estimate(chooser.balancer().decayNanos, now))));
       }
-      out.add(new EndpointStatus<>(m.endpoint, m.name, m.ejected, m.probation,
-          m.outstanding.get(), m.consecutiveFailures.get(), m.ejections, latency));
+      out.add(new EndpointStatus<>(m.endpoint, m.name, m.ejected, m.probation, !m.unhealthy,
+          m.outstanding.get(), m.consecutiveFailures.get(), m.ejections, m.failedChecks, latency));
     }
     return Collections.unmodifiableList(out);
+  }
+
+  /**
+   * Stops the active health checks: none starts any more, a running one is cancelled and its
+   * answer ignored. The verdicts stay as they were (an endpoint the check found unhealthy stays
+   * out of rotation); calls, outlier detection and {@link #update} go on as before. Idempotent; a
+   * group without a health check has nothing to stop.
+   */
+  @Override
+  public void close() {
+    if (rotation.checker != null) {
+      rotation.checker.close();
+    }
+  }
+
+  /**
+   * Whether the group has an active health check that {@link #close()} has not stopped.
+   *
+   * @return {@code true} while health checks run
+   */
+  public boolean healthChecking() {
+    return rotation.checker != null && !rotation.checker.closed();
   }
 
   /**
@@ -347,7 +374,8 @@ public final class EndpointGroup<E> {
 
   /**
    * The group's events ({@code EndpointEjected}, {@code EndpointRestored}, {@code
-   * EndpointPanicChanged}); forwarded to the parent stream given to the builder, if any.
+   * EndpointPanicChanged}, {@code EndpointHealthChanged}, {@code EndpointsUpdated}); forwarded to
+   * the parent stream given to the builder, if any.
    *
    * @return the stream
    */
@@ -368,6 +396,7 @@ public final class EndpointGroup<E> {
   public String toString() {
     return "EndpointGroup{" + name + ", " + rotation.view.all.length + " endpoints, "
         + chooser.balancer() + ", outlier detection " + (settings.outlierDetection ? "on" : "off")
+        + ", health check " + (settings.healthCheck == null ? "off" : settings.healthCheckSettings)
         + '}';
   }
 
@@ -452,6 +481,8 @@ public final class EndpointGroup<E> {
     Predicate<Object> failureOnResult = r -> false;
     TimeSource timeSource = TimeSource.system();
     EventStream parentEvents;
+    HealthCheck<? super E> healthCheck;
+    HealthCheckSettings healthCheckSettings = HealthCheckSettings.defaults();
     private final Map<String, String> tags = new LinkedHashMap<>();
 
     private Builder(String name, Collection<? extends E> endpoints) {
@@ -603,6 +634,41 @@ public final class EndpointGroup<E> {
     }
 
     /**
+     * An active health check with the {@linkplain HealthCheckSettings#defaults() default settings}
+     * (every 10 s, 2 s timeout, 1 s jitter, unhealthy after 3 failed checks, healthy after 2
+     * passed ones).
+     *
+     * @param check the check
+     * @return this builder
+     * @throws NullPointerException if {@code check} is null
+     * @see #healthCheck(HealthCheck, HealthCheckSettings)
+     */
+    public Builder<E> healthCheck(HealthCheck<? super E> check) {
+      return healthCheck(check, HealthCheckSettings.defaults());
+    }
+
+    /**
+     * An active health check: each endpoint is checked periodically on the time source's timer
+     * (the first check of each at once, after a random part of the jitter), one check at a time
+     * per endpoint. {@code unhealthyThreshold} failed checks in a row take an endpoint out of
+     * rotation ({@code EndpointHealthChanged}), {@code healthyThreshold} passed ones put it back.
+     * Endpoints start healthy. The verdict is the health check's own, beside outlier detection:
+     * an endpoint is in rotation when it is neither unhealthy nor ejected; unhealthy endpoints do
+     * not count against {@link #maxEjectionPercent} but do count for panic mode. The checks run
+     * until the group's {@link EndpointGroup#close()}. Default: no health check.
+     *
+     * @param check the check
+     * @param settings the interval, timeout, jitter and thresholds
+     * @return this builder
+     * @throws NullPointerException if an argument is null
+     */
+    public Builder<E> healthCheck(HealthCheck<? super E> check, HealthCheckSettings settings) {
+      this.healthCheck = Check.notNull(check, "check");
+      this.healthCheckSettings = Check.notNull(settings, "settings");
+      return this;
+    }
+
+    /**
      * The time source for ejection times and latencies. Default {@link TimeSource#system()}.
      *
      * @param timeSource the time source
@@ -668,6 +734,8 @@ public final class EndpointGroup<E> {
       copy.failureOnResult = failureOnResult;
       copy.timeSource = timeSource;
       copy.parentEvents = parentEvents;
+      copy.healthCheck = healthCheck;
+      copy.healthCheckSettings = healthCheckSettings;
       copy.tags.putAll(tags);
       return new EndpointGroup<>(copy, members(name, endpoints, namer, Map.of()));
     }

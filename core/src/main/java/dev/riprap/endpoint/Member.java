@@ -7,8 +7,8 @@ import java.util.concurrent.atomic.AtomicReference;
 /**
  * One endpoint of a group and its state. The counters are atomics read and written by every
  * attempt without a lock; the ejection fields change only under the group's lock (the flags are
- * volatile so that choices and attempts read them without it). A member that stays when the set is
- * replaced is the same object, so its state stays too.
+ * volatile so that choices and attempts read them without it), and so do the health check's. A
+ * member that stays when the set is replaced is the same object, so its state stays too.
  */
 final class Member<E> {
   /** One latency observation: the estimate in nanoseconds and when it was made. */
@@ -22,11 +22,19 @@ final class Member<E> {
 
   volatile boolean ejected;
   volatile boolean probation;
+  /** Out of rotation by the active health check (independent of {@link #ejected}). */
+  volatile boolean unhealthy;
+  /** Failed health checks since the endpoint joined; written under the group's lock. */
+  volatile long failedChecks;
   // Under the group's lock.
   int ejections;
   long restoredAt;
   long ejectionSequence;
   Cancellable restoreTask;
+  int checksPassed;
+  int checksFailed;
+  /** The health check scheduled or running for this member, or null. */
+  HealthChecker.Probe<E> probe;
 
   Member(E endpoint, String name) {
     this.endpoint = endpoint;

@@ -3,8 +3,10 @@ package dev.riprap.endpoint;
 import dev.riprap.TimeSource;
 import dev.riprap.event.EndpointEjected;
 import dev.riprap.event.EndpointEvent;
+import dev.riprap.event.EndpointHealthChanged;
 import dev.riprap.event.EndpointPanicChanged;
 import dev.riprap.event.EndpointRestored;
+import dev.riprap.event.EndpointsUpdated;
 import dev.riprap.event.EventStream;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -13,11 +15,14 @@ import java.util.Map;
 
 /**
  * Which endpoints of a group are in rotation: outlier ejection, the return after the ejection
- * time, the probation, the maximum ejection share, panic mode and the replacement of the set.
+ * time, the probation, the maximum ejection share, the active health check's verdicts ({@link
+ * HealthChecker}), panic mode and the replacement of the set. An endpoint is in rotation when it
+ * is neither ejected nor unhealthy: both verdicts must agree to route to it (Envoy's rule).
  *
  * <p>Choices read {@link #view}, an immutable snapshot, without a lock. Every change of the
- * snapshot (an ejection, a return, a replacement) happens under this object's lock, which only
- * failing attempts that reach the threshold, the return timers and {@code update} take; the events
+ * snapshot (an ejection, a return, a health verdict, a replacement) happens under this object's
+ * lock, which only failing attempts that reach the threshold, the return timers, the health
+ * checks' answers and {@code update} take; the events
  * of a change are published before the lock is let go, so listeners see them one at a time and in
  * order.
  */
@@ -25,13 +30,19 @@ final class Rotation<E> {
   /** The endpoints as choices see them. Immutable. */
   static final class View<E> {
     final Member<E>[] all;
-    /** The members not ejected; never empty unless {@code all} is all ejected after a replace. */
+    /**
+     * The members neither ejected nor unhealthy; empty only when the health check has all of them
+     * unhealthy, or {@code all} is all ejected after a replace.
+     */
     final Member<E>[] inRotation;
+    /** The members ejected by outlier detection (unhealthy ones do not count against its share). */
+    final int ejected;
     final boolean panic;
 
-    View(Member<E>[] all, Member<E>[] inRotation, boolean panic) {
+    View(Member<E>[] all, Member<E>[] inRotation, int ejected, boolean panic) {
       this.all = all;
       this.inRotation = inRotation;
+      this.ejected = ejected;
       this.panic = panic;
     }
 
@@ -41,12 +52,7 @@ final class Rotation<E> {
     }
 
     boolean contains(Member<E> m) {
-      for (Member<E> x : all) {
-        if (x == m) {
-          return true;
-        }
-      }
-      return false;
+      return Rotation.contains(all, m);
     }
   }
 
@@ -60,6 +66,8 @@ final class Rotation<E> {
   private final long maxNanos;
   private final int maxEjectionPercent;
   private final int panicPercent;
+  /** The active health check, or null when the group has none. */
+  final HealthChecker<E> checker;
 
   volatile View<E> view;
 
@@ -75,6 +83,8 @@ final class Rotation<E> {
     this.maxEjectionPercent = b.maxEjectionPercent;
     this.panicPercent = b.panicThresholdPercent;
     this.view = build(members);
+    this.checker = b.healthCheck == null ? null
+        : new HealthChecker<>(this, b.healthCheck, b.healthCheckSettings, time);
   }
 
   private static long nanos(Duration d) {
@@ -98,7 +108,7 @@ final class Rotation<E> {
     int n = m.failed();
     View<E> v = view;
     // Read without the lock first, so that failures while the share is full do not queue on it.
-    if (n >= consecutiveFailures && v.all.length - v.inRotation.length < maxEjected(v.all.length)) {
+    if (n >= consecutiveFailures && v.ejected < maxEjected(v.all.length)) {
       eject(m, n, cause);
     }
   }
@@ -119,8 +129,7 @@ final class Rotation<E> {
     if (m.ejected || !v.contains(m)) {
       return;
     }
-    int ejectedNow = v.all.length - v.inRotation.length;
-    if (ejectedNow + 1 > maxEjected(v.all.length)) {
+    if (v.ejected + 1 > maxEjected(v.all.length)) {
       return; // the share is full: the member stays, and its next failure asks again
     }
     long now = time.nanoTime();
@@ -166,24 +175,66 @@ final class Rotation<E> {
   }
 
   /**
+   * The active health check's verdict on {@code m} changed: it leaves rotation ({@code healthy ==
+   * false}) or comes back to it (unless ejected). Called by the {@link HealthChecker} under this
+   * lock, for a member of the view.
+   */
+  synchronized void health(Member<E> m, boolean healthy, int checks, Throwable cause) {
+    View<E> v = view;
+    m.unhealthy = !healthy;
+    List<EndpointEvent> out = new ArrayList<>(2);
+    if (events.hasListeners()) {
+      out.add(new EndpointHealthChanged(group, tags, time.instant(), m.name, healthy, checks,
+          healthy ? null : cause));
+    }
+    change(v, out);
+  }
+
+  /**
    * Replaces the set: members whose endpoint stays are kept as they are (ejected, on probation,
-   * counting), the others dropped with their return timers.
+   * counting, their health checks running), the others dropped with their return timers and
+   * health checks; new members' checks start.
    */
   synchronized void replace(Member<E>[] next) {
     View<E> v = view;
+    List<String> removed = new ArrayList<>();
     for (Member<E> old : v.all) {
-      boolean stays = false;
-      for (Member<E> m : next) {
-        stays |= m == old;
+      if (!contains(next, old)) {
+        removed.add(old.name);
+        if (old.restoreTask != null) {
+          old.restoreTask.cancel();
+          old.restoreTask = null;
+        }
+        if (checker != null) {
+          checker.left(old);
+        }
       }
-      if (!stays && old.restoreTask != null) {
-        old.restoreTask.cancel();
-        old.restoreTask = null;
+    }
+    List<String> added = new ArrayList<>();
+    for (Member<E> m : next) {
+      if (!v.contains(m)) {
+        added.add(m.name);
+        if (checker != null) {
+          checker.joined(m);
+        }
       }
     }
     View<E> built = build(next);
     view = built;
-    publish(v, built, new ArrayList<>(1));
+    List<EndpointEvent> out = new ArrayList<>(2);
+    if (events.hasListeners() && (!added.isEmpty() || !removed.isEmpty())) {
+      out.add(new EndpointsUpdated(group, tags, time.instant(), added, removed));
+    }
+    publish(v, built, out);
+  }
+
+  private static <E> boolean contains(Member<E>[] members, Member<E> m) {
+    for (Member<E> x : members) {
+      if (x == m) {
+        return true;
+      }
+    }
+    return false;
   }
 
   private void change(View<E> before, List<EndpointEvent> out) {
@@ -204,19 +255,21 @@ final class Rotation<E> {
 
   private View<E> build(Member<E>[] all) {
     int in = 0;
+    int ejected = 0;
     for (Member<E> m : all) {
-      in += m.ejected ? 0 : 1;
+      in += m.ejected || m.unhealthy ? 0 : 1;
+      ejected += m.ejected ? 1 : 0;
     }
     @SuppressWarnings("unchecked")
     Member<E>[] rotation = new Member[in];
     int i = 0;
     for (Member<E> m : all) {
-      if (!m.ejected) {
+      if (!m.ejected && !m.unhealthy) {
         rotation[i++] = m;
       }
     }
     // Envoy's panic rule: fewer in rotation than the threshold's share of all.
     boolean panic = (long) in * 100 < (long) panicPercent * all.length;
-    return new View<>(all, rotation, panic);
+    return new View<>(all, rotation, ejected, panic);
   }
 }

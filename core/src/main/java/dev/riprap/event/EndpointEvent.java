@@ -2,7 +2,8 @@ package dev.riprap.event;
 
 /**
  * Something an endpoint group ({@code dev.riprap.endpoint.EndpointGroup}) did: it ejected an
- * endpoint, restored one, or entered or left panic mode. Published on the group's own event
+ * endpoint, restored one, entered or left panic mode, its health check changed its verdict on an
+ * endpoint, or its set was replaced. Published on the group's own event
  * stream, which forwards to a parent stream (a registry's) when the group was built with one.
  *
  * <p>{@link #policy()} is the group's name and {@link #tags()} the group's tags; endpoints are
@@ -10,4 +11,8 @@ package dev.riprap.event;
  * the endpoints, never more.
  */
 public sealed interface EndpointEvent extends PolicyEvent
-    permits EndpointEjected, EndpointRestored, EndpointPanicChanged {}
+    permits EndpointEjected,
+        EndpointRestored,
+        EndpointPanicChanged,
+        EndpointHealthChanged,
+        EndpointsUpdated {}

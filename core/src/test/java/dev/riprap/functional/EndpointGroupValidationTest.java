@@ -112,6 +112,7 @@ class EndpointGroupValidationTest {
         .build();
     assertThat(g.balancer()).hasToString("peakEwma(36500d)");
     assertThat(g).hasToString(
-        "EndpointGroup{replicas, 2 endpoints, peakEwma(36500d), outlier detection on}");
+        "EndpointGroup{replicas, 2 endpoints, peakEwma(36500d), outlier detection on,"
+            + " health check off}");
   }
 }
