@@ -19,6 +19,8 @@ import java.util.Optional;
  * @param consecutiveFailures the failures since its last success or ejection
  * @param ejections the ejection multiplier: how many times it was ejected, less one for each base
  *     ejection time it then spent in rotation
+ * @param passedChecks the active health checks of it that passed since it joined the group (0
+ *     without a health check)
  * @param failedChecks the active health checks of it that failed since it joined the group (0
  *     without a health check)
  * @param latency the peak EWMA latency estimate, when the group balances on it and the endpoint
@@ -34,5 +36,6 @@ public record EndpointStatus<E>(
     int outstanding,
     int consecutiveFailures,
     int ejections,
+    long passedChecks,
     long failedChecks,
     Optional<Duration> latency) {}

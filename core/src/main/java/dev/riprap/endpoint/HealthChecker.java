@@ -180,6 +180,7 @@ final class HealthChecker<E> {
     if (healthy) {
       m.checksFailed = 0;
       m.checksPassed = saturatedIncrement(m.checksPassed);
+      m.passedChecks = m.passedChecks + 1;
       if (m.unhealthy && m.checksPassed >= healthyThreshold) {
         rotation.health(m, true, m.checksPassed, null);
       }

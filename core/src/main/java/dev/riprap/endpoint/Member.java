@@ -24,7 +24,8 @@ final class Member<E> {
   volatile boolean probation;
   /** Out of rotation by the active health check (independent of {@link #ejected}). */
   volatile boolean unhealthy;
-  /** Failed health checks since the endpoint joined; written under the group's lock. */
+  /** Passed and failed health checks since the endpoint joined; written under the group's lock. */
+  volatile long passedChecks;
   volatile long failedChecks;
   // Under the group's lock.
   int ejections;

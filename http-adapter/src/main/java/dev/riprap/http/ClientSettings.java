@@ -3,6 +3,7 @@ package dev.riprap.http;
 import dev.riprap.PolicyObserver;
 import dev.riprap.TimeSource;
 import dev.riprap.endpoint.EndpointGroup;
+import dev.riprap.endpoint.HealthCheckSettings;
 import dev.riprap.internal.Check;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -36,6 +37,8 @@ abstract class ClientSettings {
   final Map<String, EndpointGroup.Builder<URI>> services = new LinkedHashMap<>();
   /** The endpoints of each service, as checked. */
   private final Map<String, List<URI>> serviceEndpoints = new LinkedHashMap<>();
+  /** The HTTP health checks by lower-cased service name; checked against the services at build. */
+  final Map<String, HttpHealthCheck.Path> healthPaths = new LinkedHashMap<>();
 
   ClientSettings() {}
 
@@ -272,6 +275,58 @@ abstract class ClientSettings {
     settings.accept(group);
     services.put(name, group);
     serviceEndpoints.put(name, list);
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * An active HTTP health check of a service's endpoints with the {@linkplain
+   * HealthCheckSettings#defaults() default settings} (every 10 s, 2 s timeout, 1 s jitter,
+   * unhealthy after 3 failed checks, healthy after 2 passed ones).
+   *
+   * @param service the service's name, in any case, given to {@link #endpoints} (before or after
+   *     this call; checked at build)
+   * @param path the health path, such as {@code /health}
+   * @return this builder
+   * @throws IllegalArgumentException as {@link #healthCheck(String, String, HealthCheckSettings)}
+   * @throws NullPointerException if an argument is null
+   */
+  public ResilientHttpClient.Builder healthCheck(String service, String path) {
+    return healthCheck(service, path, HealthCheckSettings.defaults());
+  }
+
+  /**
+   * An active HTTP health check of a service's endpoints: every {@code interval} (plus jitter),
+   * {@code GET <endpoint><path>} on the client's own JDK {@code HttpClient}, not through the
+   * service's policy (no retry, breaker, limiter or retry budget); a 2xx answer within the
+   * timeout passes, anything else (another status, a transport failure, no answer in time)
+   * fails. The body is dropped unread beyond {@link #maxDrainBytes}. {@code unhealthyThreshold}
+   * failed checks in a row take the endpoint out of rotation, {@code healthyThreshold} passed ones
+   * put it back; the verdict stands beside outlier detection (see {@link
+   * EndpointGroup.Builder#healthCheck(dev.riprap.endpoint.HealthCheck, HealthCheckSettings)}).
+   * The checks run on the client's time source from {@link ResilientHttpClient.Builder#build()}
+   * until {@link ResilientHttpClient#close()}, {@link ResilientHttpClient#shutdown()} or a drain.
+   * A check of any other kind can be given through {@link #endpoints(String, List, Consumer)}.
+   * Default: no health check.
+   *
+   * @param service the service's name, in any case, given to {@link #endpoints} (before or after
+   *     this call; checked at build)
+   * @param path the health path: an absolute path with an optional query, such as {@code /health}
+   *     or {@code /health?ready}
+   * @param settings the interval, timeout, jitter and thresholds
+   * @return this builder
+   * @throws IllegalArgumentException if {@code service} is not a host name or {@code path} is not
+   *     an absolute path (a scheme, a host or a fragment in it)
+   * @throws IllegalStateException if the service has a health check already
+   * @throws NullPointerException if an argument is null
+   */
+  public ResilientHttpClient.Builder healthCheck(String service, String path,
+      HealthCheckSettings settings) {
+    String name = Services.name(service);
+    String checked = HttpHealthCheck.path(name, path);
+    Objects.requireNonNull(settings, "settings");
+    Check.requireState(!healthPaths.containsKey(name),
+        "service '%s' has a health check already: %s", name, healthPaths.get(name));
+    healthPaths.put(name, new HttpHealthCheck.Path(checked, settings));
     return (ResilientHttpClient.Builder) this;
   }
 }

@@ -64,7 +64,8 @@ final class HttpEngine {
       HttpClassifier classifier, TimeSource time, int concurrencyLimit, int maxHosts,
       Duration hostIdleTimeout, StaleIfError staleIfError, HttpFallback fallback,
       List<PolicyObserver> observers, long drainBytes,
-      Map<String, EndpointGroup.Builder<URI>> services) {
+      Map<String, EndpointGroup.Builder<URI>> services,
+      Map<String, HttpHealthCheck.Path> healthPaths) {
     this.delegate = delegate;
     this.defaultPolicy = defaultPolicy;
     this.routes = List.copyOf(routes);
@@ -84,16 +85,37 @@ final class HttpEngine {
     this.outcomes = new HttpOutcomes(classifier, time, drainBytes);
     this.endpointHosts = new HostPolicies(
         maxHosts, hostIdleTimeout.toNanos(), time, this::newEndpointPolicy, observers);
+    for (String name : healthPaths.keySet()) {
+      Check.requireState(services.containsKey(name),
+          "a health check was given for the service '%s', which has no endpoints; services: %s",
+          name, services.keySet());
+    }
     Map<String, EndpointGroup<URI>> groups = new LinkedHashMap<>();
-    services.forEach((name, b) -> groups.put(name, b
-        // What an attempt's outcome does to its endpoint is the classifier's verdict, as for a
-        // breaker; a rejection by the endpoint's own breaker or limiter sent nothing.
-        .failureOn(t -> !(t instanceof RejectedException) && outcomes.countsForBreaker(t))
-        .failureOnResult(HttpEngine::transientFailure)
-        .timeSource(time)
-        .parentEvents(events)
-        .build()));
+    try {
+      services.forEach((name, b) -> {
+        HttpHealthCheck.Path health = healthPaths.get(name);
+        if (health != null) {
+          b.healthCheck(new HttpHealthCheck(delegate, health, drainBytes), health.settings());
+        }
+        groups.put(name, b
+            // What an attempt's outcome does to its endpoint is the classifier's verdict, as for
+            // a breaker; a rejection by the endpoint's own breaker or limiter sent nothing.
+            .failureOn(t -> !(t instanceof RejectedException) && outcomes.countsForBreaker(t))
+            .failureOnResult(HttpEngine::transientFailure)
+            .timeSource(time)
+            .parentEvents(events)
+            .build());
+      });
+    } catch (RuntimeException | Error e) {
+      groups.values().forEach(EndpointGroup::close); // their health checks started already
+      throw e;
+    }
     this.services = Collections.unmodifiableMap(groups);
+  }
+
+  /** Stops the services' health checks (the client shuts down). */
+  void stopHealthChecks() {
+    services.values().forEach(EndpointGroup::close);
   }
 
   private static boolean transientFailure(Object result) {

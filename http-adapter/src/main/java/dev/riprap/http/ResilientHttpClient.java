@@ -2,6 +2,7 @@ package dev.riprap.http;
 
 import dev.riprap.DrainReport;
 import dev.riprap.Policy;
+import dev.riprap.PolicyObserver;
 import dev.riprap.endpoint.EndpointGroup;
 import dev.riprap.event.EventStream;
 import dev.riprap.internal.Check;
@@ -84,12 +85,14 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   private final Duration closeTimeout;
   private final AtomicBoolean shutdown = new AtomicBoolean();
   private final AtomicBoolean closed = new AtomicBoolean();
+  private final List<PolicyObserver> observers;
 
   private ResilientHttpClient(Builder b, HttpClient delegate) {
     this.engine = new HttpEngine(delegate, b.policy, b.routes, b.classifier, b.timeSource,
         b.concurrencyLimit, b.maxHosts, b.hostIdleTimeout, b.staleIfError, b.fallback, b.observers,
-        b.maxDrainBytes, b.services);
+        b.maxDrainBytes, b.services, b.healthPaths);
     this.closeTimeout = engine.longestTotalTimeout();
+    this.observers = List.copyOf(b.observers);
   }
 
   /**
@@ -284,8 +287,9 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
 
   /**
    * Stops admitting requests (new ones are rejected with {@link
-   * dev.riprap.RejectionReason#SHUTTING_DOWN}), cuts retry waits short and waits up to {@code
-   * timeout} for the requests in flight. Returns at once when idle.
+   * dev.riprap.RejectionReason#SHUTTING_DOWN}), stops the services' health checks, cuts retry
+   * waits short and waits up to {@code timeout} for the requests in flight. Returns at once when
+   * idle.
    *
    * @param timeout the longest wait, zero or more
    * @return what the drain did
@@ -294,17 +298,20 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
    */
   public DrainReport drain(Duration timeout) throws InterruptedException {
     shutdown.set(true);
+    engine.stopHealthChecks();
     return engine.gate.drain(timeout);
   }
 
   /**
    * Starts an orderly shutdown and returns at once: as {@link #drain} begins, new requests are
-   * rejected ({@link dev.riprap.RejectionReason#SHUTTING_DOWN}), retry waits are cut short (those
-   * calls end with their last outcome) and requests in flight go on to their end. Java 21's {@code
-   * HttpClient.shutdown()}, with Riprap's meaning, also on Java 17. Idempotent.
+   * rejected ({@link dev.riprap.RejectionReason#SHUTTING_DOWN}), the services' health checks stop,
+   * retry waits are cut short (those calls end with their last outcome) and requests in flight go
+   * on to their end. Java 21's {@code HttpClient.shutdown()}, with Riprap's meaning, also on Java
+   * 17. Idempotent.
    */
   public void shutdown() {
     shutdown.set(true);
+    engine.stopHealthChecks();
     try {
       engine.gate.drain(Duration.ZERO);
     } catch (InterruptedException e) {
@@ -361,8 +368,10 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   /**
    * Drains (up to the longest total timeout of the client's policies), then closes the delegate if
    * the running JDK's {@code HttpClient} has a {@code close()} method (Java 21 and later); on Java
-   * 17 the delegate's threads end when it is no longer referenced. Idempotent. An interrupt during
-   * the drain ends the wait and leaves the interrupt flag set.
+   * 17 the delegate's threads end when it is no longer referenced. The services' health checks
+   * stop, and the observers are told that the per-host policies and the services' endpoint groups
+   * are gone. Idempotent. An interrupt during the drain ends the wait and leaves the interrupt
+   * flag set.
    */
   @Override
   public void close() {
@@ -374,8 +383,14 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }
+    engine.stopHealthChecks();
     engine.hosts.clear();
     engine.endpointHosts.clear();
+    for (EndpointGroup<URI> group : engine.services.values()) {
+      for (PolicyObserver o : observers) {
+        o.onGroupRemoved(group);
+      }
+    }
     Delegates.invoke(engine.delegate, "close");
   }
 
@@ -474,9 +489,20 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
       }
       ResilientHttpClient client =
           new ResilientHttpClient(this, delegate != null ? delegate : HttpClient.newHttpClient());
-      for (HttpPolicy p : byName.values()) {
-        // Build each policy once now, so a setting resilience4j refuses fails here, not mid-call.
-        client.engine.newHostPolicy(p, "validation.invalid");
+      try {
+        for (HttpPolicy p : byName.values()) {
+          // Build each policy once now, so a setting resilience4j refuses fails here, not
+          // mid-call.
+          client.engine.newHostPolicy(p, "validation.invalid");
+        }
+      } catch (RuntimeException | Error e) {
+        client.engine.stopHealthChecks(); // a client nobody gets must not go on checking
+        throw e;
+      }
+      for (EndpointGroup<URI> group : client.engine.services.values()) {
+        for (PolicyObserver o : client.observers) {
+          o.onGroupAdded(group);
+        }
       }
       return client;
     }
