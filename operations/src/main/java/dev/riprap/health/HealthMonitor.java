@@ -4,6 +4,8 @@ import dev.riprap.Policy;
 import dev.riprap.PolicyObserver;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.TimeSource;
+import dev.riprap.endpoint.EndpointGroup;
+import dev.riprap.endpoint.EndpointStatus;
 import dev.riprap.lifecycle.Supervisor;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import java.util.ArrayList;
@@ -16,10 +18,13 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
- * Tracks the health of a service from its policies' circuit breakers, its supervised workers and
- * its shutdown: {@link HealthStatus#UP}, {@link HealthStatus#DEGRADED} (some breakers open or
- * half-open), {@link HealthStatus#DOWN} (a breaker marked critical is open, or a supervisor gave up
- * on a worker) or {@link HealthStatus#DRAINING} (shutdown started).
+ * Tracks the health of a service from its policies' circuit breakers, its endpoint groups (the
+ * replicas of its upstreams, an HTTP client's logical services), its supervised workers and its
+ * shutdown: {@link HealthStatus#UP}, {@link HealthStatus#DEGRADED} (some breakers open or
+ * half-open, some endpoints out of rotation or a group down), {@link HealthStatus#DOWN} (a breaker
+ * marked critical is open, a group marked critical is down, or a supervisor gave up on a worker) or
+ * {@link HealthStatus#DRAINING} (shutdown started). A group's own status is described on {@link
+ * EndpointGroupHealth}.
  *
  * <p>Readiness and liveness are separate answers for separate probes:
  *
@@ -36,12 +41,15 @@ import java.util.concurrent.CopyOnWriteArrayList;
  * background worker failing on every replica at once must not take them all out of rotation.
  *
  * <p>As a {@link PolicyObserver} it follows a registry's or an HTTP client's per-host instances, so
- * evicted hosts leave the report. Reports are computed on demand from the breakers' own state; the
+ * evicted hosts leave the report, and an HTTP client's services ({@link #onGroupAdded}), which
+ * leave it when the client is closed. Reports are computed on demand from the breakers' own state; the
  * monitor adds nothing to the call path. Thread-safe.
  */
 public final class HealthMonitor implements PolicyObserver {
   private final TimeSource time;
   private final Map<Policy, Boolean> policies = new LinkedHashMap<>();
+  /** Guarded by {@link #policies}' monitor, like the policies. */
+  private final Map<EndpointGroup<?>, Boolean> groups = new LinkedHashMap<>();
   private final Set<String> criticalNames = ConcurrentHashMap.newKeySet();
   private final List<Supervisor> supervisors = new CopyOnWriteArrayList<>();
   private volatile boolean draining;
@@ -91,9 +99,10 @@ public final class HealthMonitor implements PolicyObserver {
   }
 
   /**
-   * Marks every policy called {@code policyName}, now or later, as critical; per-host instances of
-   * an HTTP client match by their {@code policy} tag (the template's name), so {@code
-   * markCritical("inventory")} covers {@code inventory@host:port} too.
+   * Marks every policy and endpoint group called {@code policyName}, now or later, as critical;
+   * per-host instances of an HTTP client match by their {@code policy} tag (the template's name),
+   * so {@code markCritical("inventory")} covers {@code inventory@host:port} too, and an HTTP
+   * client's service matches by its name.
    *
    * @param policyName the policy name
    * @return this monitor
@@ -131,6 +140,52 @@ public final class HealthMonitor implements PolicyObserver {
   }
 
   /**
+   * Monitors an endpoint group (a service's replicas): {@link HealthStatus#DEGRADED} while some of
+   * its endpoints are out of rotation, and while it is down (none in rotation, or panic mode);
+   * critical if its name was {@linkplain #markCritical(String) marked critical}. Monitoring the
+   * same group again has no effect.
+   *
+   * @param group the group
+   * @return this monitor
+   * @throws NullPointerException if {@code group} is null
+   */
+  public HealthMonitor monitor(EndpointGroup<?> group) {
+    Objects.requireNonNull(group, "group");
+    synchronized (policies) {
+      groups.putIfAbsent(group, Boolean.FALSE);
+    }
+    return this;
+  }
+
+  /**
+   * Monitors an endpoint group as critical: while it is down (none of its endpoints in rotation,
+   * or panic mode) the service is {@link HealthStatus#DOWN} and not ready.
+   *
+   * @param group the group
+   * @return this monitor
+   * @throws NullPointerException if {@code group} is null
+   */
+  public HealthMonitor monitorCritical(EndpointGroup<?> group) {
+    Objects.requireNonNull(group, "group");
+    synchronized (policies) {
+      groups.put(group, Boolean.TRUE);
+    }
+    return this;
+  }
+
+  /**
+   * Stops monitoring {@code group}.
+   *
+   * @param group the group
+   * @return {@code true} if it was monitored
+   */
+  public boolean unmonitor(EndpointGroup<?> group) {
+    synchronized (policies) {
+      return groups.remove(group) != null;
+    }
+  }
+
+  /**
    * Monitors a supervisor's workers: a worker it gave up on makes the service not live.
    *
    * @param supervisor the supervisor
@@ -154,6 +209,18 @@ public final class HealthMonitor implements PolicyObserver {
     unmonitor(policy);
   }
 
+  /** Monitors the group ({@link #monitor(EndpointGroup)}): an HTTP client's service. */
+  @Override
+  public void onGroupAdded(EndpointGroup<?> group) {
+    monitor(group);
+  }
+
+  /** Stops monitoring the group: its HTTP client was closed. */
+  @Override
+  public void onGroupRemoved(EndpointGroup<?> group) {
+    unmonitor(group);
+  }
+
   /**
    * Marks the service as draining: status {@link HealthStatus#DRAINING}, not ready. Irreversible.
    * Pass it to {@code GracefulShutdown.Builder#readiness} as {@code health::startDraining}.
@@ -172,13 +239,14 @@ public final class HealthMonitor implements PolicyObserver {
   }
 
   /**
-   * Whether the service should receive traffic: not draining and no critical breaker open. A
-   * worker given up on does not make the service unready (it fails {@link #isLive()}).
+   * Whether the service should receive traffic: not draining, no critical breaker open and no
+   * critical endpoint group down. A worker given up on does not make the service unready (it
+   * fails {@link #isLive()}).
    *
    * @return the readiness
    */
   public boolean isReady() {
-    return !draining && overall(snapshot()) != HealthStatus.DOWN;
+    return !draining && overall(snapshot(), groupSnapshot()) != HealthStatus.DOWN;
   }
 
   /**
@@ -197,14 +265,16 @@ public final class HealthMonitor implements PolicyObserver {
 
   /**
    * A snapshot of everything monitored. Its status is {@link HealthStatus#DRAINING} once draining;
-   * else {@link HealthStatus#DOWN} when a critical breaker is open or a supervisor gave up on a
-   * worker; else the worst of the policies' statuses.
+   * else {@link HealthStatus#DOWN} when a critical breaker is open, a critical endpoint group is
+   * down or a supervisor gave up on a worker; else the worst of the policies' and groups'
+   * statuses, a group that is down counting as degraded.
    *
    * @return the report
    */
   public HealthReport report() {
     List<PolicyHealth> ph = snapshot();
-    HealthStatus policies = overall(ph);
+    List<EndpointGroupHealth> gh = groupSnapshot();
+    HealthStatus policies = overall(ph, gh);
     List<HealthReport.WorkerHealth> workers = new ArrayList<>();
     boolean live = true;
     for (Supervisor s : supervisors) {
@@ -216,7 +286,36 @@ public final class HealthMonitor implements PolicyObserver {
     HealthStatus status =
         draining ? HealthStatus.DRAINING : live ? policies : HealthStatus.DOWN;
     boolean ready = !draining && policies != HealthStatus.DOWN;
-    return new HealthReport(status, ready, live, time.instant(), ph, workers);
+    return new HealthReport(status, ready, live, time.instant(), ph, gh, workers);
+  }
+
+  private List<EndpointGroupHealth> groupSnapshot() {
+    List<Map.Entry<EndpointGroup<?>, Boolean>> entries;
+    synchronized (policies) {
+      entries = new ArrayList<>(groups.entrySet());
+    }
+    List<EndpointGroupHealth> out = new ArrayList<>(entries.size());
+    for (Map.Entry<EndpointGroup<?>, Boolean> e : entries) {
+      EndpointGroup<?> g = e.getKey();
+      boolean critical = e.getValue() || criticalNames.contains(g.name());
+      out.add(health(g, critical));
+    }
+    return out;
+  }
+
+  private static EndpointGroupHealth health(EndpointGroup<?> group, boolean critical) {
+    boolean panic = group.panic();
+    List<EndpointGroupHealth.EndpointHealth> endpoints = new ArrayList<>();
+    int in = 0;
+    for (EndpointStatus<?> s : group.status()) {
+      EndpointGroupHealth.EndpointHealth e = new EndpointGroupHealth.EndpointHealth(
+          s.name(), s.ejected(), s.healthy(), s.outstanding());
+      endpoints.add(e);
+      in += e.inRotation() ? 1 : 0;
+    }
+    HealthStatus status = panic || in == 0 ? HealthStatus.DOWN
+        : in < endpoints.size() ? HealthStatus.DEGRADED : HealthStatus.UP;
+    return new EndpointGroupHealth(group.name(), critical, status, panic, endpoints);
   }
 
   private List<PolicyHealth> snapshot() {
@@ -263,13 +362,22 @@ public final class HealthMonitor implements PolicyObserver {
         m.getNumberOfNotPermittedCalls());
   }
 
-  private static HealthStatus overall(List<PolicyHealth> policies) {
+  private static HealthStatus overall(List<PolicyHealth> policies,
+      List<EndpointGroupHealth> groups) {
     HealthStatus worst = HealthStatus.UP;
     for (PolicyHealth p : policies) {
       if (p.status() == HealthStatus.DOWN) {
         return HealthStatus.DOWN;
       }
       if (p.status() == HealthStatus.DEGRADED) {
+        worst = HealthStatus.DEGRADED;
+      }
+    }
+    for (EndpointGroupHealth g : groups) {
+      if (g.status() == HealthStatus.DOWN && g.critical()) {
+        return HealthStatus.DOWN;
+      }
+      if (g.status() != HealthStatus.UP) {
         worst = HealthStatus.DEGRADED;
       }
     }

@@ -9,13 +9,17 @@ import java.util.List;
  *
  * @param status the overall status: {@link HealthStatus#DRAINING} once shutdown started, else
  *     {@link HealthStatus#DOWN} when a supervised worker was given up on, else the worst of the
- *     policies' statuses ({@link HealthStatus#DOWN} over {@link HealthStatus#DEGRADED} over {@link
- *     HealthStatus#UP})
- * @param ready whether the service should receive traffic: not draining and no critical breaker
- *     open (a worker given up on fails liveness, not readiness)
+ *     policies' and endpoint groups' statuses ({@link HealthStatus#DOWN} over {@link
+ *     HealthStatus#DEGRADED} over {@link HealthStatus#UP}; a group that is down counts as degraded
+ *     unless critical)
+ * @param ready whether the service should receive traffic: not draining, no critical breaker
+ *     open and no critical endpoint group down (a worker given up on fails liveness, not
+ *     readiness)
  * @param live whether the process is alive and well: no supervised worker was given up on
  * @param time when the snapshot was taken
  * @param policies every monitored policy, in the order they were added
+ * @param endpointGroups every monitored endpoint group (an HTTP client's services), in the order
+ *     they were added
  * @param workers every supervised worker, supervisor by supervisor
  */
 public record HealthReport(
@@ -24,6 +28,7 @@ public record HealthReport(
     boolean live,
     Instant time,
     List<PolicyHealth> policies,
+    List<EndpointGroupHealth> endpointGroups,
     List<WorkerHealth> workers) {
 
   /**
@@ -34,10 +39,12 @@ public record HealthReport(
    * @param live the liveness
    * @param time when it was taken
    * @param policies the policies' health
+   * @param endpointGroups the endpoint groups' health
    * @param workers the supervised workers
    */
   public HealthReport {
     policies = List.copyOf(policies);
+    endpointGroups = List.copyOf(endpointGroups);
     workers = List.copyOf(workers);
   }
 
@@ -60,6 +67,10 @@ public record HealthReport(
    *  "policies":[{"policy":"inventory","tags":{"host":"inventory:8080"},"critical":false,
    *   "status":"DEGRADED","breaker":{"name":"inventory","state":"OPEN","failureRate":100,
    *   "bufferedCalls":4,"failedCalls":4,"notPermittedCalls":2}}],
+   *  "endpointGroups":[{"group":"orders","critical":false,"status":"DEGRADED","panic":false,
+   *   "inRotation":1,"endpoints":[{"name":"http://10.0.0.1:8080","ejected":true,"healthy":true,
+   *   "outstanding":0},{"name":"http://10.0.0.2:8080","ejected":false,"healthy":true,
+   *   "outstanding":2}]}],
    *  "workers":[{"supervisor":"background","worker":"poller","state":"RUNNING","restarts":0}]}
    * }</pre>
    *
@@ -81,6 +92,13 @@ public record HealthReport(
         out.append(',');
       }
       policies.get(i).toJson(out);
+    }
+    out.append("],\"endpointGroups\":[");
+    for (int i = 0; i < endpointGroups.size(); i++) {
+      if (i > 0) {
+        out.append(',');
+      }
+      endpointGroups.get(i).toJson(out);
     }
     out.append("],\"workers\":[");
     for (int i = 0; i < workers.size(); i++) {

@@ -210,7 +210,7 @@ class HealthMonitorTest {
                 + "\"state\":\"OPEN\",\"failureRate\":100,\"bufferedCalls\":4,\"failedCalls\":4,"
                 + "\"notPermittedCalls\":0}},"
                 + "{\"policy\":\"plain\",\"tags\":{},\"critical\":false,\"status\":\"UP\"}"
-                + "],\"workers\":[]}");
+                + "],\"endpointGroups\":[],\"workers\":[]}");
   }
 
   @Test

@@ -1,5 +1,6 @@
 package dev.riprap.spring.boot;
 
+import dev.riprap.health.EndpointGroupHealth;
 import dev.riprap.health.HealthMonitor;
 import dev.riprap.health.HealthReport;
 import dev.riprap.health.PolicyHealth;
@@ -20,9 +21,11 @@ import org.springframework.boot.health.contributor.Status;
  * <table>
  *   <caption>Riprap's status as Actuator's</caption>
  *   <tr><th>view</th><th>{@code UP}</th><th>otherwise</th></tr>
- *   <tr><td>{@link View#REPORT}</td><td>{@code UP} and {@code DEGRADED} (some breakers open: the
- *       service still works; the detail {@code riprap} says {@code DEGRADED})</td>
- *       <td>{@code DOWN} for {@code DOWN} (a critical breaker open, a worker given up on);
+ *   <tr><td>{@link View#REPORT}</td><td>{@code UP} and {@code DEGRADED} (some breakers open, some
+ *       endpoints of a service out of rotation: the service still works; the detail {@code riprap}
+ *       says {@code DEGRADED})</td>
+ *       <td>{@code DOWN} for {@code DOWN} (a critical breaker open, a critical service with no
+ *       endpoint in rotation, a worker given up on);
  *       {@code OUT_OF_SERVICE} for {@code DRAINING}</td></tr>
  *   <tr><td>{@link View#LIVENESS}</td><td>{@link HealthMonitor#isLive()}</td>
  *       <td>{@code DOWN}</td></tr>
@@ -36,7 +39,7 @@ import org.springframework.boot.health.contributor.Status;
 public final class RiprapHealthIndicator implements HealthIndicator {
   /** Which answer the indicator gives. */
   public enum View {
-    /** The whole report: status, readiness, liveness, policies, workers. */
+    /** The whole report: status, readiness, liveness, policies, endpoint groups, workers. */
     REPORT,
     /** Liveness only: is the process well? */
     LIVENESS,
@@ -94,6 +97,26 @@ public final class RiprapHealthIndicator implements HealthIndicator {
       }
       policies.add(m);
     }
+    List<Map<String, Object>> groups = new ArrayList<>();
+    for (EndpointGroupHealth g : report.endpointGroups()) {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("group", g.group());
+      m.put("critical", g.critical());
+      m.put("status", g.status().name());
+      m.put("panic", g.panic());
+      m.put("inRotation", g.inRotation());
+      List<Map<String, Object>> endpoints = new ArrayList<>();
+      for (EndpointGroupHealth.EndpointHealth e : g.endpoints()) {
+        Map<String, Object> em = new LinkedHashMap<>();
+        em.put("name", e.name());
+        em.put("ejected", e.ejected());
+        em.put("healthy", e.healthy());
+        em.put("outstanding", e.outstanding());
+        endpoints.add(em);
+      }
+      m.put("endpoints", endpoints);
+      groups.add(m);
+    }
     List<Map<String, Object>> workers = new ArrayList<>();
     for (HealthReport.WorkerHealth w : report.workers()) {
       Map<String, Object> m = new LinkedHashMap<>();
@@ -108,6 +131,7 @@ public final class RiprapHealthIndicator implements HealthIndicator {
         .withDetail("ready", report.ready())
         .withDetail("live", report.live())
         .withDetail("policies", policies)
+        .withDetail("endpointGroups", groups)
         .withDetail("workers", workers)
         .build();
   }
