@@ -5,6 +5,7 @@ import dev.riprap.Policy;
 import dev.riprap.PolicyObserver;
 import dev.riprap.PolicyRegistry;
 import dev.riprap.ShutdownGate;
+import dev.riprap.endpoint.EndpointGroup;
 import dev.riprap.event.CallCompleted;
 import dev.riprap.event.EventStream;
 import dev.riprap.event.PolicyEvent;
@@ -50,6 +51,9 @@ import java.util.function.Function;
  *       supervisor}, {@code state}).
  *   <li>A health monitor gives {@code riprap.health.status}, {@code .ready} and {@code .live}; a
  *       shutdown gate {@code riprap.drain.in.flight} and {@code riprap.drain.draining}.
+ *   <li>An endpoint group gives per endpoint {@code riprap.endpoint.outstanding}, {@code
+ *       .ejected}, {@code .healthy}, {@code .ejections} and {@code .health.checks} (tags {@code
+ *       group}, {@code endpoint}), and {@code riprap.endpoint.group.panic}.
  * </ul>
  *
  * <p>No name collides with another library's: every Riprap meter starts with {@code riprap.}, and
@@ -75,6 +79,10 @@ import java.util.function.Function;
  * policy's meters, and the primitives' meters once no bound policy shares the primitive. Binding
  * the same policy twice returns the existing binding. Thread-safe.
  */
+// Size: one entry point per kind of thing bound (policy, registry, stream, supervisor, health,
+// gate, endpoint group), the meter names users query as documented constants, and the bookkeeping
+// of primitives shared between policies; the meters themselves are built by CallRecorder,
+// StateGauges, SupervisorMeters and EndpointGroupMeters.
 public final class RiprapMetrics implements PolicyObserver {
   /** The call timer, by policy, host, outcome and rejection reason. */
   public static final String CALLS = "riprap.calls";
@@ -116,6 +124,19 @@ public final class RiprapMetrics implements PolicyObserver {
   /** 1 once a shutdown gate drains, by {@code gate}. */
   public static final String DRAIN_DRAINING = "riprap.drain.draining";
 
+  /** Attempts in flight on an endpoint of a group, by {@code group} and {@code endpoint}. */
+  public static final String ENDPOINT_OUTSTANDING = "riprap.endpoint.outstanding";
+  /** 1 while outlier detection has an endpoint out of rotation, by group and endpoint. */
+  public static final String ENDPOINT_EJECTED = "riprap.endpoint.ejected";
+  /** 1 while the active health check has an endpoint in rotation, by group and endpoint. */
+  public static final String ENDPOINT_HEALTHY = "riprap.endpoint.healthy";
+  /** Ejections of an endpoint by outlier detection, by group and endpoint. */
+  public static final String ENDPOINT_EJECTIONS = "riprap.endpoint.ejections";
+  /** Active health checks of an endpoint, by group, endpoint and {@code result}. */
+  public static final String ENDPOINT_HEALTH_CHECKS = "riprap.endpoint.health.checks";
+  /** 1 while an endpoint group is in panic mode, by {@code group}. */
+  public static final String ENDPOINT_GROUP_PANIC = "riprap.endpoint.group.panic";
+
   /** The tag value used when a tag does not apply. */
   public static final String NONE = "none";
 
@@ -127,6 +148,7 @@ public final class RiprapMetrics implements PolicyObserver {
   private final Map<Object, Integer> primitiveUsers = new IdentityHashMap<>();
   private final Map<PacedLimiter, StateGauges> pacedGauges = new IdentityHashMap<>();
   private final List<StreamBinding> streams = new ArrayList<>();
+  private final Map<EndpointGroup<?>, MeterBinding> groups = new IdentityHashMap<>();
 
   /**
    * Metrics that register their meters in {@code registry}.
@@ -205,6 +227,62 @@ public final class RiprapMetrics implements PolicyObserver {
     Objects.requireNonNull(name, "name");
     StateGauges g = StateGauges.drain(registry, name, Objects.requireNonNull(gate, "gate"));
     return g::remove;
+  }
+
+  /**
+   * Binds an endpoint group: per endpoint (tags {@code group}, the group's name, and {@code
+   * endpoint}, the endpoint's name) the gauges {@value #ENDPOINT_OUTSTANDING}, {@value
+   * #ENDPOINT_EJECTED} and {@value #ENDPOINT_HEALTHY} (1 or 0), the counter {@value
+   * #ENDPOINT_EJECTIONS} and the function counter {@value #ENDPOINT_HEALTH_CHECKS} (tag {@code
+   * result} = {@code passed} | {@code failed}); per group the gauge {@value
+   * #ENDPOINT_GROUP_PANIC}. The endpoints' meters follow the group's set: those of an endpoint
+   * that leaves ({@code update}) are removed, a newcomer gets its own. Binding the same group
+   * twice returns the existing binding. The attempts of an HTTP client's service endpoints are
+   * timed by their per-endpoint policies ({@value #CALLS}, tag {@code host} = the endpoint), which
+   * the client reports to this object as an observer.
+   *
+   * @param group the group
+   * @return the binding; closing it removes the group's meters
+   * @throws NullPointerException if {@code group} is null
+   */
+  public MeterBinding bind(EndpointGroup<?> group) {
+    Objects.requireNonNull(group, "group");
+    synchronized (this) {
+      MeterBinding existing = groups.get(group);
+      if (existing != null) {
+        return existing;
+      }
+      EndpointGroupMeters meters = EndpointGroupMeters.bind(registry, group);
+      MeterBinding b = new MeterBinding() {
+        @Override
+        public void close() {
+          synchronized (RiprapMetrics.this) {
+            groups.remove(group, this);
+          }
+          meters.close();
+        }
+      };
+      groups.put(group, b);
+      return b;
+    }
+  }
+
+  /** Binds the group ({@link #bind(EndpointGroup)}): an HTTP client's service. */
+  @Override
+  public void onGroupAdded(EndpointGroup<?> group) {
+    bind(group);
+  }
+
+  /** Removes the group's meters: its HTTP client was closed. */
+  @Override
+  public void onGroupRemoved(EndpointGroup<?> group) {
+    MeterBinding b;
+    synchronized (this) {
+      b = groups.get(group);
+    }
+    if (b != null) {
+      b.close();
+    }
   }
 
   /** Binds the policy ({@link #bind(Policy)}); for registries and per-host HTTP instances. */
