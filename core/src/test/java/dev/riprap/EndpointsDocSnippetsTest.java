@@ -1,9 +1,12 @@
 package dev.riprap;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.riprap.endpoint.Balancer;
 import dev.riprap.endpoint.EndpointGroup;
+import dev.riprap.endpoint.EndpointStatus;
+import dev.riprap.endpoint.HealthCheckSettings;
 import dev.riprap.event.EndpointEjected;
 import dev.riprap.event.EndpointEvent;
 import dev.riprap.event.EndpointPanicChanged;
@@ -35,6 +38,10 @@ class EndpointsDocSnippetsTest {
         throw new IOException("connection refused: " + replica.host());
       }
       return new Order(id, replica.host());
+    }
+
+    CompletableFuture<Boolean> pingAsync(Replica replica) {
+      return CompletableFuture.completedFuture(!replica.host().equals("db-2"));
     }
 
     CompletableFuture<Order> loadAsync(Replica replica, String id) {
@@ -82,6 +89,26 @@ class EndpointsDocSnippetsTest {
     assertThat(order.servedBy()).isNotEqualTo("db-2");
     assertThat(later.get(0, TimeUnit.SECONDS).servedBy()).isNotEqualTo("db-2");
     assertThat(bounded.id()).isEqualTo("o-42?timeout=2000");
+  }
+
+  /** docs/endpoints.md, Active health checks. */
+  @Test
+  void anActiveHealthCheck() {
+    EndpointGroup<Replica> checked = EndpointGroup.builder("orders-db", List.of(a, b, c))
+        .name(Replica::host)
+        .healthCheck(replica -> orders.pingAsync(replica),  // true when healthy
+            HealthCheckSettings.defaults()
+                .interval(Duration.ofSeconds(5))            // the defaults are below
+                .unhealthyThreshold(2))
+        .timeSource(time)                                   // tests only
+        .build();
+    time.advance(Duration.ofSeconds(12)); // two checks at least: within 1 s, then 5 to 6 s later
+    assertThat(checked.status()).extracting(EndpointStatus::name, EndpointStatus::healthy)
+        .containsExactly(tuple("db-1", true), tuple("db-2", false), tuple("db-3", true));
+    // ... on shutdown: stops the checks (idempotent)
+    checked.close();
+    assertThat(checked.healthChecking()).isFalse();
+    assertThat(time.pendingTasks()).isZero();
   }
 
   /** docs/endpoints.md, Settings. */

@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.riprap.endpoint.Balancer;
 import dev.riprap.endpoint.EndpointStatus;
+import dev.riprap.endpoint.HealthCheckSettings;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -66,5 +70,25 @@ class EndpointsDocSnippetsTest {
     assertThat(client.service("inventory").orElseThrow().balancer())
         .hasToString(Balancer.peakEwma().toString());
     client.close();
+  }
+
+  /** docs/endpoints.md, A health path. */
+  @Test
+  void aHealthPath() throws Exception {
+    URI a = replica("a");
+    URI b = replica("b");
+    URI c = replica("c");
+
+    ResilientHttpClient checked = ResilientHttpClient.builder()
+        .endpoints("orders", List.of(a, b, c))
+        .healthCheck("orders", "/health",                 // GET <endpoint>/health
+            HealthCheckSettings.defaults().interval(Duration.ofSeconds(5)))
+        .build();
+
+    // On the system clock the first checks go out within the 1 s jitter.
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> seen.size() >= 3);
+    assertThat(seen).contains("a /health", "b /health", "c /health");
+    checked.close();
+    assertThat(checked.service("orders").orElseThrow().healthChecking()).isFalse();
   }
 }
