@@ -6,7 +6,8 @@ import java.util.concurrent.CompletionStage;
  * An active health check of one endpoint: asks the endpoint itself whether it is well (Envoy's and
  * gRPC's active health checking), periodically, beside the traffic. Given to {@link
  * EndpointGroup.Builder#healthCheck(HealthCheck, HealthCheckSettings)}; the HTTP client has one
- * that sends {@code GET <endpoint><path>} ({@code dev.riprap.http.HttpHealthCheck}).
+ * that sends {@code GET <endpoint><path>} ({@code ResilientHttpClient.Builder.healthCheck(service,
+ * path)}).
  *
  * <p>The check is called on the group's time source's timer thread, which the system time source
  * shares with every policy's timeouts: it must return its stage at once and do its I/O

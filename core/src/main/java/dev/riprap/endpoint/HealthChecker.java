@@ -143,8 +143,9 @@ final class HealthChecker<E> {
     } catch (Throwable t) {
       end(p, false, t);
     }
-    if (p.ended.get() && p.member.probe != p) {
-      // Abandoned (the member left, the group closed) while starting: nothing may stay behind.
+    if (p.ended.get()) {
+      // Answered at once, or abandoned (the member left, the group closed) while starting: the
+      // timeout must not stay behind (cancelling what is done changes nothing).
       Cancellable timeout = p.timeout;
       if (timeout != null) {
         timeout.cancel();
