@@ -106,6 +106,18 @@ class ServiceHealthCheckTest {
     return s.passedChecks() + s.failedChecks();
   }
 
+  /**
+   * An hour of fake time (every check it would start runs within it), then a plain request to each
+   * replica, which comes back after any check sent before it.
+   */
+  private void anHourLater(Replica... replicas) throws Exception {
+    fake.advance(Duration.ofHours(1));
+    for (Replica r : replicas) {
+      delegate.send(HttpRequest.newBuilder(r.upstream.uri("/ping")).build(),
+          BodyHandlers.discarding());
+    }
+  }
+
   private void sendSome(ResilientHttpClient client, int n) throws Exception {
     for (int i = 0; i < n; i++) {
       HttpRequest r = HttpRequest.newBuilder(URI.create("http://orders/items/" + i)).build();
@@ -190,12 +202,7 @@ class ServiceHealthCheckTest {
     client.close();
     assertThat(group.healthChecking()).isFalse();
     assertThat(told).containsExactly("added orders", "removed orders");
-    fake.advance(Duration.ofHours(1));
-    // A plain request to each replica comes back after any check the hour could have started.
-    for (Replica r : List.of(a, b)) {
-      delegate.send(HttpRequest.newBuilder(r.upstream.uri("/ping")).build(),
-          BodyHandlers.discarding());
-    }
+    anHourLater(a, b);
     assertThat(a.checks.get()).isEqualTo(1);
     assertThat(b.checks.get()).isEqualTo(1);
   }
@@ -208,11 +215,7 @@ class ServiceHealthCheckTest {
     checkRound(client, a, b, 1);
     client.shutdownNow();
     assertThat(client.service("orders").orElseThrow().healthChecking()).isFalse();
-    fake.advance(Duration.ofHours(1));
-    for (Replica r : List.of(a, b)) {
-      delegate.send(HttpRequest.newBuilder(r.upstream.uri("/ping")).build(),
-          BodyHandlers.discarding());
-    }
+    anHourLater(a, b);
     assertThat(a.checks.get() + b.checks.get()).isEqualTo(2);
   }
 
