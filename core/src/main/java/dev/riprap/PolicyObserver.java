@@ -9,8 +9,8 @@ import dev.riprap.endpoint.EndpointGroup;
  * with the instances and tag cardinality stays bounded by the holder's own bound.
  *
  * <p>A holder of endpoint groups (an HTTP client's logical services) tells of its groups the same
- * way, with {@link #onGroupAdded} and {@link #onGroupRemoved}, so per-endpoint meters and per-service
- * health come and go with them.
+ * way, with {@link #onGroupAdded} and {@link #onGroupRemoved}, so per-endpoint meters and
+ * per-service health come and go with them.
  *
  * <p>Implementations must be thread-safe and quick: they are called on the thread that created or
  * evicted the policy. A holder calls {@link #onRemoved} at most once for each policy it reported

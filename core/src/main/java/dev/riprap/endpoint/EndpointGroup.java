@@ -326,7 +326,8 @@ public final class EndpointGroup<E> implements AutoCloseable {
             (long) Math.min(Long.MAX_VALUE, m.estimate(chooser.balancer().decayNanos, now))));
       }
       out.add(new EndpointStatus<>(m.endpoint, m.name, m.ejected, m.probation, !m.unhealthy,
-          m.outstanding.get(), m.consecutiveFailures.get(), m.ejections, m.passedChecks, m.failedChecks, latency));
+          m.outstanding.get(), m.consecutiveFailures.get(), m.ejections, m.passedChecks,
+          m.failedChecks, latency));
     }
     return Collections.unmodifiableList(out);
   }

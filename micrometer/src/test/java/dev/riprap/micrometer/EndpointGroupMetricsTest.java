@@ -30,7 +30,8 @@ class EndpointGroupMetricsTest {
   private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
   private final RiprapMetrics metrics = new RiprapMetrics(registry);
   private final Map<String, Boolean> well = new ConcurrentHashMap<>();
-  private final EndpointGroup<String> group = EndpointGroup.builder("orders", List.of("a", "b", "c"))
+  private final EndpointGroup<String> group = EndpointGroup
+      .builder("orders", List.of("a", "b", "c"))
       .timeSource(time)
       .consecutiveFailures(1)
       .panicThresholdPercent(0)

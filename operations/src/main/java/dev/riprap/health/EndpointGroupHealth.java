@@ -3,8 +3,8 @@ package dev.riprap.health;
 import java.util.List;
 
 /**
- * The health of one endpoint group: a service's replicas ({@code dev.riprap.endpoint.EndpointGroup},
- * an HTTP client's logical service).
+ * The health of one endpoint group: a service's replicas ({@code
+ * dev.riprap.endpoint.EndpointGroup}, an HTTP client's logical service).
  *
  * <table>
  *   <caption>The group's status</caption>

@@ -42,8 +42,8 @@ import java.util.concurrent.CopyOnWriteArrayList;
  *
  * <p>As a {@link PolicyObserver} it follows a registry's or an HTTP client's per-host instances, so
  * evicted hosts leave the report, and an HTTP client's services ({@link #onGroupAdded}), which
- * leave it when the client is closed. Reports are computed on demand from the breakers' own state; the
- * monitor adds nothing to the call path. Thread-safe.
+ * leave it when the client is closed. Reports are computed on demand from the breakers' and the
+ * groups' own state; the monitor adds nothing to the call path. Thread-safe.
  */
 public final class HealthMonitor implements PolicyObserver {
   private final TimeSource time;

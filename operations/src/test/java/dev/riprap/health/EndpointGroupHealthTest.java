@@ -25,7 +25,8 @@ class EndpointGroupHealthTest {
   private final FakeTimeSource time = new FakeTimeSource();
   private final HealthMonitor health = new HealthMonitor(time);
   private final Map<String, Boolean> well = new ConcurrentHashMap<>();
-  private final EndpointGroup<String> group = EndpointGroup.builder("orders", List.of("a", "b", "c"))
+  private final EndpointGroup<String> group = EndpointGroup
+      .builder("orders", List.of("a", "b", "c"))
       .timeSource(time)
       .consecutiveFailures(1)
       .healthCheck(e -> CompletableFuture.completedFuture(well.getOrDefault(e, true)),
