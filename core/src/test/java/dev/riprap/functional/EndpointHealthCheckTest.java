@@ -348,6 +348,22 @@ class EndpointHealthCheckTest {
   }
 
   @Test
+  void aListenerThatThrowsAnErrorChangesNeitherTheVerdictNorTheNextChecks() {
+    EndpointGroup<String> g = group("a", "b").healthCheck(this::answer,
+        EXACT.unhealthyThreshold(1)).build();
+    g.events().subscribe(e -> {
+      throw new StackOverflowError("the listener's own bug");
+    });
+    well.put("b", false);
+    at(0);
+    assertThat(status(g, "b").healthy()).isFalse();
+    assertThat(events.of(EndpointHealthChanged.class)).hasSize(1);
+    at(20);
+    assertThat(checks.get("b")).containsExactly(0L, 10L, 20L);
+    g.close();
+  }
+
+  @Test
   void aGroupWithoutHealthCheckReportsEveryEndpointHealthyAndCloseDoesNothing() {
     EndpointGroup<String> g = group("a", "b").build();
     assertThat(g.healthChecking()).isFalse();
