@@ -421,8 +421,10 @@ class ServiceEndpointsTest {
     CountDownLatch release = new CountDownLatch(1);
     Upstream slow = hanging(new CountDownLatch(1), release);
     Upstream healthy = upstream(200, "ok");
+    // A real timer: 1 s leaves the healthy endpoint's answer room on a loaded machine (at 200 ms
+    // the second attempt itself timed out under load); only the hanging endpoint must run out.
     ResilientHttpClient c = client(ResilientHttpClient.builder()
-        .policy(policy(1, Duration.ofMillis(200)).noCircuitBreaker().build())
+        .policy(policy(1, Duration.ofSeconds(1)).noCircuitBreaker().build())
         .endpoints("orders", List.of(root(slow), root(healthy)),
             longEjections(g -> g.consecutiveFailures(1).balancer(Balancer.roundRobin()))));
 
