@@ -52,6 +52,11 @@ final class Pipeline {
   final Consumer<Object> discarded;
   /** The adapter's meaning of outcomes, or null: the retry's and breaker's own predicates. */
   final dev.riprap.internal.OutcomeHooks<Object, Object> hooks;
+  /**
+   * No gate, no budget, no timeout: a sync call of plain work goes straight to the fast path
+   * ({@link SyncCall#run}), one test instead of four on every call.
+   */
+  final boolean untimedAndUncounted;
 
   @SuppressWarnings("unchecked")
   Pipeline(
@@ -88,6 +93,8 @@ final class Pipeline {
     this.timeoutExecutor = timeoutExecutor;
     this.discarded = discarded;
     this.hooks = (dev.riprap.internal.OutcomeHooks<Object, Object>) hooks;
+    this.untimedAndUncounted = gate == null && budget == null && attemptTimeoutNanos == NONE
+        && totalTimeoutNanos == NONE;
   }
 
   /** The order of the per-attempt steps, written once: breaker, then limiter, then bulkhead. */
