@@ -52,7 +52,7 @@ final class BreakerStep extends Step implements BreakerTransitions.Target {
   private volatile long openedAt;
   /**
    * Whether this step receives its breaker's transitions from {@link BreakerTransitions}: set at
-   * the first attempt that finds a listener, never cleared (resilience4j cannot take a consumer
+   * the first call that begins with a listener, never cleared (resilience4j cannot take a consumer
    * back). Plain: a thread that reads a stale {@code false} asks the relay again, which is
    * idempotent.
    */
@@ -77,19 +77,20 @@ final class BreakerStep extends Step implements BreakerTransitions.Target {
 
   @Override
   long acquire(long remainingNanos) {
-    if (!relayed && pipeline.events.hasListeners()) {
-      listen();
-    }
     boolean permitted = breaker.tryAcquirePermission();
     observe();
     return permitted ? GO : REFUSED;
   }
 
   /**
-   * Someone listens: from now on this policy reports its breaker's transitions. Before the
-   * permission, which may move the breaker (open to half-open).
+   * A call begins with someone listening ({@link Pipeline#listening}): from now on this policy
+   * reports its breaker's transitions. Before the call's first permission, which may move the
+   * breaker (open to half-open). One plain read once relayed.
    */
-  private void listen() {
+  void listening() {
+    if (relayed) {
+      return;
+    }
     relayed = true;
     try {
       BreakerTransitions.relayTo(this);

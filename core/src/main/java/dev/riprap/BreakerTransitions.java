@@ -19,9 +19,9 @@ import java.util.WeakHashMap;
  * the breaker's state can be sampled for free, but a state that lasts an instant between two
  * readings is then missed; only resilience4j's own events see every transition. Registering any
  * consumer makes resilience4j build an event for every call (a {@code ZonedDateTime} and a {@code
- * Duration}, resilience4j #1391) and cannot be undone, so a policy asks for this relay at the
- * first attempt that finds a listener on its stream ({@link BreakerStep#acquire}); a policy nobody
- * listens to never registers one. One relay per breaker, however many policies share it, so that
+ * Duration}, resilience4j #1391) and cannot be undone, so a policy asks for this relay when a
+ * call begins with a listener on its stream ({@link Pipeline#listening}); a policy nobody listens
+ * to never registers one. One relay per breaker, however many policies share it, so that
  * every policy reports the same order and the breaker holds one consumer.
  *
  * <p>Order: resilience4j publishes a transition after making it, on the thread that made it and
@@ -29,7 +29,10 @@ import java.util.WeakHashMap;
  * relay puts them back in order by their states: a transition is reported when it starts from the
  * state the last report ended in; one that arrives early waits here for the one before it, which
  * its own thread is about to publish. When several waiting transitions start from the current
- * state, the one that arrived first goes first. A transition published before the relay was
+ * state, the one that arrived first goes first (if the true next one is itself still on its way,
+ * two moves out of the same state, half-open to open and half-open to closed, can then swap places;
+ * each is still reported once, and the chain of states stays unbroken). A transition published
+ * before the relay was
  * registered is not reported (nobody listened); one that arrives with more than {@link
  * #MAX_WAITING} transitions waiting (a thread descheduled between resilience4j's transition and its
  * publication while many more were made) is reported as it is, so that nothing is held forever.

@@ -140,9 +140,20 @@ final class Pipeline {
     return ((deadline ^ now) & (deadline ^ left)) < 0 ? (deadline > now ? NONE : 0) : left;
   }
 
-  /** Whether a call needs its start read: a total timeout, or someone listening for durations. */
-  boolean timesCalls() {
-    return totalTimeoutNanos != NONE || events.hasListeners();
+  /**
+   * Whether someone listens as a call begins (its start is then read, for the durations). Tells
+   * the breaker step first, so that its transitions are relayed from this call on ({@link
+   * BreakerTransitions}): the one place a call reads the listeners before its end, so a policy
+   * nobody listens to pays nothing more for exact transition events.
+   */
+  boolean listening() {
+    if (!events.hasListeners()) {
+      return false;
+    }
+    if (breaker != null) {
+      breaker.listening();
+    }
+    return true;
   }
 
   /** Whether an attempt needs its start read: the breaker (slow calls) or a timeout. */

@@ -69,10 +69,12 @@ final class SyncCall extends Call implements AttemptContext {
       throws Throwable {
     if (p.untimedAndUncounted && !contextual) {
       // Nothing to enter, count or time out: the fast path at once, with no try/finally.
-      long start = p.events.hasListeners() ? p.time.nanoTime() : Pipeline.UNTIMED;
+      long start = p.listening() ? p.time.nanoTime() : Pipeline.UNTIMED;
       return runFast(p, (ThrowingSupplier<?, ?>) work, fallback, start);
     }
-    long start = p.timesCalls() ? p.time.nanoTime() : Pipeline.UNTIMED;
+    // A total timeout needs the start too.
+    long start = p.listening() || p.totalTimeoutNanos != Pipeline.NONE
+        ? p.time.nanoTime() : Pipeline.UNTIMED;
     ShutdownGate gate = p.gate;
     if (gate != null && !gate.tryEnter()) {
       SyncCall call = new SyncCall(p, work, contextual, start, Pipeline.NONE);
