@@ -147,6 +147,7 @@ final class AsyncCall<T> extends Call implements AttemptContext {
 
   CompletableFuture<T> start() {
     try {
+      p.listening();
       start = p.time.nanoTime();
       ShutdownGate gate = p.gate;
       if (gate != null && !gate.tryEnter()) {

@@ -11,7 +11,7 @@ import java.util.concurrent.TimeUnit;
  * outcome, and reports the breaker's transitions. With {@code awaitProbe}, an attempt the open
  * breaker refuses is asked to wait for the next probe instead of failing at once.
  */
-final class BreakerStep extends Step {
+final class BreakerStep extends Step implements BreakerTransitions.Target {
   private static final long ONE_MILLI = TimeUnit.MILLISECONDS.toNanos(1);
   private static final CircuitBreakerConfig DEFAULTS = CircuitBreakerConfig.ofDefaults();
   /**
@@ -41,16 +41,22 @@ final class BreakerStep extends Step {
   private final long probeStepNanos;
 
   /**
-   * The breaker state this policy last reported. Transitions are found by comparing it with the
-   * breaker's state after each permission and record, not by a resilience4j event consumer:
-   * registering any consumer makes resilience4j allocate an event on every call (resilience4j
-   * #1391). Written under this step's monitor only.
+   * The breaker state this policy last read, for the probe wait's bookkeeping ({@link #openings},
+   * {@link #openedAt}); read after each permission and record, sampled (no resilience4j consumer).
+   * The events come from {@link BreakerTransitions}. Written under this step's monitor only.
    */
   private volatile CircuitBreaker.State seen;
   /** Counts the openings this policy saw; a waiting call gives up when it changes. */
   private volatile long openings;
   /** When this policy saw the breaker open last ({@link TimeSource#nanoTime()}). */
   private volatile long openedAt;
+  /**
+   * Whether this step receives its breaker's transitions from {@link BreakerTransitions}: set at
+   * the first call that begins with a listener, never cleared (resilience4j cannot take a consumer
+   * back). Plain: a thread that reads a stale {@code false} asks the relay again, which is
+   * idempotent.
+   */
+  private boolean relayed;
 
   BreakerStep(CircuitBreaker breaker, TimeSource time, long probeWaitNanos) {
     this.breaker = breaker;
@@ -74,6 +80,26 @@ final class BreakerStep extends Step {
     boolean permitted = breaker.tryAcquirePermission();
     observe();
     return permitted ? GO : REFUSED;
+  }
+
+  /**
+   * A call begins with someone listening ({@link Pipeline#listening}): from now on this policy
+   * reports its breaker's transitions. Before the call's first permission, which may move the
+   * breaker (open to half-open). One plain read once relayed.
+   */
+  void listening() {
+    if (relayed) {
+      return;
+    }
+    relayed = true;
+    try {
+      BreakerTransitions.relayTo(this);
+    } catch (RuntimeException e) {
+      // A breaker of the user's own making that refuses consumers: its calls still run.
+      System.getLogger(Policy.class.getName()).log(System.Logger.Level.WARNING,
+          "circuit breaker '" + breaker.getName() + "' refused a transition consumer; policy '"
+              + pipeline.name + "' cannot report its transitions", e);
+    }
   }
 
   /**
@@ -178,13 +204,10 @@ final class BreakerStep extends Step {
   }
 
   /**
-   * Publishes a {@link CircuitStateChanged} when the breaker's state differs from the one this
-   * policy reported last. One volatile read each when nothing changed; nothing allocated. The
-   * state is read again under the monitor, so that a thread holding an older reading never
-   * reports a transition back to it: the reported states follow the breaker's own order. (A state
-   * that lasted only an instant between two readings may go unreported; a transition made
-   * elsewhere, by another policy sharing the breaker or by hand, is reported at this policy's next
-   * attempt.)
+   * Keeps the probe wait's view of the breaker current: when the state differs from the one this
+   * policy read last, notes an opening. One volatile read each when nothing changed; nothing
+   * allocated. (Events do not come from here: a sampled state can miss one that lasted an
+   * instant, see {@link BreakerTransitions}.)
    */
   void observe() {
     if (breaker.getState() != seen) {
@@ -194,8 +217,7 @@ final class BreakerStep extends Step {
 
   private synchronized void changed() {
     CircuitBreaker.State now = breaker.getState();
-    CircuitBreaker.State was = seen;
-    if (now == was) {
+    if (now == seen) {
       return;
     }
     seen = now;
@@ -203,10 +225,18 @@ final class BreakerStep extends Step {
       openedAt = time.nanoTime();
       openings++;
     }
+  }
+
+  /**
+   * The breaker moved from {@code from} to {@code to} (one real transition, in the breaker's
+   * order, from {@link BreakerTransitions}): publishes it to this policy's listeners.
+   */
+  @Override
+  public void transitioned(CircuitBreaker.State from, CircuitBreaker.State to) {
     Pipeline p = pipeline;
-    if (p != null && p.events.hasListeners()) {
+    if (p.events.hasListeners()) {
       p.events.publish(
-          new CircuitStateChanged(p.name, p.tags, time.instant(), breaker.getName(), was, now));
+          new CircuitStateChanged(p.name, p.tags, time.instant(), breaker.getName(), from, to));
     }
   }
 }

@@ -113,26 +113,29 @@ abstract class Call extends Outcome {
    * {@link #settleHeld} for an attempt that holds every step's permit, the steps called by name
    * (see {@link SyncCall}'s fast path for why), in the same reverse order.
    */
-  static Throwable settleAll(Pipeline p, long nanos, Object result, Throwable failure) {
+  static Throwable settleAll(BreakerStep breaker, LimiterStep limiter, BulkheadStep bulkhead,
+      long nanos, Object result, Throwable failure) {
+    // The fast path's steps as it read them (the pipeline's, in its locals): no reload after
+    // the permits' atomic operations.
     Throwable recorded = failure instanceof Pipeline.TimedOut ? failure.getCause() : failure;
     Throwable thrown = null;
-    if (p.bulkhead != null) {
+    if (bulkhead != null) {
       try {
-        p.bulkhead.settle(nanos, result, recorded);
+        bulkhead.settle(nanos, result, recorded);
       } catch (Throwable t) {
         thrown = t;
       }
     }
-    if (p.limiter != null) {
+    if (limiter != null) {
       try {
-        p.limiter.settle(nanos, result, recorded);
+        limiter.settle(nanos, result, recorded);
       } catch (Throwable t) {
         thrown = t;
       }
     }
-    if (p.breaker != null) {
+    if (breaker != null) {
       try {
-        p.breaker.settle(nanos, result, recorded);
+        breaker.settle(nanos, result, recorded);
       } catch (Throwable t) {
         thrown = t;
       }

@@ -31,7 +31,8 @@ import java.util.function.Supplier;
  * </pre>
  */
 public final class CpuTimeComparison {
-  private static final String[] PAIRS = {"pipeline", "retry", "breaker", "limiter", "bulkhead"};
+  private static final String[] PAIRS =
+      {"pipeline", "retry", "breaker", "limiter", "bulkhead", "breaker-listened"};
   private static final int CALLS = 10_000;
   private static final int LOOPS_PER_ROUND = 200;
   private static final int WARMUP_ROUNDS = 10;
@@ -47,7 +48,8 @@ public final class CpuTimeComparison {
    * With no argument, runs every pair, each in a child JVM; with a pair's name, measures that
    * pair in this JVM and prints one line.
    *
-   * @param args nothing, or one of {@code pipeline retry breaker limiter bulkhead}
+   * @param args nothing, or one of {@code pipeline retry breaker limiter bulkhead
+   *     breaker-listened}
    * @throws Exception when a child JVM cannot be started or fails
    */
   public static void main(String[] args) throws Exception {
@@ -91,6 +93,16 @@ public final class CpuTimeComparison {
       case "breaker":
         r4j = CircuitBreaker.decorateSupplier(Variants.r4jBreaker(), Variants::work);
         riprap = Policy.builder("breaker").circuitBreaker(Variants.r4jBreakerConfig()).build();
+        break;
+      case "breaker-listened":
+        // Both with a transition listener: resilience4j then builds an event for every call it
+        // records, for its own consumer and for the one a listened policy registers; Riprap also
+        // builds its CallCompleted.
+        CircuitBreaker listened = Variants.r4jBreaker();
+        listened.getEventPublisher().onStateTransition(e -> sink++);
+        r4j = CircuitBreaker.decorateSupplier(listened, Variants::work);
+        riprap = Policy.builder("breaker").circuitBreaker(Variants.r4jBreakerConfig()).build();
+        riprap.events().subscribe(dev.riprap.event.CircuitStateChanged.class, e -> sink++);
         break;
       case "limiter":
         r4j = RateLimiter.decorateSupplier(Variants.r4jLimiter(), Variants::work);
