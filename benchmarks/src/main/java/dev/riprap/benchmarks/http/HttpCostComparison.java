@@ -215,8 +215,10 @@ public final class HttpCostComparison {
     if (name.matches("HttpClient-\\d+-W.*")) {
       return "client workers";
     }
-    if (name.startsWith("ForkJoinPool.co")) {
-      return "common pool";
+    if (name.startsWith("ForkJoinPool.co") || name.equals("java")) {
+      // The common pool's threads are named after they start, which the kernel never hears of:
+      // they stay "java", like the main thread (which only waits for the rounds here).
+      return "common pool, main";
     }
     if (name.startsWith("riprap-timer")) {
       return "riprap timer";
