@@ -4,6 +4,7 @@ import dev.riprap.internal.Check;
 import java.time.Duration;
 import java.util.HashSet;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicLongArray;
 
 /**
  * A cap on how much load retries may add, shareable across policies (the idea of Finagle's
@@ -30,8 +31,13 @@ public final class RetryBudget {
   private final long bucketNanos;
   private final double reserve;
 
-  private final long[] bucketStart = new long[BUCKETS];
-  private final long[] calls = new long[BUCKETS];
+  /**
+   * When each bucket's counts began. Written under this object's lock (the counts reset first,
+   * then the new start published), read without it by {@link #recordCall}.
+   */
+  private final AtomicLongArray bucketStart = new AtomicLongArray(BUCKETS);
+  /** Calls per bucket: counted without the lock (every call counts one; see {@link #recordCall}). */
+  private final AtomicLongArray calls = new AtomicLongArray(BUCKETS);
   private final long[] retries = new long[BUCKETS];
 
   private RetryBudget(Builder b) {
@@ -41,7 +47,9 @@ public final class RetryBudget {
     this.timeSource = b.timeSource;
     this.bucketNanos = Math.max(1, window.toNanos() / BUCKETS);
     this.reserve = minRetriesPerSecond * (window.toNanos() / 1e9);
-    java.util.Arrays.fill(bucketStart, Long.MIN_VALUE);
+    for (int i = 0; i < BUCKETS; i++) {
+      bucketStart.set(i, Long.MIN_VALUE);
+    }
   }
 
   /**
@@ -68,8 +76,18 @@ public final class RetryBudget {
   /** Records one call (a first attempt). Called by the policy; deposits {@code ratio} tokens. */
   public void recordCall() {
     long now = timeSource.nanoTime();
+    long slot = Math.floorDiv(now, bucketNanos);
+    int i = (int) Math.floorMod(slot, BUCKETS);
+    if (bucketStart.get(i) == slot * bucketNanos) {
+      // The bucket is current: no lock. Every call of a policy with a budget comes here, and a
+      // lock held by a thread that lost its core made the others queue (measured at 32 calls in
+      // flight on 2 cores). A call whose thread stalled for a whole window between the clock and
+      // this line counts in the bucket's next window: one deposit late, never lost.
+      calls.incrementAndGet(i);
+      return;
+    }
     synchronized (this) {
-      calls[bucket(now)]++;
+      calls.incrementAndGet(bucket(now));
     }
   }
 
@@ -119,8 +137,9 @@ public final class RetryBudget {
     long r = 0;
     long oldest = now - window.toNanos();
     for (int i = 0; i < BUCKETS; i++) {
-      if (bucketStart[i] != Long.MIN_VALUE && bucketStart[i] > oldest) {
-        c += calls[i];
+      long start = bucketStart.get(i);
+      if (start != Long.MIN_VALUE && start > oldest) {
+        c += calls.get(i);
         r += retries[i];
       }
     }
@@ -131,10 +150,11 @@ public final class RetryBudget {
     long slot = Math.floorDiv(now, bucketNanos);
     int i = (int) Math.floorMod(slot, BUCKETS);
     long start = slot * bucketNanos;
-    if (bucketStart[i] != start) {
-      bucketStart[i] = start;
-      calls[i] = 0;
+    if (bucketStart.get(i) != start) {
+      // The counts first, then the start: a call that sees the new start counts after the reset.
+      calls.set(i, 0);
       retries[i] = 0;
+      bucketStart.set(i, start);
     }
     return i;
   }

@@ -5,8 +5,6 @@ import dev.riprap.TimeSource;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.ScheduledFuture;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
 /** The real clock and one shared daemon timer thread. Internal: use {@link TimeSource#system()}. */
@@ -17,33 +15,19 @@ public final class SystemTimeSource implements TimeSource {
   private static final Clock UTC = Clock.systemUTC();
 
   /**
-   * One thread is enough: timer tasks only flip state and hand work to an executor. It is a daemon
-   * so it never keeps the JVM alive (resilience4j #351), and cancelled tasks are removed at once so
-   * a million short timeouts do not pile up in the queue.
+   * One thread is enough: timer tasks only flip state and hand work to an executor. It sweeps
+   * every {@link #PERIOD_NANOS} (see {@link Timer}: tasks due later than two periods never take
+   * the executor's lock).
    */
   private static final class Holder {
-    static final long ANCHOR_MILLIS = 500;
-    static final ScheduledThreadPoolExecutor TIMER = newTimer();
-
-    private static ScheduledThreadPoolExecutor newTimer() {
-      ScheduledThreadPoolExecutor timer =
-          new ScheduledThreadPoolExecutor(
-              1,
-              r -> {
-                Thread t = new Thread(r, "riprap-timer");
-                t.setDaemon(true);
-                return t;
-              });
-      timer.setRemoveOnCancelPolicy(true);
-      timer.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
-      // A task that becomes the head of the queue wakes the timer thread. Most tasks are timeouts
-      // that are cancelled long before they are due; with one call at a time, each would be the
-      // head of an otherwise empty queue and cost a wake-up of this thread. A no-op task due
-      // at least every ANCHOR_MILLIS stays ahead of every task due later than that.
-      timer.scheduleAtFixedRate(() -> { }, ANCHOR_MILLIS, ANCHOR_MILLIS, TimeUnit.MILLISECONDS);
-      return timer;
-    }
+    static final Timer TIMER = new Timer("riprap-timer", PERIOD_NANOS, System::nanoTime);
   }
+
+  /**
+   * 500 ms: a total timeout (30 s by default) or an attempt timeout longer than a second is
+   * scheduled without a lock; a sweep twice a second costs nothing measurable.
+   */
+  static final long PERIOD_NANOS = 500_000_000L;
 
   private SystemTimeSource() {}
 
@@ -64,8 +48,7 @@ public final class SystemTimeSource implements TimeSource {
 
   @Override
   public Cancellable schedule(Runnable task, long delayNanos) {
-    ScheduledFuture<?> future = Holder.TIMER.schedule(task, delayNanos, TimeUnit.NANOSECONDS);
-    return () -> future.cancel(false);
+    return Holder.TIMER.schedule(task, delayNanos);
   }
 
   @Override

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.riprap.RetryBudget;
 import dev.riprap.testing.FakeTimeSource;
+import dev.riprap.testing.Race;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -55,5 +56,39 @@ class RetryBudgetTest {
 
     assertThat(budget.balance()).isEqualTo(1.0);
     assertThat(budget.tryAcquireRetry()).isTrue();
+  }
+
+  @Test
+  void everyCallCountsWhenManyThreadsRecordAtOnce() {
+    RetryBudget budget =
+        RetryBudget.builder().ratio(1).minRetriesPerSecond(0).window(Duration.ofSeconds(10))
+            .timeSource(time).build();
+    Race.Party caller = () -> {
+      for (int i = 0; i < 10_000; i++) {
+        budget.recordCall();
+      }
+    };
+
+    try (Race race = new Race(4)) {
+      race.round(caller, caller, caller, caller);
+    }
+
+    assertThat(budget.balance()).isEqualTo(40_000.0);
+  }
+
+  @Test
+  void aCallInANewBucketCountsThereAfterTheOldCountsExpired() {
+    RetryBudget budget =
+        RetryBudget.builder().ratio(1).minRetriesPerSecond(0).window(Duration.ofSeconds(10))
+            .timeSource(time).build();
+    for (int i = 0; i < 5; i++) {
+      budget.recordCall();
+    }
+
+    time.advance(Duration.ofSeconds(10));
+    budget.recordCall();
+    budget.recordCall();
+
+    assertThat(budget.balance()).isEqualTo(2.0);
   }
 }

@@ -51,6 +51,10 @@ final class Dispatch {
       }
       throw e;
     }
+    if (failure == null && response != null && !response.transientFailure) {
+      // The common end: an answer, its body read by the caller's handler during the attempt.
+      return Exchange.answer(response);
+    }
     try {
       return x.finish(response, failure).get();
     } catch (ExecutionException e) {
@@ -71,7 +75,7 @@ final class Dispatch {
   /** The async call: attempts on the client's threads, waits on the timer. */
   static <T> CompletableFuture<HttpResponse<T>> sendAsync(Exchange<T> x) {
     CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
-    CompletableFuture<AttemptResponse> pipeline = x.policy.executeAsync(x.async);
+    CompletableFuture<AttemptResponse> pipeline = x.policy.executeAsync(x.async());
     result.whenComplete(
         (r, t) -> {
           if (t instanceof CancellationException) {
@@ -79,16 +83,29 @@ final class Dispatch {
           }
         });
     pipeline.whenComplete(
-        (r, t) ->
-            x.finish(r, t)
-                .whenComplete(
-                    (v, e) -> {
-                      if (e != null) {
-                        result.completeExceptionally(Exchange.unwrap(e));
-                      } else if (!result.complete(v)) {
-                        Responses.closeBody(v);
-                      }
-                    }));
+        (r, t) -> {
+          if (t == null && r != null && !r.transientFailure) {
+            // The common end, as in send: no stage for what is already there.
+            delivered(result, Exchange.answer(r));
+            return;
+          }
+          x.finish(r, t)
+              .whenComplete(
+                  (v, e) -> {
+                    if (e != null) {
+                      result.completeExceptionally(Exchange.unwrap(e));
+                    } else {
+                      delivered(result, v);
+                    }
+                  });
+        });
     return result;
+  }
+
+  /** Completes the caller's future; a caller that gave up meanwhile never reads the body. */
+  private static <T> void delivered(CompletableFuture<HttpResponse<T>> result, HttpResponse<T> v) {
+    if (!result.complete(v)) {
+      Responses.closeBody(v);
+    }
   }
 }

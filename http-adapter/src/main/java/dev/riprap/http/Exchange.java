@@ -51,6 +51,11 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   final boolean cacheable;
   /** The body as sent when it may be one-shot, to see whether it was read; else null. */
   private final RequestBody.Tracked tracked;
+  /**
+   * The request's own timeout in nanoseconds (saturated: a request may carry 300 years), or
+   * {@link Long#MAX_VALUE} when it has none; read once, not per attempt.
+   */
+  private final long ownTimeoutNanos;
   /** How many attempts were sent. */
   private volatile int attempts;
   /** Which bound the last attempt had, and its configured value. */
@@ -76,6 +81,8 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     this.cacheable = engine.stale != null && StaleCache.cacheable(request);
     this.tracked = RequestBody.replayable(request)
         ? null : new RequestBody.Tracked(request.bodyPublisher().orElseThrow());
+    Optional<Duration> own = request.timeout();
+    this.ownTimeoutNanos = own.isPresent() ? Check.saturatedNanos(own.get()) : Long.MAX_VALUE;
   }
 
   /** The one idempotency rule: an idempotent method, an {@code Idempotency-Key}, or the route's opt-in. */
@@ -110,9 +117,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   HttpRequest forAttempt(AttemptContext ctx, URI target) {
     attempts = ctx.attempt();
     long attempt = settings.attemptTimeout().toNanos();
-    Optional<Duration> ownTimeout = request.timeout();
-    // A request may carry any timeout, 300 years included: saturated, never an overflow.
-    long own = ownTimeout.map(Check::saturatedNanos).orElse(Long.MAX_VALUE);
+    long own = ownTimeoutNanos;
     long remaining = ctx.remainingNanos();
     long timeout;
     if (remaining < Math.min(own, attempt)) {
@@ -122,7 +127,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     } else if (own < attempt) {
       timeout = own;
       bound = HttpCallTimeoutException.Timeout.REQUEST;
-      boundValue = ownTimeout.orElseThrow();
+      boundValue = request.timeout().orElseThrow();
     } else {
       timeout = attempt;
       bound = HttpCallTimeoutException.Timeout.ATTEMPT;
@@ -181,8 +186,10 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   }
 
 
-  /** The async form, as the work of {@code executeAsync}. */
-  final Function<AttemptContext, CompletionStage<AttemptResponse>> async = new Async();
+  /** The async form, as the work of {@code executeAsync}: made by the async call alone. */
+  Function<AttemptContext, CompletionStage<AttemptResponse>> async() {
+    return new Async();
+  }
 
   private final class Async
       implements Function<AttemptContext, CompletionStage<AttemptResponse>>, HttpOutcomes.Work {
@@ -284,12 +291,17 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     return deliver(response);
   }
 
-  /** The final response: an answer as read, or a held body streamed whole to the caller. */
+  /** An answer as the caller's handler read it: the client's response, with that body. */
   @SuppressWarnings("unchecked")
+  static <T> HttpResponse<T> answer(AttemptResponse response) {
+    return (HttpResponse<T>) (HttpResponse<?>) response.received();
+  }
+
+  /** The final response: an answer as read, or a held body streamed whole to the caller. */
   private CompletableFuture<HttpResponse<T>> deliver(AttemptResponse response) {
     HttpResponse<Object> received = response.received();
     if (!response.transientFailure) {
-      return CompletableFuture.completedFuture((HttpResponse<T>) (HttpResponse<?>) received);
+      return CompletableFuture.completedFuture(answer(response));
     }
     HttpResponse.BodySubscriber<T> s;
     try {

@@ -141,6 +141,10 @@ final class HttpEngine {
    * @throws IllegalArgumentException if the URI names a service with a port
    */
   EndpointGroup<URI> service(URI uri) {
+    if (services.isEmpty()) {
+      // Most clients have no services: no host to lower-case and look up per request.
+      return null;
+    }
     String host = uri.getHost();
     EndpointGroup<URI> group = host == null ? null : services.get(host.toLowerCase(Locale.ROOT));
     if (group != null && uri.getPort() != -1) {
