@@ -120,13 +120,14 @@ final class Race<E, T> {
       }
     };
     Racer<E> primary = register(call.choose(group.rotation.view.candidates(), start), 0, start);
+    // The timer first: the delay counts from the attempt's start, however soon the work runs.
+    schedule();
     try {
       launcher.launch(primary);
     } catch (Throwable refused) {
       // The executor refused the first attempt: it never ran, and the attempt fails with that.
       throw EndpointGroup.<RuntimeException>sneaky(refused);
     }
-    schedule();
     try {
       return out.get();
     } catch (ExecutionException e) {
@@ -229,8 +230,8 @@ final class Race<E, T> {
       }
     });
     Racer<E> primary = register(call.choose(group.rotation.view.candidates(), start), 0, start);
-    startAsync(primary, work);
     schedule();
+    startAsync(primary, work);
     return out;
   }
 
@@ -539,13 +540,14 @@ final class Race<E, T> {
       group.events.publish(new HedgeSent(group.name, group.rotation.tags(), group.time.instant(),
           m.name, List.copyOf(inFlightNames), r.hedge, ctx.attempt(), Duration.ofNanos(delay)));
     }
+    // The next hedge, unless this is the last or it would be due past the deadline.
+    if (r.hedge < call.hedging.maxHedges() && (deadline == GroupCall.NONE || delay < deadline - now)) {
+      schedule();
+    }
     try {
       launcher.launch(r);
     } catch (Throwable refused) {
-      return; // the executor refused the hedge: the launcher gave its count back
-    }
-    if (r.hedge < call.hedging.maxHedges()) {
-      schedule();
+      // The executor refused the hedge: the launcher gave its count back; the next may be taken.
     }
   }
 
