@@ -21,6 +21,7 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
 import javax.net.ssl.SSLSession;
@@ -70,12 +71,13 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     this.settings = policy.apply(engine.policyFor(request.method(), request.uri()));
     this.authority = HttpEngine.authority(request.uri());
     this.service = engine.service(request.uri());
-    this.endpoints = service == null ? null : new ServiceCall(this, service);
     this.policy = engine.hosts.get(settings, authority);
     this.idempotent = isIdempotent(request, settings);
     this.cacheable = engine.stale != null && StaleCache.cacheable(request);
     this.tracked = RequestBody.replayable(request)
         ? null : new RequestBody.Tracked(request.bodyPublisher().orElseThrow());
+    // Last: the service's attempts read the settings above (hedged or not).
+    this.endpoints = service == null ? null : new ServiceCall(this, service);
   }
 
   /** The one idempotency rule: an idempotent method, an {@code Idempotency-Key}, or the route's opt-in. */
@@ -88,6 +90,11 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   @Override
   public Exchange<?> exchange() {
     return this;
+  }
+
+  /** Whether the body can be sent any number of times (none, or a replayable publisher). */
+  boolean bodyReplayable() {
+    return tracked == null;
   }
 
   /** Whether the body may be sent again: replayable, or never read (nothing was sent). */
@@ -168,8 +175,17 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   }
 
   CompletionStage<AttemptResponse> sendAsync(HttpRequest attempt) {
-    AttemptHandler handler = new AttemptHandler();
-    return engine.delegate.sendAsync(attempt, handler)
+    return sendAsync(attempt, false);
+  }
+
+  /**
+   * One async attempt. An {@code abortable} one (a hedge's race may cancel it) passes a cancel on
+   * to the client's exchange, and closes or drains a response that arrives after it.
+   */
+  CompletionStage<AttemptResponse> sendAsync(HttpRequest attempt, boolean abortable) {
+    AttemptHandler handler = abortable ? new AttemptHandler(true) : new AttemptHandler();
+    CompletableFuture<HttpResponse<Object>> sent = engine.delegate.sendAsync(attempt, handler);
+    CompletableFuture<AttemptResponse> out = sent
         .handle((r, t) -> {
           if (t != null) {
             Throwable cause = unwrap(t);
@@ -178,6 +194,15 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
           }
           return handler.arrived(r);
         });
+    if (abortable) {
+      out.whenComplete((r, t) -> {
+        if (out.isCancelled()) {
+          handler.abort();
+          sent.cancel(true);
+        }
+      });
+    }
+    return out;
   }
 
 
@@ -207,6 +232,43 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
    */
   private final class AttemptHandler implements HttpResponse.BodyHandler<Object> {
     private volatile Throwable classifierFailed;
+    /**
+     * For an attempt that may be aborted: null, then the body once ready, or {@link #ABORTED}.
+     * Whichever of the two comes second lets go of the body, which nobody will get.
+     */
+    private final AtomicReference<Object> body;
+
+    AttemptHandler() {
+      this.body = null;
+    }
+
+    AttemptHandler(boolean abortable) {
+      this.body = abortable ? new AtomicReference<>() : null;
+    }
+
+    /** The attempt was given up: a body that is ready, or becomes so, is let go of. */
+    void abort() {
+      Object b = body.getAndSet(ABORTED);
+      if (b != null && b != ABORTED) {
+        letGo(b);
+      }
+    }
+
+    /**
+     * {@code subscriber}, or for an abortable attempt the same seen through {@link Watched}. Its
+     * {@code getBody()} is not called here: a mapping subscriber would map (open) a second body.
+     */
+    private HttpResponse.BodySubscriber<?> watched(HttpResponse.BodySubscriber<?> subscriber) {
+      return body == null ? subscriber : new Watched<>(subscriber, this::ready);
+    }
+
+    /** The body is ready: kept for the response, or let go of if the attempt was aborted. */
+    private void ready(Object b) {
+      Object before = body.compareAndExchange(null, b);
+      if (before != null && before != b) {
+        letGo(b);
+      }
+    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -223,9 +285,10 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
       }
       if (transientFailure) {
         return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
-            HeldBody.of(info, engine.drainBytes);
+            watched(HeldBody.of(info, engine.drainBytes));
       }
-      return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) caller(info);
+      return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
+          watched(caller(info));
     }
 
     AttemptResponse arrived(HttpResponse<Object> r) {
@@ -237,6 +300,50 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
         throw (Error) e;
       }
       return new AttemptResponse(r);
+    }
+  }
+
+  /** A subscriber that reports its body when the client asks for it. */
+  private record Watched<B>(HttpResponse.BodySubscriber<B> subscriber,
+      java.util.function.Consumer<Object> ready) implements HttpResponse.BodySubscriber<B> {
+    @Override
+    public CompletionStage<B> getBody() {
+      return subscriber.getBody().thenApply(b -> {
+        ready.accept(b);
+        return b;
+      });
+    }
+
+    @Override
+    public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
+      subscriber.onSubscribe(subscription);
+    }
+
+    @Override
+    public void onNext(java.util.List<java.nio.ByteBuffer> item) {
+      subscriber.onNext(item);
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      subscriber.onError(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      subscriber.onComplete();
+    }
+  }
+
+  /** Marks an aborted attempt's body ({@link AttemptHandler#abort}). */
+  private static final Object ABORTED = new Object();
+
+  /** Lets go of the body of a response nobody will get: a held one drained, any other closed. */
+  private void letGo(Object b) {
+    if (b instanceof HeldBody) {
+      ((HeldBody) b).drain(engine.drainBytes);
+    } else {
+      Responses.closeQuietly(b);
     }
   }
 
