@@ -28,6 +28,9 @@ import java.util.function.BiFunction;
  * is guarded by its monitor; user code (the work, the predicates, listeners, the discard handler,
  * the executor) never runs under it.
  */
+// Size: one state machine (the racers, the timer, the kept failure and the decision, with the
+// sync racer's own interrupt rules), kept in one file, like AsyncCall, so that "every racer ends
+// once, every count goes back once" can be checked by reading it.
 final class Race<E, T> {
   /** Starts one racer's work; it ends the racer through {@link #ended} whatever happens. */
   private interface Launcher<E> {

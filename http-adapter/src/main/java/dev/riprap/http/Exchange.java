@@ -21,10 +21,8 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLSession;
 
 /**
  * One request's trip through the pipeline: the attempts (sync and async), and the end, where the
@@ -164,7 +162,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   }
 
   AttemptResponse send(HttpRequest attempt) throws IOException, InterruptedException {
-    AttemptHandler handler = new AttemptHandler();
+    AttemptHandler handler = new AttemptHandler(null);
     HttpResponse<Object> r;
     try {
       r = engine.delegate.send(attempt, handler);
@@ -174,16 +172,14 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     return handler.arrived(r);
   }
 
-  CompletionStage<AttemptResponse> sendAsync(HttpRequest attempt) {
-    return sendAsync(attempt, false);
-  }
-
   /**
    * One async attempt. An {@code abortable} one (a hedge's race may cancel it) passes a cancel on
-   * to the client's exchange, and closes or drains a response that arrives after it.
+   * to the client's exchange and lets go of a body that becomes ready after it ({@link
+   * AbortableBody}).
    */
   CompletionStage<AttemptResponse> sendAsync(HttpRequest attempt, boolean abortable) {
-    AttemptHandler handler = abortable ? new AttemptHandler(true) : new AttemptHandler();
+    AbortableBody body = abortable ? new AbortableBody(engine.drainBytes) : null;
+    AttemptHandler handler = new AttemptHandler(body);
     CompletableFuture<HttpResponse<Object>> sent = engine.delegate.sendAsync(attempt, handler);
     CompletableFuture<AttemptResponse> out = sent
         .handle((r, t) -> {
@@ -194,10 +190,10 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
           }
           return handler.arrived(r);
         });
-    if (abortable) {
+    if (body != null) {
       out.whenComplete((r, t) -> {
         if (out.isCancelled()) {
-          handler.abort();
+          body.abort();
           sent.cancel(true);
         }
       });
@@ -214,7 +210,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     @Override
     public CompletionStage<AttemptResponse> apply(AttemptContext ctx) {
       if (endpoints == null) {
-        return sendAsync(forAttempt(ctx, null));
+        return sendAsync(forAttempt(ctx, null), false);
       }
       return endpoints.attemptAsync(ctx);
     }
@@ -232,42 +228,15 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
    */
   private final class AttemptHandler implements HttpResponse.BodyHandler<Object> {
     private volatile Throwable classifierFailed;
-    /**
-     * For an attempt that may be aborted: null, then the body once ready, or {@link #ABORTED}.
-     * Whichever of the two comes second lets go of the body, which nobody will get.
-     */
-    private final AtomicReference<Object> body;
+    /** The body's watch when a hedge's race may abort the attempt, else null. */
+    private final AbortableBody abortable;
 
-    AttemptHandler() {
-      this.body = null;
+    AttemptHandler(AbortableBody abortable) {
+      this.abortable = abortable;
     }
 
-    AttemptHandler(boolean abortable) {
-      this.body = abortable ? new AtomicReference<>() : null;
-    }
-
-    /** The attempt was given up: a body that is ready, or becomes so, is let go of. */
-    void abort() {
-      Object b = body.getAndSet(ABORTED);
-      if (b != null && b != ABORTED) {
-        letGo(b);
-      }
-    }
-
-    /**
-     * {@code subscriber}, or for an abortable attempt the same seen through {@link Watched}. Its
-     * {@code getBody()} is not called here: a mapping subscriber would map (open) a second body.
-     */
-    private HttpResponse.BodySubscriber<?> watched(HttpResponse.BodySubscriber<?> subscriber) {
-      return body == null ? subscriber : new Watched<>(subscriber, this::ready);
-    }
-
-    /** The body is ready: kept for the response, or let go of if the attempt was aborted. */
-    private void ready(Object b) {
-      Object before = body.compareAndExchange(null, b);
-      if (before != null && before != b) {
-        letGo(b);
-      }
+    private <B> HttpResponse.BodySubscriber<B> watched(HttpResponse.BodySubscriber<B> s) {
+      return abortable == null ? s : abortable.watch(s);
     }
 
     @Override
@@ -300,50 +269,6 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
         throw (Error) e;
       }
       return new AttemptResponse(r);
-    }
-  }
-
-  /** A subscriber that reports its body when the client asks for it. */
-  private record Watched<B>(HttpResponse.BodySubscriber<B> subscriber,
-      java.util.function.Consumer<Object> ready) implements HttpResponse.BodySubscriber<B> {
-    @Override
-    public CompletionStage<B> getBody() {
-      return subscriber.getBody().thenApply(b -> {
-        ready.accept(b);
-        return b;
-      });
-    }
-
-    @Override
-    public void onSubscribe(java.util.concurrent.Flow.Subscription subscription) {
-      subscriber.onSubscribe(subscription);
-    }
-
-    @Override
-    public void onNext(java.util.List<java.nio.ByteBuffer> item) {
-      subscriber.onNext(item);
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      subscriber.onError(throwable);
-    }
-
-    @Override
-    public void onComplete() {
-      subscriber.onComplete();
-    }
-  }
-
-  /** Marks an aborted attempt's body ({@link AttemptHandler#abort}). */
-  private static final Object ABORTED = new Object();
-
-  /** Lets go of the body of a response nobody will get: a held one drained, any other closed. */
-  private void letGo(Object b) {
-    if (b instanceof HeldBody) {
-      ((HeldBody) b).drain(engine.drainBytes);
-    } else {
-      Responses.closeQuietly(b);
     }
   }
 
@@ -490,44 +415,6 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     if (policy.events().hasListeners()) {
       policy.events().publish(
           new FallbackApplied(policy.name(), policy.tags(), engine.time.instant(), cause));
-    }
-  }
-
-  /** The response the caller gets: the client's, with the body its own handler made. */
-  private record Delivered<T>(HttpResponse<Object> received, T body) implements HttpResponse<T> {
-    @Override
-    public int statusCode() {
-      return received.statusCode();
-    }
-
-    @Override
-    public HttpRequest request() {
-      return received.request();
-    }
-
-    @Override
-    public Optional<HttpResponse<T>> previousResponse() {
-      return Optional.empty();
-    }
-
-    @Override
-    public java.net.http.HttpHeaders headers() {
-      return received.headers();
-    }
-
-    @Override
-    public Optional<SSLSession> sslSession() {
-      return received.sslSession();
-    }
-
-    @Override
-    public URI uri() {
-      return received.uri();
-    }
-
-    @Override
-    public HttpClient.Version version() {
-      return received.version();
     }
   }
 }
