@@ -49,7 +49,8 @@ import java.util.function.Predicate;
  * documented on its builder method and in {@code docs/endpoints.md}): power of two choices over
  * least outstanding attempts; ejection after 5 consecutive failures for 30 s x the number of times
  * ejected, at most 300 s, back on probation; at most 50% of the endpoints ejected (at least one,
- * never all); panic mode (spread over all) below 50% in rotation.
+ * never all); panic mode (spread over all) below 50% in rotation; no hedging ({@link
+ * Builder#hedging}: a parallel attempt on another endpoint when one is slow).
  *
  * <p>What an attempt's outcome does to its endpoint: a result counts as a success unless {@link
  * Builder#failureOnResult} says otherwise; an exception counts as a failure when {@link
@@ -389,7 +390,8 @@ public final class EndpointGroup<E> {
 
   /**
    * The group's events ({@code EndpointEjected}, {@code EndpointRestored}, {@code
-   * EndpointPanicChanged}); forwarded to the parent stream given to the builder, if any.
+   * EndpointPanicChanged}, and with hedging {@code HedgeSent} and {@code HedgeWon}); forwarded to
+   * the parent stream given to the builder, if any.
    *
    * @return the stream
    */
@@ -650,8 +652,8 @@ public final class EndpointGroup<E> {
      * answered after the hedge delay, a parallel attempt goes to another endpoint in rotation
      * that is not already in flight for the call, at most {@link Hedging#maxHedges} of them; the
      * first acceptable outcome (a result or an exception that is no failure of its endpoint by
-     * {@link #failureOn} and {@link #failureOnResult}) wins and the others are cancelled, counting
-     * for nothing against their endpoints. A failure while another attempt of the race is in
+     * {@link #failureOn} and {@link #failureOnResult}, and no {@code RejectedException}) wins
+     * and the others are cancelled, counting for nothing against their endpoints. A failure while another attempt of the race is in
      * flight does not end the attempt; when all in flight failed, the last failure is the
      * attempt's, and the policy's retry decides as for any failed attempt. Each hedge takes one
      * token of the policy's retry budget (none configured: hedges are free); none is sent when

@@ -2,6 +2,7 @@ package dev.riprap.endpoint;
 
 import dev.riprap.AttemptContext;
 import dev.riprap.Cancellable;
+import dev.riprap.RejectedException;
 import dev.riprap.event.HedgeSent;
 import dev.riprap.event.HedgeWon;
 import java.time.Duration;
@@ -18,7 +19,7 @@ import java.util.function.BiFunction;
  * One hedged attempt of a call: the first attempt (the primary) on the endpoint chosen for it, and
  * after each hedge delay, while none has answered acceptably, a hedge on another endpoint in
  * rotation that is not in flight for this race. The first acceptable outcome (no failure of its
- * endpoint) wins and the others are cancelled; a failure while another racer is in flight is kept,
+ * endpoint, and no {@link RejectedException}) wins and the others are cancelled; a failure while another racer is in flight is kept,
  * and when none is left in flight the last failure ends the attempt (the earlier one suppressed in
  * it, a failing result before it let go of).
  *
@@ -357,7 +358,9 @@ final class Race<E, T> {
         v = null;
       }
     }
-    boolean acceptable = ran && verdict == null;
+    // A rejection (a policy inside the work refused it, as an HTTP endpoint's open breaker does)
+    // sent nothing: whatever failureOn makes of it, it never wins.
+    boolean acceptable = ran && verdict == null && !(f instanceof RejectedException);
     List<Racer<E>> losers = null;
     Cancellable t = null;
     boolean decide = false;

@@ -208,6 +208,28 @@ class EndpointHedgingTest {
 
   @ParameterizedTest
   @EnumSource(Mode.class)
+  void aHedgeRefusedByAPolicyInsideTheWorkDoesNotWin(Mode mode) throws Exception {
+    EndpointGroup<String> g = group(Hedging.after(DELAY), "a", "b");
+    Hedge h = hedge(mode, g, policy().build());
+    // What an endpoint's own open breaker throws (the HTTP client's per-endpoint policies).
+    io.github.resilience4j.circuitbreaker.CircuitBreaker open =
+        io.github.resilience4j.circuitbreaker.CircuitBreaker.ofDefaults("endpoint");
+    open.transitionToForcedOpenState();
+    Policy endpointPolicy = Policy.builder("endpoint").circuitBreaker(open).build();
+    Outcome<String> refused = Mode.SYNC.call(endpointPolicy, time, () -> "never");
+    assertThat(refused.failure).isInstanceOf(dev.riprap.RejectedException.class);
+
+    hedged.fail(h.hedge(), refused.failure);
+    until(() -> Hedged.outstanding(g) == 1);
+    assertThat(h.call()).isNotDone();
+    hedged.answer(h.first(), "slow but sure");
+
+    assertThat(Hedged.outcome(h.call()).result).isEqualTo("slow but sure");
+    countsComeBack(g);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
   void whenEveryAttemptInFlightFailedThePolicyRetriesOnAnEndpointNotTriedYet(Mode mode)
       throws Exception {
     EndpointGroup<String> g = group(Hedging.after(DELAY), "a", "b", "c");
