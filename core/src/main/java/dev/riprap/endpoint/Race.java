@@ -384,7 +384,7 @@ final class Race<E, T> {
         if (ran) {
           if (kept) {
             dropped = keptResult;
-            f = f != null ? GroupCall.suppressing(f, keptFailure) : f;
+            f = attach(f, keptFailure);
           }
           kept = true;
           keptResult = v;
@@ -401,7 +401,7 @@ final class Race<E, T> {
           f = keptFailure;
         } else if (kept) {
           dropped = keptResult;
-          f = f != null ? GroupCall.suppressing(f, keptFailure) : f;
+          f = attach(f, keptFailure);
         }
       }
     }
@@ -424,6 +424,18 @@ final class Race<E, T> {
         drop(v); // the caller gave up meanwhile
       }
     }
+  }
+
+  /**
+   * {@code f} with {@code earlier} suppressed in it, when both are there and {@code f} has room:
+   * a work that throws one exception instance again and again must not grow it without end.
+   */
+  private static Throwable attach(Throwable f, Throwable earlier) {
+    if (f != null && earlier != null && f != earlier
+        && f.getSuppressed().length <= Hedging.MAX_HEDGES) {
+      f.addSuppressed(earlier);
+    }
+    return f;
   }
 
   /** The winner {@code w} is in: the others are cancelled, and say so if a hedge won. */
