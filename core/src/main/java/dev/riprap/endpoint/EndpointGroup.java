@@ -3,10 +3,12 @@ package dev.riprap.endpoint;
 import dev.riprap.AttemptContext;
 import dev.riprap.Fallback;
 import dev.riprap.Policy;
+import dev.riprap.RetryBudget;
 import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
 import dev.riprap.internal.Check;
 import dev.riprap.internal.EndpointAccess;
+import dev.riprap.internal.EngineAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,7 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -45,7 +49,8 @@ import java.util.function.Predicate;
  * documented on its builder method and in {@code docs/endpoints.md}): power of two choices over
  * least outstanding attempts; ejection after 5 consecutive failures for 30 s x the number of times
  * ejected, at most 300 s, back on probation; at most 50% of the endpoints ejected (at least one,
- * never all); panic mode (spread over all) below 50% in rotation; no active health check.
+ * never all); panic mode (spread over all) below 50% in rotation; no active health check; no
+ * hedging ({@link Builder#hedging}: a parallel attempt on another endpoint when one is slow).
  *
  * <p>What an attempt's outcome does to its endpoint: a result counts as a success unless {@link
  * Builder#failureOnResult} says otherwise; an exception counts as a failure when {@link
@@ -75,6 +80,15 @@ public final class EndpointGroup<E> implements AutoCloseable {
       protected <T> Attempts<T> call(EndpointGroup<T> group) {
         return new GroupCall<>(group);
       }
+
+      @Override
+      protected <T> Attempts<T> call(EndpointGroup<T> group, Hedging hedging, RetryBudget budget,
+          Executor executor, Consumer<Object> discard) {
+        if (hedging.byPercentile()) {
+          group.window();
+        }
+        return new GroupCall<>(group, hedging, budget, executor, discard);
+      }
     });
   }
 
@@ -87,6 +101,8 @@ public final class EndpointGroup<E> implements AutoCloseable {
   final Predicate<Object> failureOnResult;
   private final Function<? super E, String> namer;
   private final Builder<E> settings;
+  /** Recent latencies, from the first call that hedges by a percentile on; else null. */
+  volatile LatencyWindow latencies;
 
   private EndpointGroup(Builder<E> b, Member<E>[] members) {
     this.name = b.name;
@@ -98,9 +114,36 @@ public final class EndpointGroup<E> implements AutoCloseable {
     this.namer = b.namer;
     this.settings = b;
     this.rotation = new Rotation<>(b, events, members);
+    if (b.hedging != null && b.hedging.byPercentile()) {
+      this.latencies = new LatencyWindow();
+    }
     if (rotation.checker != null) {
       rotation.checker.start();
     }
+  }
+
+  /** The latency window, made by the first call that needs it. */
+  LatencyWindow window() {
+    LatencyWindow w = latencies;
+    if (w == null) {
+      synchronized (this) {
+        w = latencies;
+        if (w == null) {
+          latencies = w = new LatencyWindow();
+        }
+      }
+    }
+    return w;
+  }
+
+  /** One call's attempts, hedged by the group's hedging (paid from the policy's budget) if set. */
+  private GroupCall<E> newCall(Policy policy) {
+    Hedging h = settings.hedging;
+    if (h == null) {
+      return new GroupCall<>(this);
+    }
+    return new GroupCall<>(this, h, policy.retryBudget().orElse(null),
+        h.executorOr(EngineAccess.asyncExecutor(policy)), r -> EngineAccess.discard(policy, r));
   }
 
   /**
@@ -156,7 +199,7 @@ public final class EndpointGroup<E> implements AutoCloseable {
       Policy policy, EndpointAttemptFunction<? super E, ? extends T, X> work) throws X {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.execute(ctx -> call.attempt(ctx, work));
   }
 
@@ -197,7 +240,7 @@ public final class EndpointGroup<E> implements AutoCloseable {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
     Check.notNull(fallback, "fallback");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.execute(ctx -> call.attempt(ctx, work), fallback);
   }
 
@@ -234,7 +277,7 @@ public final class EndpointGroup<E> implements AutoCloseable {
       BiFunction<? super E, AttemptContext, ? extends CompletionStage<? extends T>> work) {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.executeAsync(ctx -> call.attemptAsync(ctx, work));
   }
 
@@ -270,7 +313,7 @@ public final class EndpointGroup<E> implements AutoCloseable {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
     Check.notNull(fallback, "fallback");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.executeAsync(ctx -> call.attemptAsync(ctx, work), fallback);
   }
 
@@ -375,7 +418,8 @@ public final class EndpointGroup<E> implements AutoCloseable {
 
   /**
    * The group's events ({@code EndpointEjected}, {@code EndpointRestored}, {@code
-   * EndpointPanicChanged}, {@code EndpointHealthChanged}, {@code EndpointsUpdated}); forwarded to
+   * EndpointPanicChanged}, {@code EndpointHealthChanged}, {@code EndpointsUpdated}, and with
+   * hedging {@code HedgeSent} and {@code HedgeWon}); forwarded to
    * the parent stream given to the builder, if any.
    *
    * @return the stream
@@ -398,7 +442,7 @@ public final class EndpointGroup<E> implements AutoCloseable {
     return "EndpointGroup{" + name + ", " + rotation.view.all.length + " endpoints, "
         + chooser.balancer() + ", outlier detection " + (settings.outlierDetection ? "on" : "off")
         + ", health check " + (settings.healthCheck == null ? "off" : settings.healthCheckSettings)
-        + '}';
+        + (settings.hedging != null ? ", " + settings.hedging : "") + '}';
   }
 
   @SuppressWarnings("unchecked")
@@ -484,6 +528,7 @@ public final class EndpointGroup<E> implements AutoCloseable {
     EventStream parentEvents;
     HealthCheck<? super E> healthCheck;
     HealthCheckSettings healthCheckSettings = HealthCheckSettings.defaults();
+    Hedging hedging;
     private final Map<String, String> tags = new LinkedHashMap<>();
 
     private Builder(String name, Collection<? extends E> endpoints) {
@@ -670,6 +715,29 @@ public final class EndpointGroup<E> implements AutoCloseable {
     }
 
     /**
+     * Hedges the attempts of calls through this group: when an attempt's endpoint has not
+     * answered after the hedge delay, a parallel attempt goes to another endpoint in rotation
+     * that is not already in flight for the call, at most {@link Hedging#maxHedges} of them; the
+     * first acceptable outcome (a result or an exception that is no failure of its endpoint by
+     * {@link #failureOn} and {@link #failureOnResult}, and no {@code RejectedException}) wins
+     * and the others are cancelled, counting for nothing against their endpoints. A failure while another attempt of the race is in
+     * flight does not end the attempt; when all in flight failed, the last failure is the
+     * attempt's, and the policy's retry decides as for any failed attempt. Each hedge takes one
+     * token of the policy's retry budget (none configured: hedges are free); none is sent when
+     * the budget is empty, when no other endpoint is in rotation, or past the attempt's deadline.
+     * The policy's breaker, limiter and bulkhead see one attempt, however many hedges it sent.
+     * Default: no hedging. See {@code docs/endpoints.md}, "Hedging".
+     *
+     * @param hedging the hedging settings
+     * @return this builder
+     * @throws NullPointerException if {@code hedging} is null
+     */
+    public Builder<E> hedging(Hedging hedging) {
+      this.hedging = Check.notNull(hedging, "hedging");
+      return this;
+    }
+
+    /**
      * The time source for ejection times and latencies. Default {@link TimeSource#system()}.
      *
      * @param timeSource the time source
@@ -737,6 +805,7 @@ public final class EndpointGroup<E> implements AutoCloseable {
       copy.parentEvents = parentEvents;
       copy.healthCheck = healthCheck;
       copy.healthCheckSettings = healthCheckSettings;
+      copy.hedging = hedging;
       copy.tags.putAll(tags);
       return new EndpointGroup<>(copy, members(name, endpoints, namer, Map.of()));
     }

@@ -87,6 +87,11 @@ final class Rotation<E> {
         : new HealthChecker<>(this, b.healthCheck, b.healthCheckSettings, time);
   }
 
+  /** The group's tags, for its events. */
+  Map<String, String> tags() {
+    return tags;
+  }
+
   private static long nanos(Duration d) {
     return dev.riprap.internal.Check.saturatedNanos(dev.riprap.internal.Check.capped(d));
   }

@@ -6,8 +6,8 @@ import java.util.Map;
 /**
  * Something a policy did: a breaker changed state, a retry was scheduled or abandoned, a call was
  * rejected, timed out, fell back, or completed; an external limiter changed mode; an endpoint group
- * ejected or restored an endpoint, changed its health verdict on one, entered or left panic mode
- * or replaced its set ({@link EndpointEvent}). Events are immutable records; listeners
+ * ejected or restored an endpoint, changed its health verdict on one, entered or left panic mode,
+ * replaced its set or sent a hedge ({@link EndpointEvent}). Events are immutable records; listeners
  * switch on the type.
  *
  * <p>Per-call events are created only when someone listens on the policy's stream or one of its
