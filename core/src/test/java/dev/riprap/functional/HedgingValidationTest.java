@@ -73,6 +73,6 @@ class HedgingValidationTest {
         .hasMessage("hedging");
     assertThat(b.hedging(Hedging.after(Duration.ofMillis(50)).maxHedges(2)).build())
         .hasToString("EndpointGroup{replicas, 2 endpoints, leastOutstanding, outlier detection on,"
-            + " Hedging{after 50ms, maxHedges=2}}");
+            + " health check off, Hedging{after 50ms, maxHedges=2}}");
   }
 }
