@@ -1,0 +1,44 @@
+package dev.riprap.benchmarks.faults;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Scenario {@code dead-flaky} of {@link ReplicaScenarios}, briefly (four seconds a client): the
+ * qualitative outcome the benchmark reports, checked on real servers on 127.0.0.1. The numbers
+ * are the run's; no time is asserted.
+ */
+class ReplicaScenariosTest {
+  private static final Duration LENGTH = Duration.ofSeconds(4);
+  /**
+   * A quarter of the benchmark's rate: light enough for a loaded build machine, and within what
+   * the standard policy's retry budget (30% of calls plus 10 retries a second) pays for here.
+   */
+  private static final int PER_SECOND = 50;
+
+  @Test
+  void riprapCallersSucceedWhileOneReplicaIsDeadAndAnotherFailsHalfTheTimeAndTheDeadOneIsLeftAloneOnceEjected()
+      throws Exception {
+    try (ReplicaScenarios.Replicas replicas = new ReplicaScenarios.Replicas(PER_SECOND)) {
+      Map<String, Object> raw = replicas.deadAndFlaky("raw", LENGTH);
+      Map<String, Object> riprap = replicas.deadAndFlaky("riprap", LENGTH);
+
+      // The scenario hurts: round robin with no protection loses the dead replica's third of the
+      // calls and half of the flaky one's.
+      assertThat((double) raw.get("successRate")).isLessThan(0.75);
+      assertThat((int) raw.get("unfinished")).isZero();
+      // Through the service, callers see the failures retried on other replicas.
+      assertThat((double) riprap.get("successRate")).isGreaterThanOrEqualTo(0.99);
+      assertThat((int) riprap.get("shed")).isZero();
+      // The dead replica was ejected (with the default base ejection time, longer than the run)
+      // and no attempt reached it afterwards beyond the odd one chosen as it was ejected.
+      assertThat(riprap).containsKey("deadEjectedAtSeconds");
+      assertThat((double) riprap.get("deadEjectionSeconds")).isEqualTo(30.0);
+      assertThat((int) riprap.get("attemptsAfterEjection")).isGreaterThan(150);
+      assertThat((double) riprap.get("deadShareAfterEjection")).isLessThanOrEqualTo(0.01);
+    }
+  }
+}
