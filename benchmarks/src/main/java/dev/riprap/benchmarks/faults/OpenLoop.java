@@ -1,8 +1,12 @@
 package dev.riprap.benchmarks.faults;
 
+import dev.riprap.RejectedException;
 import dev.riprap.benchmarks.http.Latencies;
+import dev.riprap.http.HttpRejectedException;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
@@ -47,6 +51,8 @@ final class OpenLoop {
     final long[] issued;
     final long[] ended;
     final int[] status;
+    /** What the failed calls ended with, and how many of them. */
+    final Map<String, Integer> failures = new ConcurrentHashMap<>();
 
     Result(long start, int calls) {
       this.start = start;
@@ -94,11 +100,23 @@ final class OpenLoop {
       row.put("unfinished", unfinished);
       row.put("p50Millis", latency.quantileMicros(0.50) / 1000);
       row.put("p99Millis", latency.quantileMicros(0.99) / 1000);
+      row.put("failures", new TreeMap<>(failures));
       return row;
     }
   }
 
   private OpenLoop() {}
+
+  /** A failure's kind for the report: the exception's class, and a rejection's reason. */
+  static String kind(Exception e) {
+    if (e instanceof HttpRejectedException r) {
+      return "rejected: " + r.reason().text();
+    }
+    if (e instanceof RejectedException r) {
+      return "rejected: " + r.reason().text();
+    }
+    return e.getClass().getSimpleName();
+  }
 
   /**
    * Makes {@code calls} calls, one every {@code intervalNanos}, the first at once.
@@ -137,10 +155,14 @@ final class OpenLoop {
             int code;
             try {
               code = call.send(index);
+              if (!Result.success(code)) {
+                result.failures.merge("status " + code, 1, Integer::sum);
+              }
             } catch (InterruptedException e) {
               Thread.currentThread().interrupt();
               code = FAILED;
             } catch (Exception e) {
+              result.failures.merge(kind(e), 1, Integer::sum);
               code = FAILED;
             }
             result.ended[index] = System.nanoTime() - start;

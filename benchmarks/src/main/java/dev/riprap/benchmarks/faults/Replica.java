@@ -7,11 +7,12 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One replica of an upstream service on 127.0.0.1 (a JDK {@code HttpServer}), misbehaving as set:
- * answering 503 with a probability, answering 503 to everything between two instants, and
- * answering after a pause. {@link #dead()} gives the address of a replica that is not there at
+ * answering 503 with a probability or to every other request, answering 503 to everything between
+ * two instants, and answering after a pause. {@link #dead()} gives the address of a replica that is not there at
  * all.
  */
 final class Replica implements AutoCloseable {
@@ -23,6 +24,8 @@ final class Replica implements AutoCloseable {
   private volatile long failFromNanos = Long.MAX_VALUE;
   private volatile long failToNanos = Long.MAX_VALUE;
   private volatile long delayMillis;
+  private volatile boolean alternate;
+  private final AtomicLong answered = new AtomicLong();
 
   Replica() throws IOException {
     // A slow answer holds a handler thread for its pause; 64 hold what 200 calls/s keep busy.
@@ -38,7 +41,10 @@ final class Replica implements AutoCloseable {
       }
       long now = System.nanoTime();
       boolean failing = now - failFromNanos >= 0 && now - failToNanos < 0;
-      if (failing || (failRate > 0 && ThreadLocalRandom.current().nextDouble() < failRate)) {
+      boolean flaky = alternate
+          ? answered.getAndIncrement() % 2 == 0
+          : failRate > 0 && ThreadLocalRandom.current().nextDouble() < failRate;
+      if (failing || flaky) {
         Upstream.answer(exchange, 503, NONE);
       } else {
         exchange.getResponseHeaders().set("Content-Type", "application/json");
@@ -72,6 +78,8 @@ final class Replica implements AutoCloseable {
   /** Healthy and fast again: no failures, no pause. */
   void reset() {
     failRate = 0;
+    alternate = false;
+    answered.set(0);
     failFromNanos = Long.MAX_VALUE;
     failToNanos = Long.MAX_VALUE;
     delayMillis = 0;
@@ -96,6 +104,14 @@ final class Replica implements AutoCloseable {
   void failBetween(long fromNanos, long toNanos) {
     this.failFromNanos = fromNanos;
     this.failToNanos = toNanos;
+  }
+
+  /**
+   * Answers 503 to every other request, the first included: half the time, and never twice in a
+   * row.
+   */
+  void failAlternately() {
+    this.alternate = true;
   }
 
   /**

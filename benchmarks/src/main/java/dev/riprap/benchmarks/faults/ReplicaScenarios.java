@@ -12,6 +12,8 @@ import java.io.File;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -81,6 +83,7 @@ public final class ReplicaScenarios {
     boolean full = opts.get("mode").equals("full");
     List<String> clients = Arrays.asList(opts.get("clients").split(","));
     List<Map<String, Object>> rows = new ArrayList<>();
+    String loadStart = loadAverage();
     try (Replicas replicas = new Replicas(CALLS_PER_SECOND)) {
       for (String name : clients) {
         // Unrecorded, so that no scenario pays for the JIT or the first connections.
@@ -96,7 +99,7 @@ public final class ReplicaScenarios {
           Map<String, Object> row;
           switch (scenario) {
             case "dead-flaky":
-              row = replicas.deadAndFlaky(name, Duration.ofSeconds(full ? 20 : 6));
+              row = replicas.deadAndFlaky(name, Duration.ofSeconds(full ? 20 : 6), false);
               break;
             case "fail-heal":
               row = replicas.failAndHeal(name, full);
@@ -115,6 +118,9 @@ public final class ReplicaScenarios {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("mode", opts.get("mode"));
+    out.put("cores", Runtime.getRuntime().availableProcessors());
+    out.put("loadStart", loadStart);
+    out.put("loadEnd", loadAverage());
     out.put("maxInFlight", OpenLoop.MAX_IN_FLIGHT);
     out.put("timeoutSeconds", TIMEOUT.toSeconds());
     out.put("flakyRate", FLAKY_RATE);
@@ -126,6 +132,16 @@ public final class ReplicaScenarios {
     out.put("results", rows);
     new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT)
         .writeValue(new File(opts.get("out")), out);
+  }
+
+  /** The 1, 5 and 15 minute load averages, or "n/a" where the system does not say. */
+  static String loadAverage() {
+    try {
+      String[] parts = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+      return parts[0] + " " + parts[1] + " " + parts[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
   }
 
   /** Three replicas, reused from run to run (a fresh client each run), and the arrival rate. */
@@ -148,16 +164,23 @@ public final class ReplicaScenarios {
     }
 
     /**
-     * Scenario {@code dead-flaky}: replica 0 dead, 1 answering 503 half the time, 2 healthy;
+     * Scenario {@code dead-flaky}: replica 0 dead, 1 answering 503 half the time (at random, or
+     * with {@code alternately} to every other request, so never five times in a row), 2 healthy;
      * Riprap with the group's defaults.
      */
-    Map<String, Object> deadAndFlaky(String client, Duration length) throws Exception {
+    Map<String, Object> deadAndFlaky(String client, Duration length, boolean alternately)
+        throws Exception {
       reset();
-      servers[1].failRate(FLAKY_RATE);
+      if (alternately) {
+        servers[1].failAlternately();
+      } else {
+        servers[1].failRate(FLAKY_RATE);
+      }
       URI dead = Replica.dead();
       List<URI> endpoints = List.of(dead, servers[1].endpoint(), servers[2].endpoint());
       Run run = run(client, endpoints, g -> {}, length, start -> {});
       Map<String, Object> row = run.row("dead-flaky", client, List.of("dead", "flaky", "healthy"));
+      row.put("flakyPattern", alternately ? "alternate" : "random");
       long from = run.start() + SETTLE_MILLIS * 1_000_000;
       for (Seen seen : run.events) {
         if (seen.event() instanceof EndpointEjected e && seen.port() == dead.getPort()) {
@@ -235,29 +258,17 @@ public final class ReplicaScenarios {
       }
       row.put("backAfterHealMillis", back == Long.MAX_VALUE ? -1 : (back - healed) / 1e6);
       row.put("shareInLastSecond", lastSecond == 0 ? 0 : lastSecondToIt / (double) lastSecond);
-      List<String> changes = new ArrayList<>();
       Long firstEjection = null;
       Long restoredBeforeBack = null;
-      for (Seen seen : run.events) {
+      for (Seen seen : run.events()) {
         if (seen.port() != port) {
           continue;
         }
-        double at = (seen.nanos() - run.start()) / 1e9;
-        if (seen.event() instanceof EndpointEjected e) {
-          changes.add(String.format(Locale.ROOT, "%.2f s: ejected for %d s", at,
-              e.duration().toSeconds()));
-          if (firstEjection == null) {
-            firstEjection = seen.nanos();
-          }
-        } else if (seen.event() instanceof EndpointRestored) {
-          changes.add(String.format(Locale.ROOT, "%.2f s: restored", at));
-          if (seen.nanos() - back <= 0) {
-            restoredBeforeBack = seen.nanos();
-          }
+        if (seen.event() instanceof EndpointEjected && firstEjection == null) {
+          firstEjection = seen.nanos();
+        } else if (seen.event() instanceof EndpointRestored && seen.nanos() - back <= 0) {
+          restoredBeforeBack = seen.nanos();
         }
-      }
-      if (!changes.isEmpty()) {
-        row.put("endpointChanges", changes);
       }
       if (restoredBeforeBack != null) {
         row.put("restoredAfterHealMillis", (restoredBeforeBack - healed) / 1e6);
@@ -345,6 +356,25 @@ public final class ReplicaScenarios {
         replicas.add(r);
       }
       row.put("replicas", replicas);
+      List<String> changes = new ArrayList<>();
+      for (Seen seen : events) {
+        String what = seen.event() instanceof EndpointEjected e
+            ? "ejected for " + e.duration().toSeconds() + " s"
+            : seen.event() instanceof EndpointRestored ? "restored" : null;
+        int index = -1;
+        for (int i = 0; i < endpoints.size(); i++) {
+          if (endpoints.get(i).getPort() == seen.port()) {
+            index = i;
+          }
+        }
+        if (what != null && index >= 0) {
+          changes.add(String.format(Locale.ROOT, "%.2f s: %s %s",
+              (seen.nanos() - result.start) / 1e9, labels.get(index), what));
+        }
+      }
+      if (!changes.isEmpty()) {
+        row.put("endpointChanges", changes);
+      }
       return row;
     }
   }

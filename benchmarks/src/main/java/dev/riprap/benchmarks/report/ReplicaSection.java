@@ -39,9 +39,12 @@ final class ReplicaSection {
   private void write() {
     md.append("## Many replicas\n\n");
     if (json.get("mode").asText().equals("quick")) {
-      md.append("**A quick run** (`--quick`: short scenarios, on a machine shared with other ")
-          .append("builds): the shape of the results, not numbers to quote; the full run is ")
-          .append("longer and runs `fail-heal` with the default ejection time.\n\n");
+      md.append("**A quick run** (`--quick`: short scenarios; load average ")
+          .append(json.path("loadStart").asText("n/a")).append(" at its start and ")
+          .append(json.path("loadEnd").asText("n/a")).append(" at its end, on ")
+          .append(json.path("cores").asText("?")).append(" cores shared with other builds): ")
+          .append("the shape of the results, not numbers to quote. The full run is longer and ")
+          .append("runs `fail-heal` with the default ejection time.\n\n");
     }
     md.append("Three replicas of one upstream on 127.0.0.1 (JDK `HttpServer`s, `ReplicaScenarios`), ")
         .append(json.get("results").get(0).get("callsPerSecond").asText())
@@ -109,6 +112,8 @@ final class ReplicaSection {
         .append("(the column shows the `EndpointEjected` event's duration). At most one of three ")
         .append("replicas is ejected at a time (`maxEjectionPercent` 50), so the flaky one stays in ")
         .append("rotation: its failed attempts are retried on another replica.\n\n");
+    changes(rows);
+    failures(rows);
     if (rip != null) {
       double s = rip.get("successRate").asDouble();
       target("dead + flaky replica: Riprap's callers see at least 99.9% success",
@@ -151,14 +156,10 @@ final class ReplicaSection {
     md.append("\n*Back after the heal*: from the heal to the first request the replica answered ")
         .append("successfully. Passive health checking sends no probe of its own: the first ")
         .append("attempt the balancer gives a returned replica is its probe.\n\n");
+    changes(rows);
+    failures(rows);
     if (rip == null) {
       return;
-    }
-    if (rip.has("endpointChanges")) {
-      List<String> changes = new ArrayList<>();
-      rip.get("endpointChanges").forEach(c -> changes.add(c.asText()));
-      md.append("Riprap's ejections and returns of the failing replica, from the client's events, ")
-          .append("in seconds from the start: ").append(String.join("; ", changes)).append(".\n\n");
     }
     double back = rip.get("backAfterHealMillis").asDouble();
     double probe = json.get("probeMillis").asDouble();
@@ -220,6 +221,7 @@ final class ReplicaSection {
     }
     md.append("\n*healthy-only* is the reference: the raw client on the two fast replicas alone.")
         .append("\n\n");
+    failures(rows);
     if (rip != null && reference != null) {
       double ratio = rip.get("p99Millis").asDouble() / base;
       double amp = rip.get("amplification").asDouble();
@@ -229,6 +231,37 @@ final class ReplicaSection {
               + fmt(base, 1) + " ms)", ratio <= 1.5, verdict);
       target("slow replica, with hedging: at most 1.1x amplification", fmt(amp, 2) + "x",
           amp <= 1.1, verdict);
+    }
+  }
+
+  /** What the failed calls of each row ended with. */
+  private void failures(List<JsonNode> rows) {
+    List<String> parts = new ArrayList<>();
+    for (JsonNode r : rows) {
+      JsonNode f = r.get("failures");
+      if (f == null || f.size() == 0) {
+        continue;
+      }
+      List<String> kinds = new ArrayList<>();
+      f.properties().forEach(k -> kinds.add(k.getKey() + " " + k.getValue().asText()));
+      parts.add(client(r) + ": " + String.join(", ", kinds));
+    }
+    if (!parts.isEmpty()) {
+      md.append("What the failed calls ended with: ").append(String.join("; ", parts))
+          .append(".\n\n");
+    }
+  }
+
+  /** The ejections and returns of the rows that have them, from the clients' events. */
+  private void changes(List<JsonNode> rows) {
+    for (JsonNode r : rows) {
+      if (r.has("endpointChanges")) {
+        List<String> changes = new ArrayList<>();
+        r.get("endpointChanges").forEach(c -> changes.add(c.asText()));
+        md.append("The ").append(client(r)).append(" client's ejections and returns, from its ")
+            .append("events, in seconds from the start: ").append(String.join("; ", changes))
+            .append(".\n\n");
+      }
     }
   }
 
