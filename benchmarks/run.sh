@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
 # Runs every Riprap benchmark and writes docs/benchmarks.md from the results.
 #
-#   benchmarks/run.sh --quick   # under 10 minutes on 2 cores: short JMH iterations, short scenarios
-#   benchmarks/run.sh --full    # 2 JMH forks, longer iterations and scenarios (about 50 minutes)
+#   benchmarks/run.sh --quick   # about 12 minutes on 2 cores: short JMH iterations, short scenarios
+#   benchmarks/run.sh --full    # 2 JMH forks, longer iterations and scenarios (about 57 minutes)
+#
+# The replica scenarios take about 2 minutes of that in quick mode and 7 in full mode (where
+# fail-heal runs with the default 30 s ejection time); alone:
+#   java -Dsun.net.httpserver.nodelay=true -cp benchmarks/target/benchmarks.jar \
+#     dev.riprap.benchmarks.faults.ReplicaScenarios --mode quick --out docs/benchmarks/replicas.json
 #
 # Steps: build with the repo's Maven wrapper; JMH policy overhead at 1 and 2 threads with -prof gc;
 # HTTP on loopback; fault scenarios; replica scenarios (three replicas of one upstream); the

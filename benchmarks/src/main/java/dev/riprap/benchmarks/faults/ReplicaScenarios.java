@@ -15,6 +15,9 @@ import java.net.http.HttpClient;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -84,6 +87,8 @@ public final class ReplicaScenarios {
     List<String> clients = Arrays.asList(opts.get("clients").split(","));
     List<Map<String, Object>> rows = new ArrayList<>();
     String loadStart = loadAverage();
+    String date = DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm'Z'").withZone(ZoneOffset.UTC)
+        .format(Instant.now());
     try (Replicas replicas = new Replicas(CALLS_PER_SECOND)) {
       for (String name : clients) {
         // Unrecorded, so that no scenario pays for the JIT or the first connections.
@@ -118,6 +123,7 @@ public final class ReplicaScenarios {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("mode", opts.get("mode"));
+    out.put("date", date);
     out.put("cores", Runtime.getRuntime().availableProcessors());
     out.put("loadStart", loadStart);
     out.put("loadEnd", loadAverage());

@@ -39,7 +39,8 @@ final class ReplicaSection {
   private void write() {
     md.append("## Many replicas\n\n");
     if (json.get("mode").asText().equals("quick")) {
-      md.append("**A quick run** (`--quick`: short scenarios; load average ")
+      md.append("**A quick run** (").append(json.path("date").asText("date unknown"))
+          .append(", `--quick`: short scenarios; load average ")
           .append(json.path("loadStart").asText("n/a")).append(" at its start and ")
           .append(json.path("loadEnd").asText("n/a")).append(" at its end, on ")
           .append(json.path("cores").asText("?")).append(" cores shared with other builds): ")
