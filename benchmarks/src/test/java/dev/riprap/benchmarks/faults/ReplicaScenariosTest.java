@@ -7,7 +7,7 @@ import java.util.Map;
 import org.junit.jupiter.api.Test;
 
 /**
- * Scenario {@code dead-flaky} of {@link ReplicaScenarios}, briefly (four seconds a client): the
+ * Scenario {@code dead-flaky} of {@link ReplicaScenarios}, briefly (five seconds a client): the
  * qualitative outcome the benchmark reports, checked on real servers on 127.0.0.1. The numbers
  * are the run's; no time is asserted. The flaky replica fails every other request rather than at
  * random: at random it is sometimes the first to fail five times in a row and is ejected before
@@ -15,17 +15,21 @@ import org.junit.jupiter.api.Test;
  * an outcome the benchmark reports and this test would fail on by chance.
  */
 class ReplicaScenariosTest {
-  private static final Duration LENGTH = Duration.ofSeconds(4);
+  private static final Duration LENGTH = Duration.ofSeconds(5);
   /**
-   * A quarter of the benchmark's rate: light enough for a loaded build machine, and within what
-   * the standard policy's retry budget (30% of calls plus 10 retries a second) pays for here.
+   * Light enough for a loaded build machine, and low enough that the standard policy's retry
+   * budget (30% of calls plus 10 retries a second) pays for a retry of every call: at the
+   * benchmark's 200 calls a second it does not (docs/benchmarks.md, "Many replicas").
    */
-  private static final int PER_SECOND = 50;
+  private static final int PER_SECOND = 10;
 
   @Test
   void riprapCallersSucceedWhileOneReplicaIsDeadAndAnotherFailsHalfTheTimeAndTheDeadOneIsLeftAloneOnceEjected()
       throws Exception {
     try (ReplicaScenarios.Replicas replicas = new ReplicaScenarios.Replicas(PER_SECOND)) {
+      // As the benchmark does: a healthy run first, so that Riprap's run does not pay for the
+      // JIT and the first connections (the raw client's outcome does not depend on its speed).
+      replicas.warmUp("riprap", Duration.ofSeconds(1));
       Map<String, Object> raw = replicas.deadAndFlaky("raw", LENGTH, true);
       Map<String, Object> riprap = replicas.deadAndFlaky("riprap", LENGTH, true);
 
@@ -37,10 +41,10 @@ class ReplicaScenariosTest {
       assertThat((double) riprap.get("successRate")).isGreaterThanOrEqualTo(0.99);
       assertThat((int) riprap.get("shed")).isZero();
       // The dead replica was ejected (with the default base ejection time, longer than the run)
-      // and no attempt reached it afterwards beyond the odd one chosen as it was ejected.
+      // and at most 1% of the attempts made afterwards reached it (the benchmark's target).
       assertThat(riprap).containsKey("deadEjectedAtSeconds");
       assertThat((double) riprap.get("deadEjectionSeconds")).isEqualTo(30.0);
-      assertThat((int) riprap.get("attemptsAfterEjection")).isGreaterThan(150);
+      assertThat((int) riprap.get("attemptsAfterEjection")).isGreaterThan(25);
       assertThat((double) riprap.get("deadShareAfterEjection")).isLessThanOrEqualTo(0.01);
     }
   }
