@@ -9,12 +9,14 @@ import dev.riprap.http.ResilientHttpClient;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The clients compared against several replicas of one upstream, each sending through one {@link
@@ -111,7 +113,7 @@ final class ReplicaPeers {
   }
 
   private static List<HttpPeers.Client> perReplica(
-      List<URI> replicas, java.util.function.Supplier<HttpPeers.Client> peer) {
+      List<URI> replicas, Supplier<HttpPeers.Client> peer) {
     List<HttpPeers.Client> out = new ArrayList<>();
     for (int i = 0; i < replicas.size(); i++) {
       out.add(peer.get());
@@ -151,7 +153,7 @@ final class ReplicaPeers {
       @Override
       public int get(String path, Duration timeout) throws Exception {
         return client.send(request(base.resolve(path), timeout),
-            java.net.http.HttpResponse.BodyHandlers.ofByteArray()).statusCode();
+            HttpResponse.BodyHandlers.ofByteArray()).statusCode();
       }
 
       @Override

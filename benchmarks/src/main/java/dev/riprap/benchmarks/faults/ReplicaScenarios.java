@@ -25,6 +25,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Fault scenarios against three replicas of one upstream on 127.0.0.1, open loop ({@link
@@ -314,7 +315,7 @@ public final class ReplicaScenarios {
     }
 
     private Run run(String client, List<URI> endpoints, Consumer<EndpointGroup.Builder<URI>> group,
-        Duration length, java.util.function.LongConsumer onStart) throws Exception {
+        Duration length, LongConsumer onStart) throws Exception {
       long interval = 1_000_000_000L / perSecond;
       int calls = (int) (length.toNanos() / interval);
       CountingHttpClient http = new CountingHttpClient(HttpClient.newHttpClient());
