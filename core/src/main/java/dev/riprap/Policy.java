@@ -575,6 +575,16 @@ public final class Policy {
         protected void setHooks(Builder builder, dev.riprap.internal.OutcomeHooks<?, ?> hooks) {
           builder.hooks = hooks;
         }
+
+        @Override
+        protected Executor executorOf(Policy policy) {
+          return policy.pipeline.asyncExecutor;
+        }
+
+        @Override
+        protected void discardFor(Policy policy, Object result) {
+          policy.pipeline.discard(result);
+        }
       });
     }
 

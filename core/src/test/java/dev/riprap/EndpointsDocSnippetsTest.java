@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.riprap.endpoint.Balancer;
 import dev.riprap.endpoint.EndpointGroup;
+import dev.riprap.endpoint.Hedging;
 import dev.riprap.event.EndpointEjected;
 import dev.riprap.event.EndpointEvent;
 import dev.riprap.event.EndpointPanicChanged;
@@ -15,6 +16,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
@@ -130,5 +133,36 @@ class EndpointsDocSnippetsTest {
     assertThat(log).containsExactly("db-2 out for 30 s", "db-2 back on probation");
     assertThat(replicas.endpoints()).extracting(Replica::host)
         .containsExactly("db-2", "db-3", "db-4");
+  }
+
+  /** docs/endpoints.md, Hedging. */
+  @Test
+  void aHedgedGroup() throws Exception {
+    String id = "o-7";
+    Policy policy = Policy.builder("orders")
+        .retry(3, Duration.ofMillis(50), Duration.ofSeconds(1))
+        .timeSource(time)                // tests only
+        .build();
+    ExecutorService blockingPool = Executors.newCachedThreadPool(r -> {
+      Thread t = new Thread(r, "blocking");
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      EndpointGroup<Replica> replicas = EndpointGroup.builder("orders-db", List.of(a, b, c))
+          .name(Replica::host)
+          .hedging(Hedging.percentile(95, Duration.ofMillis(5), Duration.ofSeconds(1))
+              .executor(blockingPool))       // sync work that blocks: threads of its own
+          .timeSource(time)                // tests only
+          .build();
+      // One attempt of the policy: db-1 first; if it has not answered after the group's recent
+      // p95, the same work on db-2 or db-3 too; the first acceptable answer is the call's.
+      Order order = replicas.call(policy, replica -> orders.load(replica, id));
+
+      assertThat(order.servedBy()).isIn("db-1", "db-3");
+      assertThat(replicas.toString()).endsWith("Hedging{after p95 in [5ms, 1s], maxHedges=1}}");
+    } finally {
+      blockingPool.shutdownNow();
+    }
   }
 }

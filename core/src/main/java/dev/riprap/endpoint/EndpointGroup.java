@@ -3,10 +3,12 @@ package dev.riprap.endpoint;
 import dev.riprap.AttemptContext;
 import dev.riprap.Fallback;
 import dev.riprap.Policy;
+import dev.riprap.RetryBudget;
 import dev.riprap.TimeSource;
 import dev.riprap.event.EventStream;
 import dev.riprap.internal.Check;
 import dev.riprap.internal.EndpointAccess;
+import dev.riprap.internal.EngineAccess;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
@@ -18,7 +20,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 
@@ -45,7 +49,8 @@ import java.util.function.Predicate;
  * documented on its builder method and in {@code docs/endpoints.md}): power of two choices over
  * least outstanding attempts; ejection after 5 consecutive failures for 30 s x the number of times
  * ejected, at most 300 s, back on probation; at most 50% of the endpoints ejected (at least one,
- * never all); panic mode (spread over all) below 50% in rotation.
+ * never all); panic mode (spread over all) below 50% in rotation; no hedging ({@link
+ * Builder#hedging}: a parallel attempt on another endpoint when one is slow).
  *
  * <p>What an attempt's outcome does to its endpoint: a result counts as a success unless {@link
  * Builder#failureOnResult} says otherwise; an exception counts as a failure when {@link
@@ -73,6 +78,15 @@ public final class EndpointGroup<E> {
       protected <T> Attempts<T> call(EndpointGroup<T> group) {
         return new GroupCall<>(group);
       }
+
+      @Override
+      protected <T> Attempts<T> call(EndpointGroup<T> group, Hedging hedging, RetryBudget budget,
+          Executor executor, Consumer<Object> discard) {
+        if (hedging.byPercentile()) {
+          group.window();
+        }
+        return new GroupCall<>(group, hedging, budget, executor, discard);
+      }
     });
   }
 
@@ -85,6 +99,8 @@ public final class EndpointGroup<E> {
   final Predicate<Object> failureOnResult;
   private final Function<? super E, String> namer;
   private final Builder<E> settings;
+  /** Recent latencies, from the first call that hedges by a percentile on; else null. */
+  volatile LatencyWindow latencies;
 
   private EndpointGroup(Builder<E> b, Member<E>[] members) {
     this.name = b.name;
@@ -96,6 +112,33 @@ public final class EndpointGroup<E> {
     this.namer = b.namer;
     this.settings = b;
     this.rotation = new Rotation<>(b, events, members);
+    if (b.hedging != null && b.hedging.byPercentile()) {
+      this.latencies = new LatencyWindow();
+    }
+  }
+
+  /** The latency window, made by the first call that needs it. */
+  LatencyWindow window() {
+    LatencyWindow w = latencies;
+    if (w == null) {
+      synchronized (this) {
+        w = latencies;
+        if (w == null) {
+          latencies = w = new LatencyWindow();
+        }
+      }
+    }
+    return w;
+  }
+
+  /** One call's attempts, hedged by the group's hedging (paid from the policy's budget) if set. */
+  private GroupCall<E> newCall(Policy policy) {
+    Hedging h = settings.hedging;
+    if (h == null) {
+      return new GroupCall<>(this);
+    }
+    return new GroupCall<>(this, h, policy.retryBudget().orElse(null),
+        h.executorOr(EngineAccess.asyncExecutor(policy)), r -> EngineAccess.discard(policy, r));
   }
 
   /**
@@ -151,7 +194,7 @@ public final class EndpointGroup<E> {
       Policy policy, EndpointAttemptFunction<? super E, ? extends T, X> work) throws X {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.execute(ctx -> call.attempt(ctx, work));
   }
 
@@ -192,7 +235,7 @@ public final class EndpointGroup<E> {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
     Check.notNull(fallback, "fallback");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.execute(ctx -> call.attempt(ctx, work), fallback);
   }
 
@@ -229,7 +272,7 @@ public final class EndpointGroup<E> {
       BiFunction<? super E, AttemptContext, ? extends CompletionStage<? extends T>> work) {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.executeAsync(ctx -> call.attemptAsync(ctx, work));
   }
 
@@ -265,7 +308,7 @@ public final class EndpointGroup<E> {
     Check.notNull(policy, "policy");
     Check.notNull(work, "work");
     Check.notNull(fallback, "fallback");
-    GroupCall<E> call = new GroupCall<>(this);
+    GroupCall<E> call = newCall(policy);
     return policy.executeAsync(ctx -> call.attemptAsync(ctx, work), fallback);
   }
 
@@ -347,7 +390,8 @@ public final class EndpointGroup<E> {
 
   /**
    * The group's events ({@code EndpointEjected}, {@code EndpointRestored}, {@code
-   * EndpointPanicChanged}); forwarded to the parent stream given to the builder, if any.
+   * EndpointPanicChanged}, and with hedging {@code HedgeSent} and {@code HedgeWon}); forwarded to
+   * the parent stream given to the builder, if any.
    *
    * @return the stream
    */
@@ -368,7 +412,7 @@ public final class EndpointGroup<E> {
   public String toString() {
     return "EndpointGroup{" + name + ", " + rotation.view.all.length + " endpoints, "
         + chooser.balancer() + ", outlier detection " + (settings.outlierDetection ? "on" : "off")
-        + '}';
+        + (settings.hedging != null ? ", " + settings.hedging : "") + '}';
   }
 
   @SuppressWarnings("unchecked")
@@ -452,6 +496,7 @@ public final class EndpointGroup<E> {
     Predicate<Object> failureOnResult = r -> false;
     TimeSource timeSource = TimeSource.system();
     EventStream parentEvents;
+    Hedging hedging;
     private final Map<String, String> tags = new LinkedHashMap<>();
 
     private Builder(String name, Collection<? extends E> endpoints) {
@@ -603,6 +648,29 @@ public final class EndpointGroup<E> {
     }
 
     /**
+     * Hedges the attempts of calls through this group: when an attempt's endpoint has not
+     * answered after the hedge delay, a parallel attempt goes to another endpoint in rotation
+     * that is not already in flight for the call, at most {@link Hedging#maxHedges} of them; the
+     * first acceptable outcome (a result or an exception that is no failure of its endpoint by
+     * {@link #failureOn} and {@link #failureOnResult}, and no {@code RejectedException}) wins
+     * and the others are cancelled, counting for nothing against their endpoints. A failure while another attempt of the race is in
+     * flight does not end the attempt; when all in flight failed, the last failure is the
+     * attempt's, and the policy's retry decides as for any failed attempt. Each hedge takes one
+     * token of the policy's retry budget (none configured: hedges are free); none is sent when
+     * the budget is empty, when no other endpoint is in rotation, or past the attempt's deadline.
+     * The policy's breaker, limiter and bulkhead see one attempt, however many hedges it sent.
+     * Default: no hedging. See {@code docs/endpoints.md}, "Hedging".
+     *
+     * @param hedging the hedging settings
+     * @return this builder
+     * @throws NullPointerException if {@code hedging} is null
+     */
+    public Builder<E> hedging(Hedging hedging) {
+      this.hedging = Check.notNull(hedging, "hedging");
+      return this;
+    }
+
+    /**
      * The time source for ejection times and latencies. Default {@link TimeSource#system()}.
      *
      * @param timeSource the time source
@@ -668,6 +736,7 @@ public final class EndpointGroup<E> {
       copy.failureOnResult = failureOnResult;
       copy.timeSource = timeSource;
       copy.parentEvents = parentEvents;
+      copy.hedging = hedging;
       copy.tags.putAll(tags);
       return new EndpointGroup<>(copy, members(name, endpoints, namer, Map.of()));
     }

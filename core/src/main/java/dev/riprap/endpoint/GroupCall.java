@@ -1,14 +1,17 @@
 package dev.riprap.endpoint;
 
 import dev.riprap.AttemptContext;
+import dev.riprap.RetryBudget;
 import dev.riprap.internal.EndpointAccess;
 import java.util.Arrays;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
@@ -18,23 +21,50 @@ import java.util.function.Predicate;
  * outcome recorded for ejection and latency).
  *
  * <p>The attempts of one call follow one another (the policy starts the next only when the last
- * one ended), but may run on different threads: the tried list is guarded by this object's own
- * monitor, which no other call takes.
+ * one ended), but may run on different threads, and a hedged attempt ({@link Race}) runs several
+ * at once: the tried list is guarded by this object's own monitor, which no other call takes.
  */
 final class GroupCall<E> implements EndpointAccess.Attempts<E> {
-  private static final long NONE = Long.MAX_VALUE;
+  static final long NONE = Long.MAX_VALUE;
+  /** {@link #judge}'s verdicts besides null (a success) and what user code threw. */
+  static final Object BAD = new Object();
+  static final Object UNJUDGED = new Object();
 
-  private final EndpointGroup<E> group;
+  final EndpointGroup<E> group;
+  /** The call's hedging, or null; then the budget, executor and discard are unused. */
+  final Hedging hedging;
+  final RetryBudget budget;
+  final Executor executor;
+  final Consumer<Object> discard;
   private Member<?>[] tried = new Member<?>[2];
   private int triedCount;
 
   GroupCall(EndpointGroup<E> group) {
+    this(group, null, null, null, null);
+  }
+
+  /**
+   * A call that hedges with {@code hedging} (null: never), paying each hedge from {@code budget}
+   * (null: free), running hedged attempts on {@code executor} and handing a loser's late result to
+   * {@code discard}.
+   */
+  GroupCall(EndpointGroup<E> group, Hedging hedging, RetryBudget budget, Executor executor,
+      Consumer<Object> discard) {
     this.group = group;
+    this.hedging = hedging;
+    this.budget = budget;
+    this.executor = executor;
+    this.discard = discard;
   }
 
   /** Chooses this attempt's endpoint and counts the attempt on it. */
-  private synchronized Member<E> choose(long now) {
-    Member<E> m = group.chooser.choose(group.rotation.view.candidates(), tried, triedCount, now);
+  private Member<E> choose(long now) {
+    return choose(group.rotation.view.candidates(), now);
+  }
+
+  /** Chooses among {@code candidates}, one not tried yet if there is one, and counts it. */
+  synchronized Member<E> choose(Member<E>[] candidates, long now) {
+    Member<E> m = group.chooser.choose(candidates, tried, triedCount, now);
     m.outstanding.incrementAndGet();
     if (triedCount == tried.length) {
       tried = Arrays.copyOf(tried, triedCount * 2);
@@ -43,12 +73,12 @@ final class GroupCall<E> implements EndpointAccess.Attempts<E> {
     return m;
   }
 
-  private long now() {
+  long now() {
     return group.time.nanoTime();
   }
 
   /** The deadline this attempt has by the policy, read after its start so it is never later. */
-  private static long deadline(long start, AttemptContext ctx) {
+  static long deadline(long start, AttemptContext ctx) {
     long remaining = ctx.remainingNanos();
     if (remaining == NONE) {
       return NONE;
@@ -64,6 +94,12 @@ final class GroupCall<E> implements EndpointAccess.Attempts<E> {
       AttemptContext ctx, EndpointAttemptFunction<? super E, ? extends T, X> work) throws X {
     long start = now();
     long deadline = deadline(start, ctx);
+    if (hedging != null) {
+      Race<E, T> race = Race.open(this, ctx, start, deadline);
+      if (race != null) {
+        return race.sync(work);
+      }
+    }
     Member<E> m = choose(start);
     T result;
     try {
@@ -92,6 +128,12 @@ final class GroupCall<E> implements EndpointAccess.Attempts<E> {
       BiFunction<? super E, AttemptContext, ? extends CompletionStage<? extends T>> work) {
     long start = now();
     long deadline = deadline(start, ctx);
+    if (hedging != null) {
+      Race<E, T> race = Race.open(this, ctx, start, deadline);
+      if (race != null) {
+        return race.async(work);
+      }
+    }
     Member<E> m = choose(start);
     CompletableFuture<T> out = new CompletableFuture<>();
     CompletionStage<? extends T> stage;
@@ -134,7 +176,7 @@ final class GroupCall<E> implements EndpointAccess.Attempts<E> {
     }
   }
 
-  private static CompletableFuture<?> handle(CompletionStage<?> stage) {
+  static CompletableFuture<?> handle(CompletionStage<?> stage) {
     try {
       return stage.toCompletableFuture();
     } catch (Throwable e) {
@@ -154,13 +196,25 @@ final class GroupCall<E> implements EndpointAccess.Attempts<E> {
    */
   private Throwable settle(Member<E> m, long start, long deadline, Object result, Throwable failure,
       boolean abandoned) {
+    Object verdict = judge(m, start, deadline, result, failure, abandoned);
+    return verdict instanceof Throwable ? (Throwable) verdict : null;
+  }
+
+  /**
+   * {@link #settle}, with its verdict: null when the endpoint did well (a result or exception that
+   * is no failure of its), {@link #BAD} when it failed, {@link #UNJUDGED} when it was given up on
+   * before its deadline, else what the group's user code threw.
+   */
+  Object judge(Member<E> m, long start, long deadline, Object result, Throwable failure,
+      boolean abandoned) {
     m.outstanding.decrementAndGet();
     try {
-      boolean timed = deadline != NONE || group.chooser.readsTime();
+      LatencyWindow window = group.latencies;
+      boolean timed = deadline != NONE || group.chooser.readsTime() || window != null;
       long now = timed ? now() : 0;
       boolean timedOut = deadline != NONE && now >= deadline;
       if (abandoned && !timedOut) {
-        return null;
+        return UNJUDGED;
       }
       Throwable judged = timedOut
           ? new TimeoutException("attempt on endpoint '" + m.name + "' ran out of time")
@@ -171,8 +225,11 @@ final class GroupCall<E> implements EndpointAccess.Attempts<E> {
       }
       if (bad) {
         group.rotation.failed(m, judged);
-      } else {
-        group.rotation.succeeded(m);
+        return BAD;
+      }
+      group.rotation.succeeded(m);
+      if (window != null) {
+        window.record(now - start);
       }
       return null;
     } catch (Throwable p) {
@@ -180,11 +237,16 @@ final class GroupCall<E> implements EndpointAccess.Attempts<E> {
     }
   }
 
+  /** Gives back the count of an attempt chosen but never started (nothing is recorded). */
+  static void release(Member<?> m) {
+    m.outstanding.decrementAndGet();
+  }
+
   private static <V> boolean test(Predicate<? super V> predicate, V value) {
     return predicate.test(value);
   }
 
-  private static Throwable suppressing(Throwable p, Throwable failure) {
+  static Throwable suppressing(Throwable p, Throwable failure) {
     if (failure != null && failure != p) {
       p.addSuppressed(failure);
     }

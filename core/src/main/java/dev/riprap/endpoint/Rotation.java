@@ -77,6 +77,11 @@ final class Rotation<E> {
     this.view = build(members);
   }
 
+  /** The group's tags, for its events. */
+  Map<String, String> tags() {
+    return tags;
+  }
+
   private static long nanos(Duration d) {
     return dev.riprap.internal.Check.saturatedNanos(dev.riprap.internal.Check.capped(d));
   }

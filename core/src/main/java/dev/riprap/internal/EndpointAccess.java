@@ -1,10 +1,14 @@
 package dev.riprap.internal;
 
 import dev.riprap.AttemptContext;
+import dev.riprap.RetryBudget;
 import dev.riprap.endpoint.EndpointAttemptFunction;
 import dev.riprap.endpoint.EndpointGroup;
+import dev.riprap.endpoint.Hedging;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.function.BiFunction;
+import java.util.function.Consumer;
 
 /**
  * Lets the HTTP adapter run one call's attempts through an {@link EndpointGroup} inside work of
@@ -77,6 +81,25 @@ public abstract class EndpointAccess {
   }
 
   /**
+   * A new call's attempts through {@code group}, each hedged as {@code hedging} says (see {@code
+   * EndpointGroup.Builder.hedging}): the hedges paid from {@code budget} (null: free), the hedged
+   * attempts run on {@code executor}, a loser's late result handed to {@code discard}.
+   *
+   * @param group the group
+   * @param hedging the hedging
+   * @param budget the retry budget, or null
+   * @param executor runs hedged attempts
+   * @param discard lets go of a result nobody will get
+   * @param <E> the endpoint type
+   * @return the call's attempts
+   */
+  public static <E> Attempts<E> newCall(EndpointGroup<E> group, Hedging hedging,
+      RetryBudget budget, Executor executor, Consumer<Object> discard) {
+    return installed.call(Check.notNull(group, "group"), Check.notNull(hedging, "hedging"), budget,
+        Check.notNull(executor, "executor"), Check.notNull(discard, "discard"));
+  }
+
+  /**
    * A new call through {@code group}.
    *
    * @param group the group
@@ -84,4 +107,18 @@ public abstract class EndpointAccess {
    * @return the call's attempts
    */
   protected abstract <E> Attempts<E> call(EndpointGroup<E> group);
+
+  /**
+   * A new hedged call through {@code group}.
+   *
+   * @param group the group
+   * @param hedging the hedging
+   * @param budget the retry budget, or null
+   * @param executor runs hedged attempts
+   * @param discard lets go of a result nobody will get
+   * @param <E> the endpoint type
+   * @return the call's attempts
+   */
+  protected abstract <E> Attempts<E> call(EndpointGroup<E> group, Hedging hedging,
+      RetryBudget budget, Executor executor, Consumer<Object> discard);
 }

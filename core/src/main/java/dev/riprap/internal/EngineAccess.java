@@ -1,6 +1,7 @@
 package dev.riprap.internal;
 
 import dev.riprap.Policy;
+import java.util.concurrent.Executor;
 
 /**
  * Lets the HTTP adapter set {@link OutcomeHooks} on a {@link Policy.Builder} without a public
@@ -37,6 +38,45 @@ public abstract class EngineAccess {
     installed.setHooks(Check.notNull(builder, "builder"), Check.notNull(hooks, "hooks"));
     return builder;
   }
+
+  /**
+   * The executor {@code policy} runs async continuations on ({@code Policy.Builder.asyncExecutor}):
+   * where an endpoint group runs hedged attempts when its hedging names no executor.
+   *
+   * @param policy a built policy (so the implementation is installed)
+   * @return its async executor
+   */
+  public static Executor asyncExecutor(Policy policy) {
+    return installed.executorOf(Check.notNull(policy, "policy"));
+  }
+
+  /**
+   * Lets go of a result {@code policy}'s call will not return (a hedge's loser that answered
+   * anyway), as the policy does with a retried result: its hooks' {@code discard}, else its
+   * discarded-result handler. Never throws.
+   *
+   * @param policy the policy
+   * @param result the result, possibly null
+   */
+  public static void discard(Policy policy, Object result) {
+    installed.discardFor(policy, result);
+  }
+
+  /**
+   * The async executor of {@code policy}.
+   *
+   * @param policy the policy
+   * @return the executor
+   */
+  protected abstract Executor executorOf(Policy policy);
+
+  /**
+   * Discards {@code result} as {@code policy} does.
+   *
+   * @param policy the policy
+   * @param result the result
+   */
+  protected abstract void discardFor(Policy policy, Object result);
 
   /**
    * Sets {@code hooks} on {@code builder}.

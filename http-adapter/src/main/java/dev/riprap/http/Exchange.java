@@ -23,7 +23,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 import java.util.function.UnaryOperator;
-import javax.net.ssl.SSLSession;
 
 /**
  * One request's trip through the pipeline: the attempts (sync and async), and the end, where the
@@ -70,12 +69,13 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     this.settings = policy.apply(engine.policyFor(request.method(), request.uri()));
     this.authority = HttpEngine.authority(request.uri());
     this.service = engine.service(request.uri());
-    this.endpoints = service == null ? null : new ServiceCall(this, service);
     this.policy = engine.hosts.get(settings, authority);
     this.idempotent = isIdempotent(request, settings);
     this.cacheable = engine.stale != null && StaleCache.cacheable(request);
     this.tracked = RequestBody.replayable(request)
         ? null : new RequestBody.Tracked(request.bodyPublisher().orElseThrow());
+    // Last: the service's attempts read the settings above (hedged or not).
+    this.endpoints = service == null ? null : new ServiceCall(this, service);
   }
 
   /** The one idempotency rule: an idempotent method, an {@code Idempotency-Key}, or the route's opt-in. */
@@ -88,6 +88,11 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   @Override
   public Exchange<?> exchange() {
     return this;
+  }
+
+  /** Whether the body can be sent any number of times (none, or a replayable publisher). */
+  boolean bodyReplayable() {
+    return tracked == null;
   }
 
   /** Whether the body may be sent again: replayable, or never read (nothing was sent). */
@@ -157,7 +162,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   }
 
   AttemptResponse send(HttpRequest attempt) throws IOException, InterruptedException {
-    AttemptHandler handler = new AttemptHandler();
+    AttemptHandler handler = new AttemptHandler(null);
     HttpResponse<Object> r;
     try {
       r = engine.delegate.send(attempt, handler);
@@ -167,9 +172,16 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     return handler.arrived(r);
   }
 
-  CompletionStage<AttemptResponse> sendAsync(HttpRequest attempt) {
-    AttemptHandler handler = new AttemptHandler();
-    return engine.delegate.sendAsync(attempt, handler)
+  /**
+   * One async attempt. An {@code abortable} one (a hedge's race may cancel it) passes a cancel on
+   * to the client's exchange and lets go of a body that becomes ready after it ({@link
+   * AbortableBody}).
+   */
+  CompletionStage<AttemptResponse> sendAsync(HttpRequest attempt, boolean abortable) {
+    AbortableBody body = abortable ? new AbortableBody(engine.drainBytes) : null;
+    AttemptHandler handler = new AttemptHandler(body);
+    CompletableFuture<HttpResponse<Object>> sent = engine.delegate.sendAsync(attempt, handler);
+    CompletableFuture<AttemptResponse> out = sent
         .handle((r, t) -> {
           if (t != null) {
             Throwable cause = unwrap(t);
@@ -178,6 +190,15 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
           }
           return handler.arrived(r);
         });
+    if (body != null) {
+      out.whenComplete((r, t) -> {
+        if (out.isCancelled()) {
+          body.abort();
+          sent.cancel(true);
+        }
+      });
+    }
+    return out;
   }
 
 
@@ -189,7 +210,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     @Override
     public CompletionStage<AttemptResponse> apply(AttemptContext ctx) {
       if (endpoints == null) {
-        return sendAsync(forAttempt(ctx, null));
+        return sendAsync(forAttempt(ctx, null), false);
       }
       return endpoints.attemptAsync(ctx);
     }
@@ -207,6 +228,16 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
    */
   private final class AttemptHandler implements HttpResponse.BodyHandler<Object> {
     private volatile Throwable classifierFailed;
+    /** The body's watch when a hedge's race may abort the attempt, else null. */
+    private final AbortableBody abortable;
+
+    AttemptHandler(AbortableBody abortable) {
+      this.abortable = abortable;
+    }
+
+    private <B> HttpResponse.BodySubscriber<B> watched(HttpResponse.BodySubscriber<B> s) {
+      return abortable == null ? s : abortable.watch(s);
+    }
 
     @Override
     @SuppressWarnings("unchecked")
@@ -223,9 +254,10 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
       }
       if (transientFailure) {
         return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
-            HeldBody.of(info, engine.drainBytes);
+            watched(HeldBody.of(info, engine.drainBytes));
       }
-      return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>) caller(info);
+      return (HttpResponse.BodySubscriber<Object>) (HttpResponse.BodySubscriber<?>)
+          watched(caller(info));
     }
 
     AttemptResponse arrived(HttpResponse<Object> r) {
@@ -383,44 +415,6 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     if (policy.events().hasListeners()) {
       policy.events().publish(
           new FallbackApplied(policy.name(), policy.tags(), engine.time.instant(), cause));
-    }
-  }
-
-  /** The response the caller gets: the client's, with the body its own handler made. */
-  private record Delivered<T>(HttpResponse<Object> received, T body) implements HttpResponse<T> {
-    @Override
-    public int statusCode() {
-      return received.statusCode();
-    }
-
-    @Override
-    public HttpRequest request() {
-      return received.request();
-    }
-
-    @Override
-    public Optional<HttpResponse<T>> previousResponse() {
-      return Optional.empty();
-    }
-
-    @Override
-    public java.net.http.HttpHeaders headers() {
-      return received.headers();
-    }
-
-    @Override
-    public Optional<SSLSession> sslSession() {
-      return received.sslSession();
-    }
-
-    @Override
-    public URI uri() {
-      return received.uri();
-    }
-
-    @Override
-    public HttpClient.Version version() {
-      return received.version();
     }
   }
 }

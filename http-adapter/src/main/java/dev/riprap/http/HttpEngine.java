@@ -180,7 +180,11 @@ final class HttpEngine {
         .totalTimeout(p.totalTimeout());
     if (p.maxRetries() > 0) {
       // The attempts only: which outcomes are retried and after what wait is the hooks' call.
-      b.retry(RetrySettings.builder(p.maxRetries() + 1).build()).retryBudget(p.newBudget(time));
+      b.retry(RetrySettings.builder(p.maxRetries() + 1).build());
+    }
+    if (p.maxRetries() > 0 || p.hedging().isPresent()) {
+      // Hedges are paid from the same budget as retries, with or without retries.
+      b.retryBudget(p.newBudget(time));
     }
     if (services.containsKey(authority)) {
       // A service's policy runs the call's loop; its endpoints' policies have the breakers, and

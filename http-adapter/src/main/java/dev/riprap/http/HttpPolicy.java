@@ -2,6 +2,7 @@ package dev.riprap.http;
 
 import dev.riprap.Durations;
 import dev.riprap.RetryBudget;
+import dev.riprap.endpoint.Hedging;
 import dev.riprap.internal.Check;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
@@ -52,6 +53,8 @@ import java.util.Optional;
  *   <tr><td>rate limit</td><td>none</td><td>a client cannot know a host's capacity</td></tr>
  *   <tr><td>non-idempotent retries</td><td>off</td><td>a POST is never sent twice unless it carries
  *       an {@code Idempotency-Key} or its route opts in</td></tr>
+ *   <tr><td>hedging</td><td>off</td><td>a hedge is another request on the upstream: opt in per
+ *       route, for idempotent requests to a service of several endpoints</td></tr>
  * </table>
  *
  * <p>Immutable and thread-safe. Build with {@link #builder(String)} or from {@link #standard()}
@@ -83,6 +86,7 @@ public final class HttpPolicy {
   private final int budgetMinRetriesPerSecond;
   private final Duration budgetWindow;
   private final boolean retryNonIdempotent;
+  private final Hedging hedging;
 
   private HttpPolicy(Builder b) {
     this.name = b.name;
@@ -108,6 +112,7 @@ public final class HttpPolicy {
     this.budgetMinRetriesPerSecond = b.budgetMinRetriesPerSecond;
     this.budgetWindow = b.budgetWindow;
     this.retryNonIdempotent = b.retryNonIdempotent;
+    this.hedging = b.hedging;
   }
 
   /**
@@ -159,6 +164,7 @@ public final class HttpPolicy {
     b.budgetMinRetriesPerSecond = budgetMinRetriesPerSecond;
     b.budgetWindow = budgetWindow;
     b.retryNonIdempotent = retryNonIdempotent;
+    b.hedging = hedging;
     return b;
   }
 
@@ -285,6 +291,15 @@ public final class HttpPolicy {
     return retryNonIdempotent;
   }
 
+  /**
+   * The hedging of this policy's requests to a service, if any ({@link Builder#hedging}).
+   *
+   * @return the hedging settings
+   */
+  public Optional<Hedging> hedging() {
+    return Optional.ofNullable(hedging);
+  }
+
   RetryBudget newBudget(dev.riprap.TimeSource time) {
     return RetryBudget.builder()
         .ratio(budgetRatio)
@@ -306,7 +321,8 @@ public final class HttpPolicy {
             ? ", probe wait " + Durations.format(probeWait) : "")
         + (rateLimiter != null ? ", rateLimiter=" + rateLimiter : "")
         + ", budget=" + budgetRatio
-        + (retryNonIdempotent ? ", retries any method" : "") + '}';
+        + (retryNonIdempotent ? ", retries any method" : "")
+        + (hedging != null ? ", " + hedging : "") + '}';
   }
 
   /** The breaker settings as {@link #toString()} and "already set" messages show them. */

@@ -3,6 +3,7 @@ package dev.riprap.http;
 import dev.riprap.Durations;
 import dev.riprap.PacedRate;
 import dev.riprap.RetryBudget;
+import dev.riprap.endpoint.Hedging;
 import dev.riprap.internal.Check;
 import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import java.time.Duration;
@@ -36,6 +37,7 @@ abstract class HttpPolicySettings {
   int budgetMinRetriesPerSecond = 10;
   Duration budgetWindow = Duration.ofSeconds(10);
   boolean retryNonIdempotent;
+  Hedging hedging;
   /** The settings changed on this builder, each allowed once. */
   private final Set<String> changed = new HashSet<>();
 
@@ -359,4 +361,32 @@ abstract class HttpPolicySettings {
     return changed("retryNonIdempotent");
   }
 
+  /**
+   * Hedges the requests of this policy to a logical service ({@link
+   * ResilientHttpClient.Builder#endpoints}): when an attempt's endpoint has not answered after
+   * the hedge delay, the same request goes to another endpoint of the service that is in rotation
+   * and not in flight for it, at most {@link Hedging#maxHedges} times; the first response that is
+   * no transient failure by the client's classifier wins, and the others are cancelled (their
+   * exchanges aborted, a response that arrives anyway has its body closed or drained), counting
+   * for nothing against their endpoints. Each hedge runs in its endpoint's policy (its breaker and
+   * rate limiter) and takes one token of this policy's retry budget; none is sent when the budget
+   * is empty, no other endpoint is in rotation or the attempt's deadline has passed. Only a
+   * request that may be sent twice is hedged: an idempotent method, an {@code Idempotency-Key} or
+   * {@link #retryNonIdempotent}, with a body that can be sent again; any other request runs
+   * unhedged (decided at send, since a route's method alone cannot tell). A request to a plain
+   * host is never hedged. {@code send} waits for the race on the caller's thread, the attempts
+   * running as {@code sendAsync}'s do; the hedging's executor (default the client's async
+   * executor) starts the hedges. Default: no hedging. See {@code docs/http.md} and {@code
+   * docs/endpoints.md}, "Hedging".
+   *
+   * @param hedging the hedging settings
+   * @return this builder
+   * @throws NullPointerException if {@code hedging} is null
+   * @throws IllegalStateException if already set on this builder
+   */
+  public HttpPolicy.Builder hedging(Hedging hedging) {
+    requireUnchanged("hedging", this.hedging);
+    this.hedging = Check.notNull(hedging, "hedging");
+    return changed("hedging");
+  }
 }

@@ -32,7 +32,11 @@ final class Responses {
     if (!(result instanceof HttpResponse)) {
       return;
     }
-    Object body = ((HttpResponse<?>) result).body();
+    closeQuietly(((HttpResponse<?>) result).body());
+  }
+
+  /** Closes a body that is {@link AutoCloseable} (a stream), else does nothing. Never throws. */
+  static void closeQuietly(Object body) {
     if (body instanceof AutoCloseable) {
       try {
         ((AutoCloseable) body).close();

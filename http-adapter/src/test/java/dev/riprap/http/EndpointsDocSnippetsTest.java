@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.riprap.endpoint.Balancer;
 import dev.riprap.endpoint.EndpointStatus;
+import dev.riprap.endpoint.Hedging;
+import java.time.Duration;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -15,7 +17,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
-/** The HTTP snippet of docs/endpoints.md, compiled and run against servers on 127.0.0.1. */
+/**
+ * The HTTP snippet of docs/endpoints.md and the hedging route of docs/http.md, compiled and run
+ * against servers on 127.0.0.1.
+ */
 @ExtendWith(LeakCheck.class)
 class EndpointsDocSnippetsTest {
   private final List<Upstream> servers = new ArrayList<>();
@@ -65,6 +70,30 @@ class EndpointsDocSnippetsTest {
     assertThat(now).extracting(EndpointStatus::endpoint).containsExactly(b, f);
     assertThat(client.service("inventory").orElseThrow().balancer())
         .hasToString(Balancer.peakEwma().toString());
+    client.close();
+  }
+
+  /** docs/http.md, Per route, per host: a hedging route. */
+  @Test
+  void aHedgingRoute() throws Exception {
+    URI a = replica("a");
+    URI b = replica("b");
+    URI c = replica("c");
+
+    HttpPolicy reads = HttpPolicy.builder("reads")
+        .hedging(Hedging.after(Duration.ofMillis(80)).maxHedges(1))  // about the upstream's p95
+        .build();
+    ResilientHttpClient client = ResilientHttpClient.builder()
+        .endpoints("catalog", List.of(a, b, c))
+        .route("GET", "/items/**", reads)
+        .build();
+
+    HttpResponse<String> item = client.send(
+        HttpRequest.newBuilder(URI.create("http://catalog/items/7")).build(),
+        BodyHandlers.ofString());
+    assertThat(item.body()).isIn("a", "b", "c");
+    assertThat(client.policyFor("GET", URI.create("http://catalog/items/7")).hedging())
+        .contains(reads.hedging().orElseThrow());
     client.close();
   }
 }
