@@ -5,6 +5,7 @@ import dev.riprap.endpoint.EndpointGroup;
 import dev.riprap.event.EndpointEjected;
 import dev.riprap.event.EndpointEvent;
 import dev.riprap.event.EndpointRestored;
+import dev.riprap.http.HttpPolicy;
 import dev.riprap.http.ResilientHttpClient;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -29,8 +30,8 @@ import java.util.function.Supplier;
  *       standard()}) per replica, the caller picking a replica round robin per call; a retry goes
  *       to the same replica, an open breaker fails the call;
  *   <li>{@code riprap}: one {@link ResilientHttpClient} with the replicas as a service ({@code
- *       endpoints(...)}, the group's defaults unless a scenario says otherwise), the caller sending
- *       to {@code http://upstream/...}.
+ *       endpoints(...)}, the group's defaults and {@link HttpPolicy#standard()} unless a scenario
+ *       says otherwise), the caller sending to {@code http://upstream/...}.
  * </ul>
  */
 final class ReplicaPeers {
@@ -93,11 +94,12 @@ final class ReplicaPeers {
    * @param replicas the replicas' addresses, {@code http://127.0.0.1:port}
    * @param http the counting client every request goes through
    * @param group Riprap's endpoint-group settings (ignored by the others)
+   * @param policy Riprap's policy for the service's requests (ignored by the others)
    * @return the client
    * @throws IllegalArgumentException for an unknown name
    */
   static Caller create(String name, List<URI> replicas, CountingHttpClient http,
-      Consumer<EndpointGroup.Builder<URI>> group) {
+      Consumer<EndpointGroup.Builder<URI>> group, HttpPolicy policy) {
     switch (name) {
       case "raw":
         return roundRobin(replicas, List.of(HttpPeers.raw(http)));
@@ -106,7 +108,7 @@ final class ReplicaPeers {
       case "failsafe":
         return roundRobin(replicas, perReplica(replicas, () -> HttpPeers.failsafe(http)));
       case "riprap":
-        return riprap(replicas, http, group);
+        return riprap(replicas, http, group, policy);
       default:
         throw new IllegalArgumentException("unknown client '" + name + "', expected one of " + NAMES);
     }
@@ -143,9 +145,12 @@ final class ReplicaPeers {
   }
 
   private static Caller riprap(List<URI> replicas, HttpClient http,
-      Consumer<EndpointGroup.Builder<URI>> group) {
-    ResilientHttpClient client =
-        ResilientHttpClient.builder().delegate(http).endpoints(SERVICE, replicas, group).build();
+      Consumer<EndpointGroup.Builder<URI>> group, HttpPolicy policy) {
+    ResilientHttpClient client = ResilientHttpClient.builder()
+        .delegate(http)
+        .policy(policy)
+        .endpoints(SERVICE, replicas, group)
+        .build();
     List<Seen> events = new CopyOnWriteArrayList<>();
     client.events().subscribe(EndpointEvent.class, e -> events.add(new Seen(System.nanoTime(), e)));
     URI base = URI.create("http://" + SERVICE);

@@ -6,8 +6,10 @@ import dev.riprap.benchmarks.faults.CountingHttpClient.Attempt;
 import dev.riprap.benchmarks.faults.ReplicaPeers.Seen;
 import dev.riprap.benchmarks.http.Args;
 import dev.riprap.endpoint.EndpointGroup;
+import dev.riprap.endpoint.Hedging;
 import dev.riprap.event.EndpointEjected;
 import dev.riprap.event.EndpointRestored;
+import dev.riprap.http.HttpPolicy;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
@@ -39,8 +41,9 @@ import java.util.function.LongConsumer;
  *   <li>{@code fail-heal}: one replica answers 503 to everything for a few seconds, then heals.
  *       Reports how long after the heal it answered its first request successfully (traffic back)
  *       and, for Riprap, its ejections and returns.
- *   <li>{@code slow-replica}: one replica ten times slower than the two others. Reports p99 against
- *       that of the two healthy replicas alone (a reference row, the raw client on those two).
+ *   <li>{@code slow-replica}: one replica ten times slower than the two others; Riprap hedges.
+ *       Reports p99 against that of the two healthy replicas alone (a reference row, the raw client
+ *       on those two).
  * </ul>
  *
  * <p>Usage: {@code ReplicaScenarios --mode quick|full --out replicas.json [--clients raw,riprap]
@@ -55,9 +58,23 @@ public final class ReplicaScenarios {
   static final long SETTLE_MILLIS = 1_000;
   /** The flaky replica's share of 503 answers. */
   static final double FLAKY_RATE = 0.5;
-  /** The fast replicas' pause in the slow-replica scenario, and the slow one's, ten times it. */
+  /**
+   * The fast replicas' mean pause in the slow-replica scenario, and the slow one's, ten times it
+   * (each exponentially distributed: {@link Replica#delay}).
+   */
   static final long FAST_MILLIS = 5;
   static final long SLOW_MILLIS = 10 * FAST_MILLIS;
+  /**
+   * Riprap's hedge delay in the slow-replica scenario: about the fast replicas' p95 (an exponential
+   * distribution's p95 is 3 times its mean), as {@code Hedging.after} advises.
+   */
+  static final Duration HEDGE_DELAY = Duration.ofMillis(3 * FAST_MILLIS);
+  /**
+   * Riprap's policy in {@code slow-replica}: the standard one with hedging (the endpoint group
+   * keeps its defaults: power of two choices over least outstanding attempts).
+   */
+  static final HttpPolicy HEDGED =
+      HttpPolicy.builder("hedged").hedging(Hedging.after(HEDGE_DELAY)).build();
   /**
    * {@code EndpointGroup}'s default base ejection time, the one {@code dead-flaky} runs with (its
    * ejection event shows it); {@code fail-heal} in quick mode runs with {@link #QUICK_EJECTION}.
@@ -133,6 +150,7 @@ public final class ReplicaScenarios {
     out.put("flakyRate", FLAKY_RATE);
     out.put("fastMillis", FAST_MILLIS);
     out.put("slowMillis", SLOW_MILLIS);
+    out.put("hedgeDelayMillis", HEDGE_DELAY.toMillis());
     out.put("settleMillis", SETTLE_MILLIS);
     out.put("probeMillis", PROBE_MILLIS);
     out.put("defaultEjectionSeconds", DEFAULT_EJECTION.toSeconds());
@@ -163,11 +181,19 @@ public final class ReplicaScenarios {
       }
     }
 
+    /**
+     * An unrecorded run of {@code client} on three healthy replicas, and for Riprap a second one
+     * as in {@code slow-replica}, so that its hedging is compiled too before it is measured.
+     */
     void warmUp(String client, Duration length) throws Exception {
       reset();
       List<URI> endpoints = List.of(
           servers[0].endpoint(), servers[1].endpoint(), servers[2].endpoint());
-      run(client, endpoints, g -> {}, length, start -> {});
+      run(client, endpoints, g -> {}, HttpPolicy.standard(), length, start -> {});
+      if (client.equals("riprap")) {
+        slowDelays();
+        run(client, endpoints, g -> {}, HEDGED, length, start -> {});
+      }
     }
 
     /**
@@ -185,7 +211,7 @@ public final class ReplicaScenarios {
       }
       URI dead = Replica.dead();
       List<URI> endpoints = List.of(dead, servers[1].endpoint(), servers[2].endpoint());
-      Run run = run(client, endpoints, g -> {}, length, start -> {});
+      Run run = run(client, endpoints, g -> {}, HttpPolicy.standard(), length, start -> {});
       Map<String, Object> row = run.row("dead-flaky", client, List.of("dead", "flaky", "healthy"));
       row.put("flakyPattern", alternately ? "alternate" : "random");
       long from = run.start() + SETTLE_MILLIS * 1_000_000;
@@ -229,8 +255,8 @@ public final class ReplicaScenarios {
       List<URI> endpoints = List.of(
           servers[0].endpoint(), servers[1].endpoint(), servers[2].endpoint());
       int port = servers[1].endpoint().getPort();
-      Run run = run(client, endpoints, g -> g.baseEjectionTime(ejection), length,
-          start -> servers[1].failBetween(start + failFrom, start + healAt));
+      Run run = run(client, endpoints, g -> g.baseEjectionTime(ejection), HttpPolicy.standard(),
+          length, start -> servers[1].failBetween(start + failFrom, start + healAt));
       Map<String, Object> row = run.row("fail-heal", client, List.of("healthy", "failing", "healthy"));
       long healed = run.start() + healAt;
       row.put("failFromSeconds", failFrom / 1e9);
@@ -289,42 +315,44 @@ public final class ReplicaScenarios {
     }
 
     /**
-     * Scenario {@code slow-replica}: replicas 0 and 1 answer after {@value #FAST_MILLIS} ms, 2
-     * after {@value #SLOW_MILLIS} ms; with {@code healthyOnly}, the reference: the raw client on
-     * replicas 0 and 1 alone.
+     * Scenario {@code slow-replica}: replicas 0 and 1 answer after {@value #FAST_MILLIS} ms on
+     * average, 2 after {@value #SLOW_MILLIS} ms; Riprap hedges after {@link #HEDGE_DELAY}. With
+     * {@code healthyOnly}, the reference: the raw client on replicas 0 and 1 alone.
      */
     Map<String, Object> slowReplica(String client, boolean full, boolean healthyOnly)
         throws Exception {
       reset();
-      for (Replica r : servers) {
-        r.delay(FAST_MILLIS);
-      }
-      servers[2].delay(SLOW_MILLIS);
+      slowDelays();
       List<URI> endpoints = healthyOnly
           ? List.of(servers[0].endpoint(), servers[1].endpoint())
           : List.of(servers[0].endpoint(), servers[1].endpoint(), servers[2].endpoint());
-      // Riprap with the group's defaults (power of two choices over least outstanding attempts).
-      // Hedging (issue 12, being built on another branch) is set here once the client has it, with
-      // the row's "hedging" true; the report labels rows without it as the baseline.
-      Consumer<EndpointGroup.Builder<URI>> settings = g -> {};
-      Run run = run(client, endpoints, settings, Duration.ofSeconds(full ? 20 : 6), start -> {});
+      Run run = run(client, endpoints, g -> {}, HEDGED, Duration.ofSeconds(full ? 20 : 6),
+          start -> {});
       Map<String, Object> row = run.row("slow-replica", healthyOnly ? "healthy-only" : client,
           healthyOnly ? List.of("fast", "fast") : List.of("fast", "fast", "slow"));
-      row.put("hedging", false);
+      row.put("hedging", !healthyOnly && client.equals("riprap"));
+      row.put("hedgeDelayMillis", HEDGE_DELAY.toMillis());
       return row;
     }
 
     private Run run(String client, List<URI> endpoints, Consumer<EndpointGroup.Builder<URI>> group,
-        Duration length, LongConsumer onStart) throws Exception {
+        HttpPolicy policy, Duration length, LongConsumer onStart) throws Exception {
       long interval = 1_000_000_000L / perSecond;
       int calls = (int) (length.toNanos() / interval);
       CountingHttpClient http = new CountingHttpClient(HttpClient.newHttpClient());
-      try (ReplicaPeers.Caller caller = ReplicaPeers.create(client, endpoints, http, group)) {
+      try (ReplicaPeers.Caller caller = ReplicaPeers.create(client, endpoints, http, group, policy)) {
         OpenLoop.Result result =
             OpenLoop.run(calls, interval, onStart, i -> caller.get(PATH, TIMEOUT));
         return new Run(result, http.attempts(), caller.events(), endpoints, perSecond,
             length.toNanos());
       }
+    }
+
+    private void slowDelays() {
+      for (Replica r : servers) {
+        r.delay(FAST_MILLIS);
+      }
+      servers[2].delay(SLOW_MILLIS);
     }
 
     private void reset() {

@@ -206,9 +206,11 @@ final class ReplicaSection {
     }
     boolean hedged = rip != null && rip.get("hedging").asBoolean();
     md.append("### One replica ten times slower (").append(rate(first)).append("; two replicas ")
-        .append("answer after ").append(json.get("fastMillis").asText()).append(" ms, one after ")
-        .append(json.get("slowMillis").asText()).append(" ms")
-        .append(hedged ? "; Riprap with hedging" : "; **no hedging: Riprap has none yet, these "
+        .append("answer after ").append(json.get("fastMillis").asText())
+        .append(" ms on average, one after ").append(json.get("slowMillis").asText())
+        .append(" ms, exponentially distributed")
+        .append(hedged ? "; Riprap hedges after " + rip.get("hedgeDelayMillis").asText()
+            + " ms, about the fast replicas' p95" : "; **no hedging: Riprap has none yet, these "
             + "rows are the baseline**").append(")\n\n");
     md.append("| client | success | amplification | p50 ms | p99 ms | shed | p99 vs the fast ")
         .append("replicas alone | attempts per replica |\n");
