@@ -77,9 +77,11 @@ final class CountingHttpClient extends HttpClient {
       HttpRequest request, HttpResponse.BodyHandler<T> handler,
       HttpResponse.PushPromiseHandler<T> push) {
     long start = System.nanoTime();
-    return http.sendAsync(request, handler, push).whenComplete((response, failure) ->
-        attempts.add(new Attempt(start, request.uri().getPort(),
-            response == null ? FAILED : response.statusCode())));
+    CompletableFuture<HttpResponse<T>> sent = http.sendAsync(request, handler, push);
+    sent.whenComplete((response, failure) -> attempts.add(new Attempt(start,
+        request.uri().getPort(), response == null ? FAILED : response.statusCode())));
+    // The JDK client's own future, so that cancelling it (a hedge's loser) aborts the exchange.
+    return sent;
   }
 
   @Override
