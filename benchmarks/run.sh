@@ -1,12 +1,18 @@
 #!/usr/bin/env bash
 # Runs every Riprap benchmark and writes docs/benchmarks.md from the results.
 #
-#   benchmarks/run.sh --quick   # under 10 minutes on 2 cores: short JMH iterations, short scenarios
-#   benchmarks/run.sh --full    # 2 JMH forks, longer iterations and scenarios (about 50 minutes)
+#   benchmarks/run.sh --quick   # about 12 minutes on 2 cores: short JMH iterations, short scenarios
+#   benchmarks/run.sh --full    # 2 JMH forks, longer iterations and scenarios (about 57 minutes)
+#
+# The replica scenarios take about 2 minutes of that in quick mode and 7 in full mode (where
+# fail-heal runs with the default 30 s ejection time); alone:
+#   java -Dsun.net.httpserver.nodelay=true -cp benchmarks/target/benchmarks.jar \
+#     dev.riprap.benchmarks.faults.ReplicaScenarios --mode quick --out docs/benchmarks/replicas.json
 #
 # Steps: build with the repo's Maven wrapper; JMH policy overhead at 1 and 2 threads with -prof gc;
-# HTTP on loopback; fault scenarios; the report. Raw results go to docs/benchmarks/ (JMH JSON,
-# http.json, faults.json, run-info.properties); logs to benchmarks/target/.
+# HTTP on loopback; fault scenarios; replica scenarios (three replicas of one upstream); the
+# report. Raw results go to docs/benchmarks/ (JMH JSON, http.json, faults.json, replicas.json,
+# run-info.properties); logs to benchmarks/target/.
 set -euo pipefail
 
 mode=quick
@@ -65,6 +71,11 @@ echo "loadBeforeFaults=$(load)" >> "$out/run-info.properties"
 step "fault scenarios (load $(load))"
 java -Dsun.net.httpserver.nodelay=true -cp "$jar" dev.riprap.benchmarks.faults.FaultScenarios \
   --mode "$mode" --out "$out/faults.json" | tee "$logs/faults.log"
+
+echo "loadBeforeReplicas=$(load)" >> "$out/run-info.properties"
+step "replica scenarios (load $(load))"
+java -Dsun.net.httpserver.nodelay=true -cp "$jar" dev.riprap.benchmarks.faults.ReplicaScenarios \
+  --mode "$mode" --out "$out/replicas.json" | tee "$logs/replicas.log"
 echo "loadEnd=$(load)" >> "$out/run-info.properties"
 
 step "writing docs/benchmarks.md"

@@ -25,8 +25,9 @@ import java.util.Random;
  * The main demo: an in-process flaky inventory service called through one Riprap policy while it
  * goes through four phases (healthy with a few transient errors, slow, a full outage, recovery).
  * Prints a timeline of what the policy did (retries, timeouts, breaker transitions, rejections,
- * fallbacks) and a summary table per phase, then the HTTP demo ({@link HttpDemo}) and the
- * annotated declarative client ({@link AnnotatedDemo}).
+ * fallbacks) and a summary table per phase, then the HTTP demo ({@link HttpDemo}), a replica of
+ * a three-replica service dying and coming back ({@link ReplicaDemo}) and the annotated
+ * declarative client ({@link AnnotatedDemo}).
  *
  * <p>Run it with {@code ./mvnw -q -pl examples -am package exec:java -DskipTests}. It ends by
  * itself in well under 30 seconds.
@@ -104,6 +105,8 @@ public final class Demo {
     out.println();
     runCoreScenario(out);
     HttpDemo.run(out);
+    out.println();
+    ReplicaDemo.run(out);
     out.println();
     AnnotatedDemo.run(out);
     out.println();

@@ -5,11 +5,8 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.riprap.benchmarks.faults.FaultyUpstream.Fault;
 import dev.riprap.benchmarks.http.Args;
 import dev.riprap.benchmarks.http.HttpPeers;
-import dev.riprap.benchmarks.http.Latencies;
 import java.io.File;
-import java.net.URI;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -17,18 +14,14 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.SynchronousQueue;
-import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Resilience under faults: each {@link HttpPeers} client against a {@link FaultyUpstream}, driven
  * at a fixed arrival rate (open loop) as user traffic reaches a service, with a bound on the calls
  * in flight (an arrival that finds every worker busy is shed and counts as a failure: a closed loop
- * would slow down with the upstream and hide the overload). Every run is bounded in time and
- * waits at most {@value #DRAIN_SECONDS} s for its last calls.
+ * would slow down with the upstream and hide the overload; see {@link OpenLoop}). Every run is
+ * bounded in time and waits at most {@value OpenLoop#DRAIN_SECONDS} s for its last calls.
  *
  * <p>Per scenario and client it reports the success rate callers saw, the requests the upstream
  * received (and their ratio to the calls: the amplification), p50/p99 latency of the calls, and
@@ -38,17 +31,11 @@ import java.util.concurrent.locks.LockSupport;
  * <p>Usage: {@code FaultScenarios --mode quick|full --out faults.json [--clients raw,riprap]}.
  */
 public final class FaultScenarios {
-  static final int MAX_IN_FLIGHT = 256;
-  static final int DRAIN_SECONDS = 40;
   static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(10);
   /** The width of the windows the recovery time is read from. */
   static final long BUCKET_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
   /** A window counts as flowing when this share of its calls succeeded. */
   static final double FLOWING = 0.9;
-
-  private static final int SHED = -2;
-  private static final int FAILED = -1;
-  private static final int UNFINISHED = 0;
 
   private FaultScenarios() {}
 
@@ -109,7 +96,7 @@ public final class FaultScenarios {
     }
     Map<String, Object> out = new LinkedHashMap<>();
     out.put("mode", opts.get("mode"));
-    out.put("maxInFlight", MAX_IN_FLIGHT);
+    out.put("maxInFlight", OpenLoop.MAX_IN_FLIGHT);
     out.put("attemptTimeoutSeconds", ATTEMPT_TIMEOUT.toSeconds());
     out.put("transientRate", FaultyUpstream.TRANSIENT_RATE);
     out.put("throttleRate", FaultyUpstream.THROTTLE_RATE);
@@ -133,70 +120,29 @@ public final class FaultScenarios {
     long length = fault == Fault.OUTAGE ? outageTo + after.toNanos() : first.toNanos();
     int calls = (int) (length / 1_000_000_000L * perSecond);
     long interval = 1_000_000_000L / perSecond;
-    long[] issued = new long[calls];
-    long[] ended = new long[calls];
-    int[] status = new int[calls];
     String runId = scenario + "-" + clientName + "-" + System.nanoTime();
     upstream.prepare(fault, fault == Fault.OUTAGE ? outageFrom : Long.MAX_VALUE,
         fault == Fault.OUTAGE ? outageTo : Long.MAX_VALUE);
 
-    ThreadPoolExecutor workers =
-        new ThreadPoolExecutor(MAX_IN_FLIGHT, MAX_IN_FLIGHT, 1, TimeUnit.MINUTES,
-            new SynchronousQueue<>(), r -> {
-              Thread t = new Thread(r, "caller");
-              t.setDaemon(true);
-              return t;
-            });
-    workers.prestartAllCoreThreads();
     List<String> breakerChanges = new ArrayList<>();
+    OpenLoop.Result r;
     try (HttpPeers.Client client = HttpPeers.create(clientName, fault == Fault.OUTAGE)) {
-      long start = System.nanoTime();
-      upstream.start(start);
-      for (int i = 0; i < calls; i++) {
-        long due = start + i * interval;
-        long wait;
-        while ((wait = due - System.nanoTime()) > 0) {
-          LockSupport.parkNanos(wait);
-        }
-        int index = i;
-        issued[i] = due - start;
+      r = OpenLoop.run(calls, interval, upstream::start, i -> {
         HttpRequest request =
             HttpRequest.newBuilder(upstream.uri())
                 .timeout(ATTEMPT_TIMEOUT)
                 .header(FaultyUpstream.CALL_ID, runId + "-" + i)
                 .GET()
                 .build();
-        try {
-          workers.execute(() -> {
-            int code;
-            try {
-              HttpResponse<byte[]> response = client.send(request);
-              code = response.statusCode();
-            } catch (InterruptedException e) {
-              Thread.currentThread().interrupt();
-              code = FAILED;
-            } catch (Exception e) {
-              code = FAILED;
-            }
-            ended[index] = System.nanoTime() - start;
-            status[index] = code;
-          });
-        } catch (RejectedExecutionException e) {
-          status[i] = SHED;
-          ended[i] = issued[i];
-        }
-      }
-      workers.shutdown();
-      workers.awaitTermination(DRAIN_SECONDS, TimeUnit.SECONDS);
+        return client.send(request).statusCode();
+      });
       for (Map.Entry<Long, String> change : client.breakerChanges()) {
         breakerChanges.add(String.format(Locale.ROOT, "%.2f s: %s",
-            (change.getKey() - start) / 1e9, change.getValue()));
+            (change.getKey() - r.start) / 1e9, change.getValue()));
       }
-    } finally {
-      workers.shutdownNow();
     }
-    Map<String, Object> row = summarize(clientName, scenario, fault, perSecond, issued, ended,
-        status, upstream, outageFrom, outageTo, length);
+    Map<String, Object> row = summarize(clientName, scenario, fault, perSecond, r, upstream,
+        outageFrom, outageTo, length);
     if (!breakerChanges.isEmpty()) {
       row.put("breakerChanges", breakerChanges);
     }
@@ -204,55 +150,28 @@ public final class FaultScenarios {
   }
 
   static Map<String, Object> summarize(
-      String client, String scenario, Fault fault, int perSecond, long[] issued, long[] ended,
-      int[] status, FaultyUpstream upstream, long outageFrom, long outageTo, long length) {
-    int calls = status.length;
-    int ok = 0;
-    int shed = 0;
-    int unfinished = 0;
+      String client, String scenario, Fault fault, int perSecond, OpenLoop.Result r,
+      FaultyUpstream upstream, long outageFrom, long outageTo, long length) {
     int outageCalls = 0;
     int outageOk = 0;
-    Latencies latency = new Latencies();
-    for (int i = 0; i < calls; i++) {
-      boolean success = status[i] >= 200 && status[i] < 300;
-      if (success) {
-        ok++;
-      }
-      if (status[i] == SHED) {
-        shed++;
-      } else if (status[i] == UNFINISHED) {
-        unfinished++;
-      } else {
-        latency.add(ended[i] - issued[i]);
-      }
-      if (issued[i] >= outageFrom && issued[i] < outageTo) {
+    for (int i = 0; i < r.status.length; i++) {
+      if (r.issued[i] >= outageFrom && r.issued[i] < outageTo) {
         outageCalls++;
-        if (success) {
+        if (OpenLoop.Result.success(r.status[i])) {
           outageOk++;
         }
       }
     }
-    Map<String, Object> row = new LinkedHashMap<>();
-    row.put("scenario", scenario);
-    row.put("client", client);
-    row.put("callsPerSecond", perSecond);
-    row.put("seconds", length / 1e9);
-    row.put("calls", calls);
-    row.put("succeeded", ok);
-    row.put("successRate", ok / (double) calls);
-    row.put("shed", shed);
-    row.put("unfinished", unfinished);
+    Map<String, Object> row = r.row(scenario, client, perSecond, length);
     row.put("upstreamReceived", upstream.received());
-    row.put("amplification", upstream.received() / (double) calls);
-    row.put("p50Millis", latency.quantileMicros(0.50) / 1000);
-    row.put("p99Millis", latency.quantileMicros(0.99) / 1000);
+    row.put("amplification", upstream.received() / (double) r.status.length);
     if (fault == Fault.OUTAGE) {
       row.put("outageFromSeconds", outageFrom / 1e9);
       row.put("outageSeconds", (outageTo - outageFrom) / 1e9);
       row.put("outageCalls", outageCalls);
       row.put("outageSuccessRate", outageCalls == 0 ? 0 : outageOk / (double) outageCalls);
       row.put("upstreamReceivedInOutage", upstream.receivedInOutage());
-      row.put("recoveryMillis", recoveryMillis(issued, status, outageTo, length));
+      row.put("recoveryMillis", recoveryMillis(r.issued, r.status, outageTo, length));
     }
     if (fault == Fault.THROTTLE) {
       row.put("earlyRetries", upstream.earlyRetries());
@@ -274,7 +193,7 @@ public final class FaultScenarios {
         int b = (int) ((issued[i] - healedAt) / BUCKET_NANOS);
         if (b < buckets) {
           total[b]++;
-          if (status[i] >= 200 && status[i] < 300) {
+          if (OpenLoop.Result.success(status[i])) {
             ok[b]++;
           }
         }

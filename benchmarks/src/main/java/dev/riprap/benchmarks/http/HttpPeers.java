@@ -108,13 +108,13 @@ public final class HttpPeers {
   public static Client create(String name, boolean watchBreaker) {
     switch (name) {
       case "raw":
-        return raw();
+        return raw(HttpClient.newHttpClient());
       case "riprap":
         return riprap(watchBreaker);
       case "resilience4j":
-        return resilience4j();
+        return resilience4j(HttpClient.newHttpClient());
       case "failsafe":
-        return failsafe();
+        return failsafe(HttpClient.newHttpClient());
       default:
         throw new IllegalArgumentException("unknown client '" + name + "', expected one of " + NAMES);
     }
@@ -148,9 +148,13 @@ public final class HttpPeers {
         && transientStatus(((HttpResponse<?>) response).statusCode());
   }
 
-  /** No protection: the JDK client as it comes. */
-  static Client raw() {
-    HttpClient http = HttpClient.newHttpClient();
+  /**
+   * No protection: the JDK client as it comes.
+   *
+   * @param http the client that sends
+   * @return the peer
+   */
+  public static Client raw(HttpClient http) {
     return new Client() {
       @Override
       public String name() {
@@ -195,9 +199,14 @@ public final class HttpPeers {
     };
   }
 
-  /** resilience4j's {@code Decorators} around {@code send}, decorated per request. */
-  static Client resilience4j() {
-    HttpClient http = HttpClient.newHttpClient();
+  /**
+   * resilience4j's {@code Decorators} around {@code send}, decorated per request, with a bulkhead,
+   * breaker and retry of its own.
+   *
+   * @param http the client that sends
+   * @return the peer
+   */
+  public static Client resilience4j(HttpClient http) {
     HttpPolicy p = STANDARD;
     Bulkhead bulkhead =
         Bulkhead.of(
@@ -262,9 +271,13 @@ public final class HttpPeers {
     };
   }
 
-  /** Failsafe's executor around {@code send}. */
-  static Client failsafe() {
-    HttpClient http = HttpClient.newHttpClient();
+  /**
+   * Failsafe's executor around {@code send}, with a timeout, retry, breaker and bulkhead of its own.
+   *
+   * @param http the client that sends
+   * @return the peer
+   */
+  public static Client failsafe(HttpClient http) {
     HttpPolicy p = STANDARD;
     dev.failsafe.RetryPolicy<HttpResponse<byte[]>> retry =
         dev.failsafe.RetryPolicy.<HttpResponse<byte[]>>builder()

@@ -72,6 +72,7 @@ public final class Report {
     }
     JsonNode http = read(dir.resolve("http.json"));
     JsonNode faults = read(dir.resolve("faults.json"));
+    JsonNode replicas = read(dir.resolve("replicas.json"));
 
     StringBuilder head = new StringBuilder();
     head.append("# Benchmarks\n\n");
@@ -80,7 +81,7 @@ public final class Report {
         .append(info.getProperty("failsafeVersion", "")).append(" and the raw call, ")
         .append("in one run on one machine. This file is written by `benchmarks/run.sh` ")
         .append("from the raw results kept beside it in `docs/benchmarks/` ")
-        .append("(JMH JSON, `http.json`, `faults.json`); do not edit it by hand: rerun the script.\n\n");
+        .append("(JMH JSON, `http.json`, `faults.json`, `replicas.json`); do not edit it by hand: rerun the script.\n\n");
     head.append("## The run\n\n");
     head.append("| | |\n|---|---|\n");
     head.append("| date (UTC) | ").append(info.getProperty("date")).append(" |\n");
@@ -104,12 +105,15 @@ public final class Report {
         .append("; before the HTTP part: ").append(info.getProperty("loadBeforeHttp", "n/a"))
         .append("; before the fault scenarios: ")
         .append(info.getProperty("loadBeforeFaults", "n/a"))
+        .append("; before the replica scenarios: ")
+        .append(info.getProperty("loadBeforeReplicas", "n/a"))
         .append("; at the end: ").append(info.getProperty("loadEnd")).append(" |\n\n");
     int cores = Runtime.getRuntime().availableProcessors();
     List<String> loaded = new ArrayList<>();
     String[][] points = {
       {"loadStart", "when the run started"}, {"loadAfterJmh", "after the JMH part"},
       {"loadBeforeHttp", "before the HTTP part"}, {"loadBeforeFaults", "before the fault scenarios"},
+      {"loadBeforeReplicas", "before the replica scenarios"},
       {"loadEnd", "at the end"}};
     for (String[] point : points) {
       double load = firstNumber(info.getProperty(point[0]));
@@ -131,6 +135,9 @@ public final class Report {
     policy(jmh);
     http(http);
     faults(faults);
+    if (replicas != null) {
+      ReplicaSection.write(replicas, md, targets);
+    }
 
     StringBuilder out = new StringBuilder(head);
     out.append("## Targets\n\n");
@@ -591,7 +598,7 @@ public final class Report {
     return Files.exists(p) ? JSON.readTree(p.toFile()) : null;
   }
 
-  private static String fmt(double v, int decimals) {
+  static String fmt(double v, int decimals) {
     if (Double.isNaN(v)) {
       return "n/a";
     }
