@@ -141,6 +141,37 @@ class CacheCoalescingTest {
     assertThat(upstream.requests.get()).isEqualTo(5);
   }
 
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aWaiterWaitsNoLongerThanItsOwnRequestTimeout(Mode mode) throws Exception {
+    Harness h = HttpCacheTest.harness(CacheSettings.of(1 << 20));
+    URI uri = upstream.uri("/slow");
+    upstream.script((n, e) -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException interrupted) {
+        Thread.currentThread().interrupt();
+      }
+      return new Upstream.Answer(200, "late", "Cache-Control", "max-age=60");
+    });
+    Future<HttpResponse<String>> leader = callers.submit(
+        () -> h.client.send(HttpRequest.newBuilder(uri).build(), BodyHandlers.ofString()));
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> upstream.requests.get() == 1);
+    HttpRequest impatient = HttpRequest.newBuilder(uri).timeout(Duration.ofMillis(200)).build();
+    Throwable thrown = null;
+    try {
+      mode.send(h, impatient, BodyHandlers.ofString());
+    } catch (Exception e) {
+      thrown = e;
+    }
+    assertThat(thrown).isInstanceOf(HttpCallTimeoutException.class);
+    assertThat(((HttpCallTimeoutException) thrown).timeout())
+        .isEqualTo(HttpCallTimeoutException.Timeout.REQUEST);
+    release.countDown();
+    assertThat(leader.get(20, TimeUnit.SECONDS).body()).isEqualTo("late");
+    assertThat(upstream.requests.get()).isEqualTo(1);
+  }
+
   @Test
   void anEndlessBodyStreamsToTheCallerAndIsNeverBuffered() throws Exception {
     HttpServer endless = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
