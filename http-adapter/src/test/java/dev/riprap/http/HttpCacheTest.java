@@ -144,6 +144,49 @@ class HttpCacheTest {
   }
 
   @Test
+  void ofAnAgeListTheFirstMemberCounts() throws Exception {
+    Harness h = harness();
+    answer(200, "Cache-Control", "max-age=3600", "Age", "7200, 0");
+    body(Mode.SYNC, h, get("/agelist"));
+    assertThat(body(Mode.SYNC, h, get("/agelist"))).isEqualTo("v2");
+    answer(200, "Cache-Control", "max-age=3600", "Age", "0, 7200");
+    body(Mode.SYNC, h, get("/agelist2"));
+    assertThat(body(Mode.SYNC, h, get("/agelist2"))).isEqualTo("v3");
+  }
+
+  @Test
+  void aTargetedFieldDecidesInPlaceOfCacheControlWhenTheSettingsNameIt() throws Exception {
+    Harness cdn = harness(CacheSettings.of(1 << 20).withTargetedFields("CDN-Cache-Control"));
+    answer(200, "CDN-Cache-Control", "max-age=600", "Cache-Control", "no-store");
+    body(Mode.SYNC, cdn, get("/cdn1"));
+    assertThat(body(Mode.SYNC, cdn, get("/cdn1"))).isEqualTo("v1");
+    answer(200, "CDN-Cache-Control", "no-store", "Cache-Control", "max-age=600");
+    body(Mode.SYNC, cdn, get("/cdn2"));
+    assertThat(body(Mode.SYNC, cdn, get("/cdn2"))).isEqualTo("v3");
+    Harness client = harness();
+    body(Mode.SYNC, client, get("/cdn2"));
+    assertThat(body(Mode.SYNC, client, get("/cdn2"))).isEqualTo("v4");
+    assertThat(upstream.requests.get()).isEqualTo(4);
+  }
+
+  @Test
+  void aStatusTheCacheDoesNotKnowIsKeptWithAnExplicitLifetime() throws Exception {
+    Harness h = harness();
+    answer(599, "Cache-Control", "max-age=600");
+    assertThat(h.client.send(get("/599"), BodyHandlers.ofString()).statusCode()).isEqualTo(599);
+    HttpResponse<String> again = h.client.send(get("/599"), BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(599);
+    assertThat(again.body()).isEqualTo("v1");
+    answer(299, "Cache-Control", "no-store, must-understand, max-age=600");
+    h.client.send(get("/299"), BodyHandlers.ofString());
+    h.client.send(get("/299"), BodyHandlers.ofString());
+    answer(200, "Cache-Control", "no-store, must-understand, max-age=600");
+    h.client.send(get("/mu"), BodyHandlers.ofString());
+    assertThat(body(Mode.SYNC, h, get("/mu"))).isEqualTo("v4");
+    assertThat(upstream.requests.get()).isEqualTo(4);
+  }
+
+  @Test
   void anExpiresThatIsNoDateMeansAlreadyExpired() throws Exception {
     Harness h = harness();
     answer(200, "Expires", "0");
@@ -473,6 +516,11 @@ class HttpCacheTest {
     assertThatThrownBy(() -> CacheSettings.of(100).withMaxEntryBytes(101))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cache maxEntryBytes").hasMessageContaining("101");
+    assertThatThrownBy(() -> CacheSettings.of(100).withTargetedFields("CDN Cache"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cache targetedFields").hasMessageContaining("'CDN Cache'");
+    assertThat(CacheSettings.of(100).withTargetedFields("X-B", "x-a", "X-B").targetedFields())
+        .containsExactly("x-b", "x-a");
     assertThatThrownBy(() -> CacheSettings.of(100).withKeyHeaders("bad header"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cache keyHeaders").hasMessageContaining("'bad header'");
