@@ -482,6 +482,29 @@ class HttpCacheTest {
     assertThat(body(Mode.SYNC, h, get("/throw"))).isEqualTo("v1");
   }
 
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aHitIsFedThroughEveryKindOfBodyHandlerEachGettingItsOwnCopy(Mode mode) throws Exception {
+    Harness h = harness();
+    answer(200, "Cache-Control", "max-age=60");
+    body(mode, h, get("/kinds"));
+    byte[] first = mode.send(h, get("/kinds"), BodyHandlers.ofByteArray()).body();
+    first[0] = 'X';
+    assertThat(new String(mode.send(h, get("/kinds"), BodyHandlers.ofByteArray()).body(),
+        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("v1");
+    try (java.io.InputStream in = mode.send(h, get("/kinds"), BodyHandlers.ofInputStream())
+        .body()) {
+      assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("v1");
+    }
+    assertThat(mode.send(h, get("/kinds"), BodyHandlers.ofLines()).body()
+        .collect(Collectors.toList())).containsExactly("v1");
+    HttpResponse.BodyHandler<Integer> length = info -> HttpResponse.BodySubscribers.mapping(
+        HttpResponse.BodySubscribers.ofByteArray(), b -> b.length);
+    assertThat(mode.send(h, get("/kinds"), length).body()).isEqualTo(2);
+    assertThat(upstream.requests.get()).isEqualTo(1);
+  }
+
   @Test
   void aResponseLargerThanAnEntryStreamsToTheCallerWholeAndIsNotKept() throws Exception {
     Harness h = harness(CacheSettings.of(1 << 20).withMaxEntryBytes(1024));
