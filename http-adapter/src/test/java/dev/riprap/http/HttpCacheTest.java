@@ -321,6 +321,7 @@ class HttpCacheTest {
     assertThat(body(mode, h, get("/vary", "Accept-Language", "en"))).isEqualTo("v1");
     assertThat(body(mode, h, get("/vary", "Accept-Language", "fr"))).isEqualTo("v2");
     assertThat(body(mode, h, get("/vary", "Accept-Language", "en"))).isEqualTo("v1");
+    assertThat(body(mode, h, get("/vary", "Accept-Language", "EN"))).isEqualTo("v1");
     assertThat(body(mode, h, get("/vary"))).isEqualTo("v3");
     assertThat(upstream.requests.get()).isEqualTo(3);
   }
