@@ -433,11 +433,8 @@ final class HttpCache {
   private CacheControl targeted(HttpHeaders response) {
     for (String field : targetedFields) {
       List<String> lines = response.allValues(field);
-      if (!lines.isEmpty()) {
-        CacheControl cc = CacheControl.parse(lines);
-        if (cc != CacheControl.NONE) {
-          return cc;
-        }
+      if (!lines.isEmpty() && TargetedField.valid(lines)) {
+        return CacheControl.parse(lines); // an invalid one is ignored as a whole (RFC 9213 §2.1)
       }
     }
     return null;

@@ -163,10 +163,17 @@ class HttpCacheTest {
     answer(200, "CDN-Cache-Control", "no-store", "Cache-Control", "max-age=600");
     body(Mode.SYNC, cdn, get("/cdn2"));
     assertThat(body(Mode.SYNC, cdn, get("/cdn2"))).isEqualTo("v3");
+    answer(200, "CDN-Cache-Control", "max-age=\"600\"", "Cache-Control", "no-store");
+    body(Mode.SYNC, cdn, get("/cdn3")); // a string where an Integer belongs: the field is invalid
+    body(Mode.SYNC, cdn, get("/cdn3"));
+    answer(200, "CDN-Cache-Control", "max-age =600", "Cache-Control", "no-store");
+    body(Mode.SYNC, cdn, get("/cdn4")); // no space may precede '=' in a dictionary
+    body(Mode.SYNC, cdn, get("/cdn4"));
+    answer(200, "CDN-Cache-Control", "no-store", "Cache-Control", "max-age=600");
     Harness client = harness();
     body(Mode.SYNC, client, get("/cdn2"));
-    assertThat(body(Mode.SYNC, client, get("/cdn2"))).isEqualTo("v4");
-    assertThat(upstream.requests.get()).isEqualTo(4);
+    assertThat(body(Mode.SYNC, client, get("/cdn2"))).isEqualTo("v8");
+    assertThat(upstream.requests.get()).isEqualTo(8);
   }
 
   @Test
