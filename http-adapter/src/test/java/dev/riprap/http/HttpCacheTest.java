@@ -356,6 +356,22 @@ class HttpCacheTest {
     assertThat(upstream.requests.get()).isEqualTo(1);
   }
 
+  @Test
+  void aHeadResponseFreshensTheStoredGetItDescribes() throws Exception {
+    Harness h = harness();
+    answer(200, "Cache-Control", "max-age=10", "ETag", "\"e\"", "X-Kind", "old");
+    body(Mode.SYNC, h, get("/fh"));
+    h.fake.advance(Duration.ofSeconds(20));
+    answer(200, "Cache-Control", "max-age=600", "ETag", "\"e\"", "X-Kind", "new");
+    HttpRequest head = HttpRequest.newBuilder(upstream.uri("/fh"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+    h.client.send(head, BodyHandlers.ofString());
+    HttpResponse<String> hit = h.client.send(get("/fh"), BodyHandlers.ofString());
+    assertThat(hit.body()).isEqualTo("v1");
+    assertThat(hit.headers().firstValue("X-Kind")).contains("new");
+    assertThat(upstream.requests.get()).isEqualTo(2);
+  }
+
   @ParameterizedTest
   @EnumSource(Mode.class)
   void anUnsafeMethodInvalidatesItsUriAndItsLocationOnTheSameOrigin(Mode mode) throws Exception {
