@@ -45,6 +45,9 @@ final class HttpCache {
   private static final Set<Integer> HEURISTIC = Set.of(200, 203, 204, 300, 301, 308, 404, 405,
       410, 414, 501);
 
+  /** The largest body one byte array holds: a larger entry bound is read as this. */
+  static final long LARGEST_BODY = Integer.MAX_VALUE - 8;
+
   final boolean serves;
   final long maxBytes;
   final long maxEntryBytes;
@@ -113,7 +116,7 @@ final class HttpCache {
     this.serves = cache != null;
     if (cache != null) {
       this.maxBytes = cache.maxBytes();
-      this.maxEntryBytes = cache.maxEntryBytes();
+      this.maxEntryBytes = Math.min(cache.maxEntryBytes(), LARGEST_BODY);
       this.maxEntries = Integer.MAX_VALUE;
       this.heuristic = cache.heuristicFreshness();
       this.shared = cache.shared();
@@ -126,7 +129,7 @@ final class HttpCache {
       this.credentialHeaders = credentials;
     } else {
       this.maxBytes = stale.maxTotalBytes();
-      this.maxEntryBytes = stale.maxEntryBytes();
+      this.maxEntryBytes = Math.min(stale.maxEntryBytes(), LARGEST_BODY);
       this.maxEntries = stale.maxEntries();
       this.heuristic = false;
       this.shared = true;
