@@ -32,7 +32,8 @@ import javax.net.ssl.SSLParameters;
 /**
  * A drop-in {@link HttpClient} that runs every request through a resilience pipeline: HTTP-aware
  * retries, per-host circuit breakers and rate limits, a client-wide concurrency limit, attempt and
- * total timeouts, a stale-if-error cache and fallbacks. It wraps a delegate {@code HttpClient} and
+ * total timeouts, an RFC 9111 cache ({@link Builder#cache(CacheSettings)}), a stale-if-error store
+ * and fallbacks. It wraps a delegate {@code HttpClient} and
  * reports the delegate's settings; {@link #send} and {@link #sendAsync} make the same decisions.
  *
  * <pre>{@code
@@ -87,7 +88,8 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
 
   private ResilientHttpClient(Builder b, HttpClient delegate) {
     this.engine = new HttpEngine(delegate, b.policy, b.routes, b.classifier, b.timeSource,
-        b.concurrencyLimit, b.maxHosts, b.hostIdleTimeout, b.staleIfError, b.fallback, b.observers,
+        b.concurrencyLimit, b.maxHosts, b.hostIdleTimeout, b.cache, b.staleIfError, b.fallback,
+        b.observers,
         b.maxDrainBytes, b.services);
     this.closeTimeout = engine.longestTotalTimeout();
   }
@@ -390,7 +392,9 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   /**
    * Sends the request through the pipeline and returns the final response: the first answer, the
    * last retryable response after the last attempt (its body whole, through {@code handler}), a
-   * stale copy or a fallback response.
+   * stale copy or a fallback response. With the cache on ({@link Builder#cache(CacheSettings)}),
+   * a stored response may answer first, without the pipeline, and a request may wait (within its
+   * own timeout) for the same URI's request already upstream.
    *
    * @param request the request
    * @param handler the caller's body handler; only the final response's body goes through it
