@@ -339,4 +339,27 @@ class ServiceHedgingTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void aHedgeTheExecutorRefusesIsNotPaidFromTheRetryBudget() throws Exception {
+    java.util.concurrent.Executor refusing = r -> {
+      throw new java.util.concurrent.RejectedExecutionException("full");
+    };
+    HttpPolicy tight = HttpPolicy.builder("tight").maxRetries(0)
+        .retryBudget(0, 1, Duration.ofSeconds(1))
+        .hedging(Hedging.after(DELAY).executor(refusing)).build();
+    try (ResilientHttpClient client = client(tight, "a", "b")) {
+      for (int i = 1; i <= 3; i++) {
+        CompletableFuture<HttpResponse<String>> call =
+            client.sendAsync(get(), BodyHandlers.ofString());
+        String first = arrived();
+        fake.advance(DELAY);
+        assertThat(events).as("call %d tried a hedge", i)
+            .filteredOn(HedgeSent.class::isInstance).hasSize(i);
+        release(first, 200);
+        assertThat(within(call).statusCode()).isEqualTo(200);
+        answers.clear();
+      }
+      assertThat(requests()).as("no hedge was ever sent").isEqualTo(3);
+    }
+  }
 }
