@@ -158,8 +158,12 @@ class ServiceHedgingTest {
   private record Hedge(CompletableFuture<HttpResponse<String>> call, String first, String hedge) {}
 
   private Hedge hedge(Mode mode, ResilientHttpClient client) throws InterruptedException {
-    CompletableFuture<HttpResponse<String>> call =
-        send(mode, client, get(), BodyHandlers.ofString());
+    return hedge(mode, client, BodyHandlers.ofString());
+  }
+
+  private Hedge hedge(Mode mode, ResilientHttpClient client,
+      HttpResponse.BodyHandler<String> handler) throws InterruptedException {
+    CompletableFuture<HttpResponse<String>> call = send(mode, client, get(), handler);
     String first = arrived();
     fake.advance(DELAY);
     return new Hedge(call, first, arrived());
@@ -360,6 +364,53 @@ class ServiceHedgingTest {
         answers.clear();
       }
       assertThat(requests()).as("no hedge was ever sent").isEqualTo(3);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aWinnersThrowingBodyHandlerEndsTheCallWithItsExceptionAndBlamesNoEndpoint(Mode mode)
+      throws Exception {
+    IllegalStateException boom = new IllegalStateException("the caller's handler broke");
+    HttpResponse.BodyHandler<String> throwing = info -> {
+      throw boom;
+    };
+    try (ResilientHttpClient client = client(hedged(), "a", "b")) {
+      Hedge h = hedge(mode, client, throwing);
+      release(h.hedge(), 200);
+      Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> within(h.call()));
+      assertThat(e == boom || e.getCause() == boom).as("the handler's exception: %s", e).isTrue();
+      release(h.first(), 200);
+      countsComeBack(client);
+      assertThat(client.service("orders").orElseThrow().status())
+          .extracting(EndpointStatus::consecutiveFailures).containsOnly(0);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aHedgeWhoseExecutorThrowsAnErrorIsNotSentAndTheFirstAttemptStillWins(Mode mode)
+      throws Exception {
+    AssertionError broken = new AssertionError("the executor broke");
+    java.util.concurrent.Executor throwing = r -> {
+      throw broken;
+    };
+    HttpPolicy p = HttpPolicy.builder("broken").maxRetries(0)
+        .hedging(Hedging.after(DELAY).executor(throwing)).build();
+    try (ResilientHttpClient client = client(p, "a", "b")) {
+      CompletableFuture<HttpResponse<String>> call =
+          send(mode, client, get(), BodyHandlers.ofString());
+      // An HTTP attempt is an async exchange, sync call or not: the first goes out; the hedge
+      // the executor throws on is never sent and ends nothing.
+      String first = arrived();
+      fake.advance(DELAY);
+      release(first, 200);
+      assertThat(within(call).body()).isEqualTo("from " + first);
+      assertThat(requests()).isEqualTo(1);
+      countsComeBack(client);
+      assertThat(client.service("orders").orElseThrow().status())
+          .extracting(EndpointStatus::consecutiveFailures).containsOnly(0);
     }
   }
 }
