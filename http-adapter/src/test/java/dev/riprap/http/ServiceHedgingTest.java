@@ -413,4 +413,27 @@ class ServiceHedgingTest {
           .extracting(EndpointStatus::consecutiveFailures).containsOnly(0);
     }
   }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aCachedHedgedGetIsStoredOnceItWinsAndThenServedWithoutARequest(Mode mode)
+      throws Exception {
+    List<URI> uris = List.of(servers.get("a").uri(""), servers.get("b").uri(""));
+    try (ResilientHttpClient client = ResilientHttpClient.builder().delegate(delegate)
+        .timeSource(fake).policy(hedged()).endpoints("orders", uris)
+        .cache(CacheSettings.of(1 << 20)).build()) {
+      Hedge h = hedge(mode, client);
+      answer(h.hedge()).complete(
+          new Upstream.Answer(200, "from " + h.hedge(), "Cache-Control", "max-age=60"));
+      assertThat(within(h.call()).body()).isEqualTo("from " + h.hedge());
+      answer(h.first()).complete(
+          new Upstream.Answer(200, "from " + h.first(), "Cache-Control", "max-age=60"));
+      countsComeBack(client);
+
+      HttpResponse<String> hit = within(send(mode, client, get(), BodyHandlers.ofString()));
+      assertThat(hit.body()).isIn("from a", "from b");
+      assertThat(requests()).isEqualTo(2);
+      countsComeBack(client);
+    }
+  }
 }
