@@ -108,6 +108,19 @@ public final class RetryBudget {
   }
 
   /**
+   * Gives back the token one successful {@link #tryAcquireRetry()} withdrew, for a retry or hedge
+   * that was never sent after all (its executor refused to run it). Call it at once after the
+   * withdrawal, at most once for it; the token counts again in the window that holds the
+   * withdrawal.
+   */
+  public void refundRetry() {
+    long now = timeSource.nanoTime();
+    synchronized (this) {
+      retries[bucket(now)]--;
+    }
+  }
+
+  /**
    * Whether a retry would be allowed now, without withdrawing a token.
    *
    * @return {@code true} if {@link #tryAcquireRetry()} would succeed now

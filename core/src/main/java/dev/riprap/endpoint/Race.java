@@ -565,7 +565,11 @@ final class Race<E, T> {
     try {
       launcher.launch(r);
     } catch (Throwable refused) {
-      // The executor refused the hedge: the launcher gave its count back; the next may be taken.
+      // The executor refused the hedge: the launcher gave its count back, and the budget gets its
+      // token back (nothing was sent); the next may be taken.
+      if (call.budget != null) {
+        call.budget.refundRetry();
+      }
     }
   }
 

@@ -91,4 +91,24 @@ class RetryBudgetTest {
 
     assertThat(budget.balance()).isEqualTo(2.0);
   }
+
+  @Test
+  void aRefundGivesBackTheTokenOfARetryNeverSentEvenAcrossABucketBoundary() {
+    RetryBudget budget =
+        RetryBudget.builder().ratio(0).minRetriesPerSecond(1).window(Duration.ofSeconds(2))
+            .timeSource(time).build();
+    assertThat(budget.tryAcquireRetry()).isTrue();
+    assertThat(budget.tryAcquireRetry()).isTrue();
+    assertThat(budget.hasRetryToken()).isFalse();
+
+    budget.refundRetry();
+    assertThat(budget.balance()).isEqualTo(1.0);
+    assertThat(budget.tryAcquireRetry()).isTrue();
+    time.advance(Duration.ofMillis(300)); // the next bucket: the withdrawal's is still counted
+    budget.refundRetry();
+
+    assertThat(budget.balance()).isEqualTo(1.0);
+    time.advance(Duration.ofSeconds(3));
+    assertThat(budget.balance()).isEqualTo(2.0);
+  }
 }

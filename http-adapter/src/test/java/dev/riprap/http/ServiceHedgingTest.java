@@ -158,8 +158,12 @@ class ServiceHedgingTest {
   private record Hedge(CompletableFuture<HttpResponse<String>> call, String first, String hedge) {}
 
   private Hedge hedge(Mode mode, ResilientHttpClient client) throws InterruptedException {
-    CompletableFuture<HttpResponse<String>> call =
-        send(mode, client, get(), BodyHandlers.ofString());
+    return hedge(mode, client, BodyHandlers.ofString());
+  }
+
+  private Hedge hedge(Mode mode, ResilientHttpClient client,
+      HttpResponse.BodyHandler<String> handler) throws InterruptedException {
+    CompletableFuture<HttpResponse<String>> call = send(mode, client, get(), handler);
     String first = arrived();
     fake.advance(DELAY);
     return new Hedge(call, first, arrived());
@@ -339,4 +343,97 @@ class ServiceHedgingTest {
     }
   }
 
+  @org.junit.jupiter.api.Test
+  void aHedgeTheExecutorRefusesIsNotPaidFromTheRetryBudget() throws Exception {
+    java.util.concurrent.Executor refusing = r -> {
+      throw new java.util.concurrent.RejectedExecutionException("full");
+    };
+    HttpPolicy tight = HttpPolicy.builder("tight").maxRetries(0)
+        .retryBudget(0, 1, Duration.ofSeconds(1))
+        .hedging(Hedging.after(DELAY).executor(refusing)).build();
+    try (ResilientHttpClient client = client(tight, "a", "b")) {
+      for (int i = 1; i <= 3; i++) {
+        CompletableFuture<HttpResponse<String>> call =
+            client.sendAsync(get(), BodyHandlers.ofString());
+        String first = arrived();
+        fake.advance(DELAY);
+        assertThat(events).as("call %d tried a hedge", i)
+            .filteredOn(HedgeSent.class::isInstance).hasSize(i);
+        release(first, 200);
+        assertThat(within(call).statusCode()).isEqualTo(200);
+        answers.clear();
+      }
+      assertThat(requests()).as("no hedge was ever sent").isEqualTo(3);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aWinnersThrowingBodyHandlerEndsTheCallWithItsExceptionAndBlamesNoEndpoint(Mode mode)
+      throws Exception {
+    IllegalStateException boom = new IllegalStateException("the caller's handler broke");
+    HttpResponse.BodyHandler<String> throwing = info -> {
+      throw boom;
+    };
+    try (ResilientHttpClient client = client(hedged(), "a", "b")) {
+      Hedge h = hedge(mode, client, throwing);
+      release(h.hedge(), 200);
+      Exception e = org.junit.jupiter.api.Assertions.assertThrows(Exception.class,
+          () -> within(h.call()));
+      assertThat(e == boom || e.getCause() == boom).as("the handler's exception: %s", e).isTrue();
+      release(h.first(), 200);
+      countsComeBack(client);
+      assertThat(client.service("orders").orElseThrow().status())
+          .extracting(EndpointStatus::consecutiveFailures).containsOnly(0);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aHedgeWhoseExecutorThrowsAnErrorIsNotSentAndTheFirstAttemptStillWins(Mode mode)
+      throws Exception {
+    AssertionError broken = new AssertionError("the executor broke");
+    java.util.concurrent.Executor throwing = r -> {
+      throw broken;
+    };
+    HttpPolicy p = HttpPolicy.builder("broken").maxRetries(0)
+        .hedging(Hedging.after(DELAY).executor(throwing)).build();
+    try (ResilientHttpClient client = client(p, "a", "b")) {
+      CompletableFuture<HttpResponse<String>> call =
+          send(mode, client, get(), BodyHandlers.ofString());
+      // An HTTP attempt is an async exchange, sync call or not: the first goes out; the hedge
+      // the executor throws on is never sent and ends nothing.
+      String first = arrived();
+      fake.advance(DELAY);
+      release(first, 200);
+      assertThat(within(call).body()).isEqualTo("from " + first);
+      assertThat(requests()).isEqualTo(1);
+      countsComeBack(client);
+      assertThat(client.service("orders").orElseThrow().status())
+          .extracting(EndpointStatus::consecutiveFailures).containsOnly(0);
+    }
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aCachedHedgedGetIsStoredOnceItWinsAndThenServedWithoutARequest(Mode mode)
+      throws Exception {
+    List<URI> uris = List.of(servers.get("a").uri(""), servers.get("b").uri(""));
+    try (ResilientHttpClient client = ResilientHttpClient.builder().delegate(delegate)
+        .timeSource(fake).policy(hedged()).endpoints("orders", uris)
+        .cache(CacheSettings.of(1 << 20)).build()) {
+      Hedge h = hedge(mode, client);
+      answer(h.hedge()).complete(
+          new Upstream.Answer(200, "from " + h.hedge(), "Cache-Control", "max-age=60"));
+      assertThat(within(h.call()).body()).isEqualTo("from " + h.hedge());
+      answer(h.first()).complete(
+          new Upstream.Answer(200, "from " + h.first(), "Cache-Control", "max-age=60"));
+      countsComeBack(client);
+
+      HttpResponse<String> hit = within(send(mode, client, get(), BodyHandlers.ofString()));
+      assertThat(hit.body()).isIn("from a", "from b");
+      assertThat(requests()).isEqualTo(2);
+      countsComeBack(client);
+    }
+  }
 }
