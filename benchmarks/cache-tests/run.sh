@@ -1,0 +1,150 @@
+#!/usr/bin/env bash
+# Runs the public HTTP cache test suite (http-tests/cache-tests, the one behind cache-tests.fyi)
+# against ResilientHttpClient's cache, run as a reverse proxy in front of the suite's origin, and
+# counts the results as the site does. A yardstick, not part of ./mvnw verify (CI has no node).
+#
+#   benchmarks/cache-tests/run.sh                  # the cache (64 MiB), the whole suite
+#   benchmarks/cache-tests/run.sh --no-cache       # the same proxy without a cache: the baseline
+#   benchmarks/cache-tests/run.sh --direct         # the suite's client straight at its origin
+#   benchmarks/cache-tests/run.sh --id freshness-max-age   # one test, requests and responses shown
+#   options: --cache-bytes N (64 MiB), --no-build (reuse benchmarks/target/benchmarks.jar)
+#
+# Needs: node 20 or later with npm (the suite's client uses fetch and undici; tested on node 20.20),
+# a JDK 17+, and the network for npm (and for the suite's source unless a copy is given, below).
+#
+# The suite's source, pinned to SUITE_COMMIT (the commit whose results/ hold the published
+# numbers docs/benchmarks.md compares with), from the first of:
+#   1. CACHE_TESTS_DIR=<a checkout of http-tests/cache-tests>   copied as it is
+#   2. CACHE_TESTS_GIT=<a clone or bare git dir>                 git archive SUITE_COMMIT
+#      (defaults to /work/.mirror/http-tests+cache-tests/repo when that exists)
+#   3. https://codeload.github.com/http-tests/cache-tests/tar.gz/SUITE_COMMIT (curl)
+# Not the npm package http-cache-tests: its 0.4.5 is an older tree (no interim or CDN-Cache-Control
+# tests, surrogate-control instead) whose test ids do not match the published results.
+#
+# Output in benchmarks/target/cache-tests/<mode>/: results.json (the suite's CLI output, the format
+# of its results/ files), summary.md (counts beside the published reverse proxies' and what did not
+# pass, by section), origin.log, proxy.log.
+set -euo pipefail
+
+SUITE_COMMIT=${CACHE_TESTS_COMMIT:-b55b8bda3dbb8c927c04e85bd8d496a8caa3e4ba}
+mode=cache
+cache_bytes=$((64 * 1024 * 1024))
+build=yes
+test_id=
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --no-cache) mode=no-cache ;;
+    --direct) mode=direct ;;
+    --cache-bytes) cache_bytes=$2; shift ;;
+    --no-build) build=no ;;
+    --id) test_id=$2; shift ;;
+    *) echo "usage: $0 [--no-cache|--direct] [--cache-bytes N] [--no-build] [--id TEST_ID]" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+work=$root/benchmarks/target/cache-tests
+suite=$work/suite
+out=$work/$mode
+jar=$root/benchmarks/target/benchmarks.jar
+step() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
+
+command -v node >/dev/null || { echo "node is required (20 or later)" >&2; exit 1; }
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+[ "$node_major" -ge 20 ] || { echo "node 20 or later is required, found $(node --version)" >&2; exit 1; }
+
+# --- the suite ---------------------------------------------------------------------------
+if [ ! -f "$suite/.commit" ] || [ "$(cat "$suite/.commit")" != "$SUITE_COMMIT" ]; then
+  rm -rf "$suite"
+  mkdir -p "$suite"
+  git_dir=${CACHE_TESTS_GIT:-/work/.mirror/http-tests+cache-tests/repo}
+  if [ -n "${CACHE_TESTS_DIR:-}" ]; then
+    step "suite: copying $CACHE_TESTS_DIR (as it is; SUITE_COMMIT not checked)"
+    (cd "$CACHE_TESTS_DIR" && tar -c --exclude=node_modules --exclude=.git .) | tar -x -C "$suite"
+  elif [ -d "$git_dir" ] && git --git-dir="$git_dir" cat-file -e "$SUITE_COMMIT^{commit}" 2>/dev/null; then
+    step "suite: http-tests/cache-tests $SUITE_COMMIT from the git snapshot $git_dir"
+    git --git-dir="$git_dir" archive "$SUITE_COMMIT" | tar -x -C "$suite"
+  else
+    step "suite: http-tests/cache-tests $SUITE_COMMIT from GitHub (codeload tarball)"
+    curl -fsSL "https://codeload.github.com/http-tests/cache-tests/tar.gz/$SUITE_COMMIT" \
+      | tar -xz --strip-components=1 -C "$suite"
+  fi
+  step "suite: npm install (runtime dependencies only)"
+  (cd "$suite" && npm install --omit=dev --no-audit --no-fund --loglevel=error >/dev/null)
+  echo "$SUITE_COMMIT" > "$suite/.commit"
+else
+  step "suite: http-tests/cache-tests $SUITE_COMMIT, installed in $suite"
+fi
+
+# --- the proxy ---------------------------------------------------------------------------
+if [ "$mode" != direct ]; then
+  if [ "$build" = yes ] || [ ! -f "$jar" ]; then
+    step "building the proxy (benchmarks module)"
+    ./mvnw -q -B -pl benchmarks -am package -DskipTests -Dmaven.javadoc.skip=true
+  fi
+fi
+
+rm -rf "$out"
+mkdir -p "$out"
+origin_pid=
+proxy_pid=
+stop() {
+  [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
+  [ -n "$origin_pid" ] && kill "$origin_pid" 2>/dev/null || true
+  [ -f "$out/origin.pid" ] && kill "$(cat "$out/origin.pid")" 2>/dev/null || true
+}
+trap stop EXIT
+
+# Waits (up to 60 s) for a line matching $2 in file $1 and prints its port.
+await_port() {
+  for _ in $(seq 300); do
+    if grep -q "$2" "$1" 2>/dev/null; then
+      grep -m1 "$2" "$1" | sed -n 's/.*:\([0-9][0-9]*\)[/ ]*.*$/\1/p'
+      return 0
+    fi
+    sleep 0.2
+  done
+  echo "timed out waiting for '$2' in $1:" >&2
+  cat "$1" >&2
+  return 1
+}
+
+step "origin: the suite's server on a free port"
+(cd "$suite" && exec npm run --silent server --port=0 --pidfile="$out/origin.pid") > "$out/origin.log" 2>&1 &
+origin_pid=$!
+origin_port=$(await_port "$out/origin.log" 'Listening on')
+base=http://127.0.0.1:$origin_port
+
+if [ "$mode" != direct ]; then
+  cache_arg=off
+  [ "$mode" = cache ] && cache_arg=$cache_bytes
+  step "proxy: ResilientHttpClient, cache $cache_arg, in front of $base"
+  java -cp "$jar" dev.riprap.benchmarks.cachetests.CacheTestProxy \
+    --origin "$base" --cache "$cache_arg" --max-seconds 1800 > "$out/proxy.log" 2>&1 &
+  proxy_pid=$!
+  base=http://127.0.0.1:$(await_port "$out/proxy.log" 'listening on')
+fi
+
+if [ -n "$test_id" ]; then
+  step "client: test $test_id against $base"
+  (cd "$suite" && timeout 120 npm run --silent cli --base="$base" --id="$test_id")
+  exit 0
+fi
+
+step "client: the whole suite against $base (about a minute)"
+(cd "$suite" && timeout 1200 npm run --silent cli --base="$base") > "$out/results.json" 2> "$out/client.log"
+stop
+trap - EXIT
+
+name=$([ "$mode" = cache ] && echo "Riprap (cache $cache_bytes bytes)" || echo "Riprap ($mode)")
+{
+  echo "# cache-tests: $name"
+  echo
+  echo "Run $(date -u +%Y-%m-%dT%H:%MZ), suite http-tests/cache-tests $(cat "$suite/.commit"), riprap $(git rev-parse --short HEAD)."
+  echo
+  node "$root/benchmarks/cache-tests/summary.mjs" "$suite" "$out/results.json" --name "$name" --compare
+} > "$out/summary.md"
+step "wrote $out/summary.md and results.json"
+sed -n '1,20p' "$out/summary.md"
