@@ -6,7 +6,8 @@ import java.util.Map;
 /**
  * Something a policy did: a breaker changed state, a retry was scheduled or abandoned, a call was
  * rejected, timed out, fell back, or completed; an external limiter changed mode; an endpoint group
- * ejected or restored an endpoint ({@link EndpointEvent}). Events are immutable records; listeners
+ * ejected or restored an endpoint ({@link EndpointEvent}); the HTTP cache served, validated or
+ * missed ({@link CacheEvent}). Events are immutable records; listeners
  * switch on the type.
  *
  * <p>Per-call events are created only when someone listens on the policy's stream or one of its
@@ -21,7 +22,8 @@ public sealed interface PolicyEvent
         FallbackApplied,
         CallCompleted,
         LimiterModeChanged,
-        EndpointEvent {
+        EndpointEvent,
+        CacheEvent {
   /**
    * The name of the policy that emitted the event (for an {@link EndpointEvent}, the endpoint
    * group's name).

@@ -28,6 +28,7 @@ abstract class ClientSettings {
   int maxHosts = 1000;
   Duration hostIdleTimeout = Duration.ofMinutes(10);
   StaleIfError staleIfError;
+  CacheSettings cache;
   HttpFallback fallback;
   TimeSource timeSource = TimeSource.system();
   final List<PolicyObserver> observers = new ArrayList<>();
@@ -160,6 +161,40 @@ abstract class ClientSettings {
    */
   public ResilientHttpClient.Builder hostIdleTimeout(Duration idle) {
     this.hostIdleTimeout = Check.capped(Check.positive(idle, "hostIdleTimeout"));
+    return (ResilientHttpClient.Builder) this;
+  }
+
+  /**
+   * Turns on the HTTP cache with {@link CacheSettings#of(long)}: an in-memory RFC 9111 shared
+   * cache of at most {@code maxBytes}. Same as {@code cache(CacheSettings.of(maxBytes))}.
+   *
+   * @param maxBytes the most bytes kept in all (bodies and header fields), at least 1
+   * @return this builder
+   * @throws IllegalArgumentException if {@code maxBytes} is below 1
+   * @see #cache(CacheSettings)
+   */
+  public ResilientHttpClient.Builder cache(long maxBytes) {
+    return cache(CacheSettings.of(maxBytes));
+  }
+
+  /**
+   * Turns on the HTTP cache: GET responses kept as RFC 9111 allows and served while fresh
+   * without a request upstream (and without a permit, a breaker record or retry budget: a fresh
+   * hit is served while the host's breaker is open); stale ones validated with a conditional
+   * request (an attempt like any other), served at once within their {@code
+   * stale-while-revalidate} (one background refresh) or instead of a failure within their {@code
+   * stale-if-error}; concurrent misses for one URI send one request upstream and the others wait
+   * for it, each within its own timeout. docs/caching.md has every rule. Default: off, since a
+   * cache serves what the origin said earlier and the caller must choose that. With {@link
+   * #staleIfError} as well, the one store also serves stale copies on failures as those settings
+   * say.
+   *
+   * @param settings the cache's settings
+   * @return this builder
+   * @throws NullPointerException if {@code settings} is null
+   */
+  public ResilientHttpClient.Builder cache(CacheSettings settings) {
+    this.cache = Objects.requireNonNull(settings, "settings");
     return (ResilientHttpClient.Builder) this;
   }
 

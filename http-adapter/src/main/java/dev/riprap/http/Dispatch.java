@@ -7,6 +7,8 @@ import java.util.Objects;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.UnaryOperator;
 
 /**
@@ -28,8 +30,39 @@ final class Dispatch {
         Objects.requireNonNull(handler, "handler"), policy);
   }
 
-  /** The sync call: the caller's thread runs the attempts and waits. */
+  /**
+   * The sync call: the cache answers first where it can (a fresh hit takes nothing of the
+   * pipeline), or the caller waits for the same URI's request upstream and looks again; else the
+   * caller's thread runs the attempts and waits.
+   */
   static <T> HttpResponse<T> send(Exchange<T> x) throws IOException, InterruptedException {
+    CacheCall<T> c = x.cacheCall;
+    if (c == null) {
+      return runSync(x);
+    }
+    CompletableFuture<HttpResponse<T>> served = c.lookup(true);
+    HttpCache.Lead leader = c.waitFor();
+    if (served == null && leader != null) {
+      try {
+        leader.done.get(c.waitNanos(), TimeUnit.NANOSECONDS);
+      } catch (TimeoutException e) {
+        throw c.waitedTooLong();
+      } catch (ExecutionException e) {
+        throw new AssertionError("a lead completes normally", e);
+      }
+      served = c.lookup(false);
+    }
+    if (served != null) {
+      return join(served);
+    }
+    try {
+      return runSync(x);
+    } finally {
+      c.end();
+    }
+  }
+
+  private static <T> HttpResponse<T> runSync(Exchange<T> x) throws IOException, InterruptedException {
     AttemptResponse response = null;
     Throwable failure = null;
     try {
@@ -51,8 +84,14 @@ final class Dispatch {
       }
       throw e;
     }
+    return join(x.finish(response, failure));
+  }
+
+  /** The response {@code f} completes with, or what it failed with, as {@code send} throws it. */
+  private static <T> HttpResponse<T> join(CompletableFuture<HttpResponse<T>> f)
+      throws IOException, InterruptedException {
     try {
-      return x.finish(response, failure).get();
+      return f.get();
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException) {
@@ -68,8 +107,77 @@ final class Dispatch {
     }
   }
 
-  /** The async call: attempts on the client's threads, waits on the timer. */
+  /**
+   * The async call: the cache answers first where it can, or the call waits (without blocking)
+   * for the same URI's request upstream and looks again; else attempts on the client's threads,
+   * waits on the timer.
+   */
   static <T> CompletableFuture<HttpResponse<T>> sendAsync(Exchange<T> x) {
+    CacheCall<T> c = x.cacheCall;
+    if (c == null) {
+      return run(x);
+    }
+    CompletableFuture<HttpResponse<T>> served;
+    try {
+      served = c.lookup(true);
+    } catch (RuntimeException | Error e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    HttpCache.Lead leader = c.waitFor();
+    if (served != null) {
+      return served;
+    }
+    if (leader == null) {
+      return runThenEnd(x, c);
+    }
+    CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
+    CompletableFuture<Void> wait = leader.done.copy();
+    long nanos = c.waitNanos();
+    if (nanos < Long.MAX_VALUE) {
+      wait.orTimeout(nanos, TimeUnit.NANOSECONDS);
+    }
+    wait.whenCompleteAsync((v, t) -> {
+      CompletableFuture<HttpResponse<T>> next;
+      if (t != null) {
+        next = CompletableFuture.failedFuture(c.waitedTooLong());
+      } else {
+        try {
+          CompletableFuture<HttpResponse<T>> again = c.lookup(false);
+          next = again != null ? again : runThenEnd(x, c);
+        } catch (RuntimeException | Error e) {
+          next = CompletableFuture.failedFuture(e);
+        }
+      }
+      CompletableFuture<HttpResponse<T>> running = next;
+      result.whenComplete((r, e) -> {
+        if (e instanceof CancellationException) {
+          running.cancel(true);
+        }
+      });
+      running.whenComplete((r, e) -> {
+        if (e != null) {
+          result.completeExceptionally(Exchange.unwrap(e));
+        } else if (!result.complete(r)) {
+          Responses.closeBody(r);
+        }
+      });
+    }, x.engine.asyncExecutor);
+    return result;
+  }
+
+  private static <T> CompletableFuture<HttpResponse<T>> runThenEnd(Exchange<T> x, CacheCall<T> c) {
+    CompletableFuture<HttpResponse<T>> result;
+    try {
+      result = run(x);
+    } catch (RuntimeException | Error e) {
+      c.end();
+      throw e;
+    }
+    result.whenComplete((r, t) -> c.end());
+    return result;
+  }
+
+  private static <T> CompletableFuture<HttpResponse<T>> run(Exchange<T> x) {
     CompletableFuture<HttpResponse<T>> result = new CompletableFuture<>();
     CompletableFuture<AttemptResponse> pipeline = x.policy.executeAsync(x.async);
     result.whenComplete(

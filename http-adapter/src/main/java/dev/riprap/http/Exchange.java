@@ -48,7 +48,8 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
   final Policy policy;
   /** Whether the request may be sent twice (method, Idempotency-Key or the route's opt-in). */
   final boolean idempotent;
-  final boolean cacheable;
+  /** The request's use of the client's cache, else null (no cache). */
+  final CacheCall<T> cacheCall;
   /** The body as sent when it may be one-shot, to see whether it was read; else null. */
   private final RequestBody.Tracked tracked;
   /** How many attempts were sent. */
@@ -73,9 +74,9 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     this.endpoints = service == null ? null : new ServiceCall(this, service);
     this.policy = engine.hosts.get(settings, authority);
     this.idempotent = isIdempotent(request, settings);
-    this.cacheable = engine.stale != null && StaleCache.cacheable(request);
     this.tracked = RequestBody.replayable(request)
         ? null : new RequestBody.Tracked(request.bodyPublisher().orElseThrow());
+    this.cacheCall = engine.cache == null ? null : new CacheCall<>(this, engine.cache);
   }
 
   /** The one idempotency rule: an idempotent method, an {@code Idempotency-Key}, or the route's opt-in. */
@@ -109,6 +110,7 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
    */
   HttpRequest forAttempt(AttemptContext ctx, URI target) {
     attempts = ctx.attempt();
+    HttpRequest base = cacheCall == null ? request : cacheCall.outgoing();
     long attempt = settings.attemptTimeout().toNanos();
     Optional<Duration> ownTimeout = request.timeout();
     // A request may carry any timeout, 300 years included: saturated, never an overflow.
@@ -131,9 +133,9 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     // The common case: the request's own timeout is the bound, and a copy (about 400 B and
     // 0.4 us) would change nothing.
     if (tracked == null && timeout == own && target == null) {
-      return request;
+      return base;
     }
-    HttpRequest.Builder b = HttpRequest.newBuilder(request, (name, value) -> true)
+    HttpRequest.Builder b = HttpRequest.newBuilder(base, (name, value) -> true)
         .timeout(Duration.ofNanos(timeout));
     if (target != null) {
       b.uri(Services.target(target, request.uri()));
@@ -240,10 +242,9 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     }
   }
 
-  /** The caller's subscriber for a response it gets, copying into the stale store if it may. */
+  /** The caller's subscriber for a response it gets, copying into the cache if it may. */
   private HttpResponse.BodySubscriber<T> caller(HttpResponse.ResponseInfo info) {
-    HttpResponse.BodySubscriber<T> s = handler.apply(info);
-    return cacheable ? engine.stale.tee(request, info, s) : s;
+    return cacheCall == null ? handler.apply(info) : cacheCall.subscriber(info);
   }
 
   /** A failure of the request's own body is the caller's, and says so. */
@@ -274,10 +275,16 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     if (failure != null) {
       return recover(callerFailure(unwrap(failure)));
     }
-    if (cacheable && response.transientFailure) {
-      CompletableFuture<HttpResponse<T>> s = serveStale(statusFailure(response));
+    if (cacheCall != null && response.transientFailure) {
+      CompletableFuture<HttpResponse<T>> s = cacheCall.staleOnError();
       if (s != null) {
+        fallbackApplied(statusFailure(response));
         response.held().drain(engine.drainBytes);
+        return s;
+      }
+    } else if (cacheCall != null) {
+      CompletableFuture<HttpResponse<T>> s = cacheCall.answered(response.received());
+      if (s != null) {
         return s;
       }
     }
@@ -345,9 +352,10 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     boolean eligible =
         f instanceof HttpRejectedException || f instanceof HttpCallTimeoutException
             || engine.classifier.isTransientFailure(f);
-    if (cacheable && eligible) {
-      CompletableFuture<HttpResponse<T>> s = serveStale(f);
+    if (cacheCall != null && eligible) {
+      CompletableFuture<HttpResponse<T>> s = cacheCall.staleOnError();
       if (s != null) {
+        fallbackApplied(f);
         return s;
       }
     }
@@ -367,16 +375,6 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
       }
     }
     return CompletableFuture.failedFuture(f);
-  }
-
-  private CompletableFuture<HttpResponse<T>> serveStale(Throwable cause) {
-    StaleCache.Entry e = engine.stale.get(request);
-    if (e == null) {
-      return null;
-    }
-    fallbackApplied(cause);
-    return Responses.feed(request, new Responses.Info(e.status(), e.headers(), e.version()),
-        e.body(), handler);
   }
 
   private void fallbackApplied(Throwable cause) {

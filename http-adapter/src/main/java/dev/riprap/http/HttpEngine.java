@@ -33,8 +33,8 @@ import java.util.function.Supplier;
 /**
  * What a {@link ResilientHttpClient} runs requests with: the delegate, the routes and their
  * policies, the per-host core policies (each made with the HTTP outcome hooks, {@link
- * HttpOutcomes}), the client-wide concurrency limit, the drain gate, the stale-if-error store and
- * the fallback, and the logical services: each an {@link EndpointGroup} of URIs, whose endpoints
+ * HttpOutcomes}), the client-wide concurrency limit, the drain gate, the response store (cache
+ * and stale-if-error) and the fallback, and the logical services: each an {@link EndpointGroup} of URIs, whose endpoints
  * have policies of their own ({@link #newEndpointPolicy}). Immutable after construction (a
  * service's endpoints change inside its group); thread-safe.
  */
@@ -48,7 +48,8 @@ final class HttpEngine {
   final ShutdownGate gate;
   final Bulkhead bulkhead;
   final HostPolicies hosts;
-  final StaleCache stale;
+  /** The response store: the cache, or the stale-if-error copies alone; null when neither. */
+  final HttpCache cache;
   final HttpFallback fallback;
   final Executor asyncExecutor;
   final long drainBytes;
@@ -62,7 +63,8 @@ final class HttpEngine {
 
   HttpEngine(HttpClient delegate, HttpPolicy defaultPolicy, List<Route> routes,
       HttpClassifier classifier, TimeSource time, int concurrencyLimit, int maxHosts,
-      Duration hostIdleTimeout, StaleIfError staleIfError, HttpFallback fallback,
+      Duration hostIdleTimeout, CacheSettings cacheSettings, StaleIfError staleIfError,
+      HttpFallback fallback,
       List<PolicyObserver> observers, long drainBytes,
       Map<String, EndpointGroup.Builder<URI>> services) {
     this.delegate = delegate;
@@ -77,7 +79,8 @@ final class HttpEngine {
         .build());
     this.hosts = new HostPolicies(
         maxHosts, hostIdleTimeout.toNanos(), time, this::newHostPolicy, observers);
-    this.stale = staleIfError == null ? null : new StaleCache(staleIfError, time, delegate);
+    this.cache = cacheSettings == null && staleIfError == null
+        ? null : new HttpCache(cacheSettings, staleIfError, time, delegate);
     this.fallback = fallback;
     this.asyncExecutor = delegate.executor().orElse(ForkJoinPool.commonPool());
     this.drainBytes = drainBytes;

@@ -87,7 +87,8 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
 
   private ResilientHttpClient(Builder b, HttpClient delegate) {
     this.engine = new HttpEngine(delegate, b.policy, b.routes, b.classifier, b.timeSource,
-        b.concurrencyLimit, b.maxHosts, b.hostIdleTimeout, b.staleIfError, b.fallback, b.observers,
+        b.concurrencyLimit, b.maxHosts, b.hostIdleTimeout, b.cache, b.staleIfError, b.fallback,
+        b.observers,
         b.maxDrainBytes, b.services);
     this.closeTimeout = engine.longestTotalTimeout();
   }

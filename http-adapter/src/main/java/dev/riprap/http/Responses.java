@@ -44,18 +44,18 @@ final class Responses {
 
   static <T> CompletableFuture<HttpResponse<T>> feed(
       HttpRequest request, Info info, byte[] body, HttpResponse.BodyHandler<T> handler) {
-    HttpResponse.BodySubscriber<T> subscriber;
     try {
-      subscriber = handler.apply(info);
-    } catch (RuntimeException e) {
+      HttpResponse.BodySubscriber<T> subscriber = handler.apply(info);
+      subscriber.onSubscribe(new OneShot(subscriber, body));
+      return subscriber
+          .getBody()
+          .toCompletableFuture()
+          .thenApply(
+              b -> new Simple<>(info.statusCode(), request, info.headers(), b, info.version()));
+    } catch (RuntimeException | Error e) {
+      // The caller's handler or subscriber threw: the call ends with that, as the client's would.
       return CompletableFuture.failedFuture(e);
     }
-    subscriber.onSubscribe(new OneShot(subscriber, body));
-    return subscriber
-        .getBody()
-        .toCompletableFuture()
-        .thenApply(
-            b -> new Simple<>(info.statusCode(), request, info.headers(), b, info.version()));
   }
 
   /** Delivers one buffer on the first demand, then completes. */

@@ -2,8 +2,6 @@ package dev.riprap.http;
 
 import dev.riprap.internal.Check;
 import java.time.Duration;
-import java.util.Collections;
-import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
@@ -127,22 +125,7 @@ public record StaleIfError(
   }
 
   private static Set<String> headerNames(Set<String> names) {
-    Set<String> all = new TreeSet<>(ALWAYS);
-    for (String n : Objects.requireNonNull(names, "credentialHeaders")) {
-      Objects.requireNonNull(n, "credentialHeaders name");
-      Check.requireArgument(isToken(n), "credentialHeaders",
-          "header field names (letters, digits and !#$%&'*+-.^_`|~)", "'" + n + "'");
-      all.add(n.toLowerCase(Locale.ROOT));
-    }
-    return Collections.unmodifiableSet(all);
-  }
-
-  private static boolean isToken(String s) {
-    for (int i = 0; i < s.length(); i++) {
-      if (!CacheControl.isTokenChar(s.charAt(i))) {
-        return false;
-      }
-    }
-    return !s.isEmpty();
+    Objects.requireNonNull(names, "credentialHeaders");
+    return CacheSettings.headerNames("credentialHeaders", ALWAYS, names.toArray(new String[0]));
   }
 }

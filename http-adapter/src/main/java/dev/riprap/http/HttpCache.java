@@ -1,0 +1,603 @@
+package dev.riprap.http;
+
+import dev.riprap.TimeSource;
+import dev.riprap.event.CacheEvent;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Flow;
+import java.util.concurrent.atomic.LongAdder;
+
+/**
+ * The client's one response store (RFC 9111): what a cache may keep ({@link #mayStore}, one guard
+ * per rule), each kept response's freshness lifetime and age (sections 4.2.1 to 4.2.3), the
+ * variants of a URI ({@code Vary}, section 4.1), the byte bound (least recently used URIs
+ * dropped), invalidation (section 4.4) and the requests in flight that others may wait for
+ * (coalescing). Which stored response a request gets, and when, is {@link CacheCall}'s.
+ *
+ * <p>Two modes: a full cache ({@link ClientSettings#cache(CacheSettings)}), and the store of the
+ * stale-if-error settings alone ({@link ClientSettings#staleIfError(StaleIfError)}), which keeps
+ * copies but serves them only when the upstream fails. Thread-safe: the store is guarded by this
+ * object's monitor, under which no user code runs.
+ */
+final class HttpCache {
+  static final String STALE_HEADER = "Riprap-Stale";
+
+  /** Statuses RFC 9110 defines: a cache stores no status it does not understand (9111 §3). */
+  private static final Set<Integer> UNDERSTOOD = Set.of(200, 201, 202, 203, 204, 205, 300, 301,
+      302, 303, 307, 308, 400, 401, 402, 403, 404, 405, 406, 407, 408, 409, 410, 411, 412, 413,
+      414, 415, 416, 417, 421, 422, 426, 500, 501, 502, 503, 504, 505);
+  /** Heuristically cacheable statuses (RFC 9110 section 15.1). */
+  private static final Set<Integer> HEURISTIC = Set.of(200, 203, 204, 300, 301, 308, 404, 405,
+      410, 414, 501);
+
+  final boolean serves;
+  final long maxBytes;
+  final long maxEntryBytes;
+  final int maxEntries;
+  final boolean heuristic;
+  final boolean shared;
+  final Set<String> keyHeaders;
+  private final Set<String> credentialHeaders;
+  /** How long a copy may have been kept to be served on error without a directive; -1 none. */
+  final long staleOnErrorNanos;
+  final TimeSource time;
+  /** The client that sends the requests: its cookie handler and authenticator add credentials. */
+  private final HttpClient delegate;
+  private final LinkedHashMap<URI, List<Entry>> entries = new LinkedHashMap<>(16, 0.75f, true);
+  private long totalBytes;
+  private int count;
+  /** The requests upstream that others wait for, by URI. */
+  private final ConcurrentHashMap<URI, Lead> leads = new ConcurrentHashMap<>();
+  private final Map<CacheEvent.Outcome, LongAdder> counts = new EnumMap<>(CacheEvent.Outcome.class);
+
+  /**
+   * One kept response.
+   *
+   * @param headers the header fields kept (a qualified {@code private} or {@code no-cache} drops
+   *     the fields it names)
+   * @param varying for each field the response's {@code Vary} names and each key header
+   *     (lower-case), the request's value then, normalized; {@code null} when not sent
+   * @param receivedNanos the time source's {@code nanoTime} when the response arrived
+   * @param initialAgeSeconds its corrected initial age (RFC 9111 section 4.2.3)
+   * @param lifetimeSeconds how long it stays fresh after its age 0
+   * @param cc its parsed {@code Cache-Control}
+   * @param size its body and header fields, in bytes (characters)
+   */
+  record Entry(int status, HttpHeaders headers, HttpClient.Version version, byte[] body,
+      Map<String, String> varying, long receivedNanos, long initialAgeSeconds,
+      long lifetimeSeconds, CacheControl cc, long size) {}
+
+  /** A request upstream for a URI that others wait for; {@link #done} completes when it ends. */
+  final class Lead {
+    final URI uri;
+    final CompletableFuture<Void> done = new CompletableFuture<>();
+
+    Lead(URI uri) {
+      this.uri = uri;
+    }
+
+    /** Lets the waiters go (they look again); idempotent. */
+    void release() {
+      leads.remove(uri, this);
+      done.complete(null);
+    }
+  }
+
+  HttpCache(CacheSettings cache, StaleIfError stale, TimeSource time, HttpClient delegate) {
+    this.serves = cache != null;
+    if (cache != null) {
+      this.maxBytes = cache.maxBytes();
+      this.maxEntryBytes = cache.maxEntryBytes();
+      this.maxEntries = Integer.MAX_VALUE;
+      this.heuristic = cache.heuristicFreshness();
+      this.shared = cache.shared();
+      this.keyHeaders = cache.keyHeaders();
+      Set<String> credentials = new java.util.TreeSet<>(cache.credentialHeaders());
+      if (stale != null) {
+        credentials.addAll(stale.credentialHeaders());
+      }
+      this.credentialHeaders = credentials;
+    } else {
+      this.maxBytes = stale.maxTotalBytes();
+      this.maxEntryBytes = stale.maxEntryBytes();
+      this.maxEntries = stale.maxEntries();
+      this.heuristic = false;
+      this.shared = true;
+      this.keyHeaders = Set.of();
+      this.credentialHeaders = stale.credentialHeaders();
+    }
+    this.staleOnErrorNanos = stale == null ? -1 : stale.maxAge().toNanos();
+    this.time = time;
+    this.delegate = delegate;
+    for (CacheEvent.Outcome o : CacheEvent.Outcome.values()) {
+      counts.put(o, new LongAdder());
+    }
+  }
+
+  // ---------------------------------------------------------------- counts
+
+  void count(CacheEvent.Outcome outcome) {
+    counts.get(outcome).increment();
+  }
+
+  long counted(CacheEvent.Outcome outcome) {
+    return counts.get(outcome).sum();
+  }
+
+  // ---------------------------------------------------------------- coalescing
+
+  /** Becomes the request upstream for {@code uri}, or returns null when another one is. */
+  Lead lead(URI uri) {
+    Lead mine = new Lead(uri);
+    return leads.putIfAbsent(uri, mine) == null ? mine : null;
+  }
+
+  /** The request upstream for {@code uri} that others wait for, or null. */
+  Lead leader(URI uri) {
+    return leads.get(uri);
+  }
+
+  /** How many URIs have a request upstream that others may wait for (tests). */
+  int leads() {
+    return leads.size();
+  }
+
+  // ---------------------------------------------------------------- the store
+
+  /** The stored response {@code request} selects: same URI, same values of the varying fields. */
+  synchronized Entry find(HttpRequest request) {
+    List<Entry> variants = entries.get(key(request.uri()));
+    if (variants == null) {
+      return null;
+    }
+    for (Entry e : variants) {
+      if (e.varying.equals(varyingValues(request, e.varying.keySet()))) {
+        return e;
+      }
+    }
+    return null;
+  }
+
+  /** Stores {@code entry}, replacing the variant with the same varying values. */
+  synchronized void put(URI uri, Entry entry) {
+    URI k = key(uri);
+    List<Entry> variants = entries.remove(k);
+    variants = variants == null ? new ArrayList<>(1) : variants;
+    for (Iterator<Entry> it = variants.iterator(); it.hasNext(); ) {
+      Entry old = it.next();
+      if (old.varying.equals(entry.varying)) {
+        it.remove();
+        totalBytes -= old.size;
+        count--;
+      }
+    }
+    variants.add(entry);
+    entries.put(k, variants);
+    totalBytes += entry.size;
+    count++;
+    Iterator<List<Entry>> it = entries.values().iterator();
+    while ((count > maxEntries || totalBytes > maxBytes) && it.hasNext()) {
+      for (Entry e : it.next()) {
+        totalBytes -= e.size;
+        count--;
+      }
+      it.remove();
+    }
+  }
+
+  /** Replaces {@code old} (if still stored) with {@code fresh}: a 304 refreshed it. */
+  synchronized void replace(URI uri, Entry old, Entry fresh) {
+    List<Entry> variants = entries.get(key(uri));
+    if (variants != null && variants.remove(old)) {
+      totalBytes -= old.size;
+      count--;
+      put(uri, fresh);
+    }
+  }
+
+  /** Drops every stored response for {@code uri} (RFC 9111 section 4.4). */
+  synchronized void invalidate(URI uri) {
+    List<Entry> variants = entries.remove(key(uri));
+    if (variants != null) {
+      for (Entry e : variants) {
+        totalBytes -= e.size;
+        count--;
+      }
+    }
+  }
+
+  synchronized int size() {
+    return count;
+  }
+
+  synchronized long totalBytes() {
+    return totalBytes;
+  }
+
+  /** The URI a response is stored under: without its fragment, which never reaches a server. */
+  static URI key(URI uri) {
+    if (uri.getRawFragment() == null) {
+      return uri;
+    }
+    String s = uri.toString();
+    return URI.create(s.substring(0, s.indexOf('#')));
+  }
+
+  // ---------------------------------------------------------------- age and freshness
+
+  /** The current age in seconds (RFC 9111 section 4.2.3): initial age plus time kept. */
+  long ageSeconds(Entry e) {
+    long held = Math.max(0, time.nanoTime() - e.receivedNanos) / 1_000_000_000L;
+    return saturatedAdd(e.initialAgeSeconds, held);
+  }
+
+  /** How long the entry has been kept, in nanoseconds. */
+  long heldNanos(Entry e) {
+    return Math.max(0, time.nanoTime() - e.receivedNanos);
+  }
+
+  /**
+   * Whether the entry may never be served stale: {@code must-revalidate}, and in a shared cache
+   * {@code proxy-revalidate} and {@code s-maxage} (RFC 9111 sections 5.2.2.2, 5.2.2.8, 5.2.2.10);
+   * {@code no-cache} needs validation before every use.
+   */
+  boolean neverStale(Entry e) {
+    return e.cc.has("must-revalidate") || e.cc.hasUnqualified("no-cache")
+        || (shared && (e.cc.has("proxy-revalidate") || e.cc.has("s-maxage")));
+  }
+
+  // ---------------------------------------------------------------- storing
+
+  /**
+   * Wraps the caller's subscriber so the body is copied into the store as it streams by, when the
+   * response may be kept; else returns {@code downstream} itself.
+   *
+   * @param requestNanos when the request was sent, for the response's age
+   * @param lead the request others wait for, released when the body is stored or given up; or
+   *     null
+   */
+  <T> HttpResponse.BodySubscriber<T> tee(HttpRequest request, HttpResponse.ResponseInfo info,
+      HttpResponse.BodySubscriber<T> downstream, long requestNanos, Lead lead) {
+    CacheControl cc = CacheControl.of(info.headers());
+    if (!mayStore(request, info, cc)) {
+      return downstream;
+    }
+    HttpHeaders kept = keptHeaders(info.headers(), cc);
+    long headerBytes = size(kept);
+    long declared = info.headers().firstValueAsLong("Content-Length").orElse(0);
+    if (headerBytes + declared > maxEntryBytes) {
+      return downstream; // too large to keep: streamed to the caller untouched
+    }
+    long received = time.nanoTime();
+    Instant receivedAt = time.instant();
+    Entry template = new Entry(info.statusCode(), kept, info.version(), null,
+        varying(request, info.headers()), received,
+        initialAge(info.headers(), receivedAt, received - requestNanos),
+        lifetime(info.statusCode(), info.headers(), cc, receivedAt), cc, headerBytes);
+    return new Tee<>(this, request.uri(), template, downstream, lead);
+  }
+
+  /** The stored copy {@code e} with the header fields of a 304 that validated it (9111 §4.3.4). */
+  Entry refreshed(Entry e, HttpHeaders notModified, long requestNanos) {
+    Map<String, List<String>> merged = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    merged.putAll(e.headers.map());
+    notModified.map().forEach((name, values) -> {
+      String n = name.toLowerCase(Locale.ROOT);
+      // The 304 describes the stored body; its framing fields are its own (it has no body).
+      if (!n.equals("content-length") && !n.equals("transfer-encoding")
+          && !n.equals("content-range") && !n.equals("connection") && !n.startsWith(":")) {
+        merged.put(name, values);
+      }
+    });
+    HttpHeaders headers = HttpHeaders.of(merged, (k, v) -> true);
+    CacheControl cc = CacheControl.of(headers);
+    long received = time.nanoTime();
+    Instant receivedAt = time.instant();
+    long size = size(headers) + e.body.length;
+    return new Entry(e.status, headers, e.version, e.body, e.varying, received,
+        initialAge(notModified, receivedAt, received - requestNanos),
+        lifetime(e.status, headers, cc, receivedAt), cc, size);
+  }
+
+  /**
+   * Whether this cache may keep this response to this GET, one guard per rule, each with its
+   * reason (RFC 9111 section 3).
+   */
+  boolean mayStore(HttpRequest request, HttpResponse.ResponseInfo info, CacheControl cc) {
+    int status = info.statusCode();
+    if (!request.method().equals("GET")) {
+      return false;
+    }
+    // A status the cache does not understand, a part of a response (206) or a 304 is not kept;
+    // the store of the stale-if-error settings alone keeps good answers only.
+    if (!UNDERSTOOD.contains(status) || (!serves && (status < 200 || status > 299))) {
+      return false;
+    }
+    // no-store in the request or the response: nothing of the exchange may be kept (9111 §3).
+    if (CacheControl.of(request.headers()).has("no-store") || cc.has("no-store")) {
+      return false;
+    }
+    // private: meant for the one caller; a shared cache keeps it only when it names fields.
+    if (shared && cc.hasUnqualified("private")) {
+      return false;
+    }
+    // no-cache: the store of stale-if-error alone serves only without the origin's word.
+    if (!serves && cc.hasUnqualified("no-cache")) {
+      return false;
+    }
+    // Vary: * matches no later request (9111 §4.1): a copy could never be served.
+    if (varyNames(info.headers()).contains("*")) {
+      return false;
+    }
+    // A cookie being set is one caller's: handing it to another would share a session.
+    if (shared && info.headers().firstValue("Set-Cookie").isPresent()) {
+      return false;
+    }
+    // An answer to a caller's credentials is theirs unless the response says it may be shared
+    // (9111 §3.5: public, s-maxage or must-revalidate).
+    if (shared && carriesCredentials(request)
+        && !(cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate"))) {
+      return false;
+    }
+    // Something must make it reusable: an explicit lifetime, public, a status with a heuristic
+    // lifetime, or (private cache) private (9111 §3). A 200 with an ETag alone is kept, stale at
+    // once, for validation.
+    boolean explicit = info.headers().firstValue("Expires").isPresent()
+        || cc.has("max-age") || (shared && cc.has("s-maxage"));
+    return explicit || cc.has("public") || HEURISTIC.contains(status)
+        || (!shared && cc.has("private"));
+  }
+
+  /**
+   * Whether the request goes out with a caller's credentials: a header named in the settings, or
+   * one the delegate adds on its own. Its {@code Authenticator} answers a 401 with {@code
+   * Authorization} on a request this client never sees, so with one every request counts; its
+   * {@code CookieHandler} adds {@code Cookie} when it holds cookies for the URI (and counts as
+   * adding them if it fails to say).
+   */
+  private boolean carriesCredentials(HttpRequest request) {
+    for (String name : credentialHeaders) {
+      if (request.headers().firstValue(name).isPresent()) {
+        return true;
+      }
+    }
+    if (delegate.authenticator().isPresent()) {
+      return true;
+    }
+    java.net.CookieHandler cookies = delegate.cookieHandler().orElse(null);
+    if (cookies == null) {
+      return false;
+    }
+    try {
+      for (List<String> values : cookies.get(request.uri(), request.headers().map()).values()) {
+        if (!values.isEmpty()) {
+          return true;
+        }
+      }
+      return false;
+    } catch (java.io.IOException | RuntimeException e) {
+      return true;
+    }
+  }
+
+  /**
+   * The corrected initial age (RFC 9111 section 4.2.3): the larger of the apparent age (receipt
+   * minus {@code Date}) and {@code Age} plus the response delay. An {@code Age} or {@code Date}
+   * that does not parse is ignored.
+   */
+  private static long initialAge(HttpHeaders headers, Instant receivedAt, long delayNanos) {
+    long age = CacheControl.deltaSeconds(headers.firstValue("Age").orElse("").trim()).orElse(0);
+    long corrected = saturatedAdd(age, Math.max(0, delayNanos) / 1_000_000_000L);
+    long apparent = headers.firstValue("Date")
+        .flatMap(d -> HttpDate.parse(d.trim(), receivedAt))
+        .map(d -> Math.max(0, Duration.between(d, receivedAt).getSeconds())).orElse(0L);
+    return Math.max(apparent, corrected);
+  }
+
+  /**
+   * The freshness lifetime in seconds (RFC 9111 section 4.2.1): s-maxage (shared), else max-age,
+   * else Expires minus Date (the time received when Date is absent), else the heuristic when on:
+   * 10% of Date minus Last-Modified; 0 when none says.
+   */
+  private long lifetime(int status, HttpHeaders headers, CacheControl cc, Instant receivedAt) {
+    if (shared && cc.seconds("s-maxage").isPresent()) {
+      return cc.seconds("s-maxage").getAsLong();
+    }
+    if (cc.seconds("max-age").isPresent()) {
+      return cc.seconds("max-age").getAsLong();
+    }
+    if (cc.has("max-age")) {
+      return 0; // a max-age that is no count of seconds: stale at once (9111 §4.2.1)
+    }
+    Instant date = headers.firstValue("Date")
+        .flatMap(d -> HttpDate.parse(d.trim(), receivedAt)).orElse(receivedAt);
+    Optional<String> expires = headers.firstValue("Expires");
+    if (expires.isPresent()) {
+      // An Expires that is no date ("0" included) means already expired (9111 §5.3).
+      Optional<Instant> at = HttpDate.parse(expires.get().trim(), receivedAt);
+      return at.map(a -> Math.max(0, Duration.between(date, a).getSeconds())).orElse(0L);
+    }
+    if (!heuristic || !(HEURISTIC.contains(status) || cc.has("public"))) {
+      return 0;
+    }
+    return headers.firstValue("Last-Modified")
+        .flatMap(lm -> HttpDate.parse(lm.trim(), receivedAt))
+        .map(lm -> Math.max(0, Duration.between(lm, date).getSeconds()) / 10).orElse(0L);
+  }
+
+  /** The headers a copy keeps: all but those a qualified private or no-cache names. */
+  private HttpHeaders keptHeaders(HttpHeaders headers, CacheControl cc) {
+    Set<String> dropped = new java.util.HashSet<>(shared ? cc.fieldNames("private") : Set.of());
+    dropped.addAll(cc.fieldNames("no-cache"));
+    if (dropped.isEmpty()) {
+      return headers;
+    }
+    return HttpHeaders.of(headers.map(), (k, v) -> !dropped.contains(k.toLowerCase(Locale.ROOT)));
+  }
+
+  private static Set<String> varyNames(HttpHeaders response) {
+    Set<String> names = new java.util.TreeSet<>();
+    for (String line : response.allValues("Vary")) {
+      for (String part : line.split(",")) {
+        String n = part.trim();
+        if (!n.isEmpty()) {
+          names.add(n.toLowerCase(Locale.ROOT));
+        }
+      }
+    }
+    return names;
+  }
+
+  private Map<String, String> varying(HttpRequest request, HttpHeaders response) {
+    Set<String> names = varyNames(response);
+    names.addAll(keyHeaders);
+    return varyingValues(request, names);
+  }
+
+  /**
+   * The request's value of each of {@code names}, normalized as RFC 9111 §4.1 allows: all its
+   * field lines joined by commas, whitespace around each element removed. {@code null} for a
+   * header the request does not send, so "absent" matches only "absent".
+   */
+  private static Map<String, String> varyingValues(HttpRequest request, Set<String> names) {
+    Map<String, String> values = new TreeMap<>();
+    for (String name : names) {
+      List<String> lines = request.headers().allValues(name);
+      if (lines.isEmpty()) {
+        values.put(name, null);
+        continue;
+      }
+      StringBuilder v = new StringBuilder();
+      for (String line : lines) {
+        for (String element : line.split(",")) {
+          v.append(v.length() == 0 ? "" : ",").append(element.trim());
+        }
+      }
+      values.put(name, v.toString());
+    }
+    return values;
+  }
+
+  private static long size(HttpHeaders headers) {
+    long n = 0;
+    for (Map.Entry<String, List<String>> e : headers.map().entrySet()) {
+      for (String v : e.getValue()) {
+        n += e.getKey().length() + v.length();
+      }
+    }
+    return n;
+  }
+
+  static long saturatedAdd(long a, long b) {
+    long sum = a + b;
+    return sum < 0 ? Long.MAX_VALUE : sum;
+  }
+
+  /**
+   * Copies the body into the store as it streams to the caller's subscriber: up to the entry
+   * bound, then it gives up storing and only passes the bytes on. A caller's subscriber that
+   * throws stops the copy (the client then cancels the body and fails the response with it).
+   */
+  private static final class Tee<T> implements HttpResponse.BodySubscriber<T> {
+    private final HttpCache cache;
+    private final URI uri;
+    private final Entry template;
+    private final HttpResponse.BodySubscriber<T> downstream;
+    private final Lead lead;
+    private ByteArrayOutputStream copy = new ByteArrayOutputStream();
+
+    Tee(HttpCache cache, URI uri, Entry template, HttpResponse.BodySubscriber<T> downstream,
+        Lead lead) {
+      this.cache = cache;
+      this.uri = uri;
+      this.template = template;
+      this.downstream = downstream;
+      this.lead = lead;
+    }
+
+    @Override
+    public CompletionStage<T> getBody() {
+      return downstream.getBody();
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {
+      downstream.onSubscribe(subscription);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      if (copy != null) {
+        long room = cache.maxEntryBytes - template.size;
+        for (ByteBuffer b : item) {
+          if (copy.size() + (long) b.remaining() > room) {
+            copy = null; // too big to keep; stream on without copying
+            break;
+          }
+          ByteBuffer d = b.duplicate();
+          byte[] bytes = new byte[d.remaining()];
+          d.get(bytes);
+          copy.write(bytes, 0, bytes.length);
+        }
+      }
+      try {
+        downstream.onNext(item);
+      } catch (RuntimeException | Error e) {
+        copy = null;
+        throw e;
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      copy = null;
+      try {
+        downstream.onError(throwable);
+      } finally {
+        release();
+      }
+    }
+
+    @Override
+    public void onComplete() {
+      try {
+        if (copy != null) {
+          Entry t = template;
+          byte[] body = copy.toByteArray();
+          copy = null;
+          cache.put(uri, new Entry(t.status, t.headers, t.version, body, t.varying,
+              t.receivedNanos, t.initialAgeSeconds, t.lifetimeSeconds, t.cc, t.size + body.length));
+        }
+      } finally {
+        release();
+      }
+      downstream.onComplete();
+    }
+
+    private void release() {
+      if (lead != null) {
+        lead.release();
+      }
+    }
+  }
+}
