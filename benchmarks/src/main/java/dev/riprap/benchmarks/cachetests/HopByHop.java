@@ -2,7 +2,6 @@ package dev.riprap.benchmarks.cachetests;
 
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -37,50 +36,45 @@ final class HopByHop {
   private static final Set<String> CLIENT_WRITES = Set.of("host", "content-length", "expect");
 
   /**
-   * Response fields the JDK {@code HttpServer} writes itself from the length the relay gives it
-   * ({@code Content-Length}, except for answers without a body, see {@link
+   * Response fields the proxy's front writes itself: {@code Content-Length}, from the body it
+   * relays (for a response without a body the proxy copies the origin's, see {@link
    * CacheTestProxy}).
    */
-  private static final Set<String> SERVER_WRITES = Set.of("content-length");
+  private static final Set<String> FRONT_WRITES = Set.of("content-length");
 
   private HopByHop() {}
 
   /**
    * The request fields not to forward to the origin.
    *
-   * @param fields the request's fields as received, names in any case
+   * @param connection the values of the request's {@code Connection} fields
    * @return the names (lower case) not to forward
    */
-  static Set<String> requestExclusions(Map<String, List<String>> fields) {
-    return exclusions(fields, CLIENT_WRITES);
+  static Set<String> requestExclusions(List<String> connection) {
+    return exclusions(connection, CLIENT_WRITES);
   }
 
   /**
-   * The response fields to relay to the client.
+   * The response fields not to relay to the client.
    *
-   * @param fields the response's fields as received, names in any case
+   * @param connection the values of the response's {@code Connection} fields
    * @return the names (lower case) not to relay
    */
-  static Set<String> responseExclusions(Map<String, List<String>> fields) {
-    return exclusions(fields, SERVER_WRITES);
+  static Set<String> responseExclusions(List<String> connection) {
+    return exclusions(connection, FRONT_WRITES);
   }
 
-  private static Set<String> exclusions(Map<String, List<String>> fields, Set<String> endWrites) {
+  private static Set<String> exclusions(List<String> connection, Set<String> endWrites) {
     Set<String> out = new TreeSet<>(CONNECTION_FIELDS);
     out.addAll(endWrites);
-    fields.forEach(
-        (name, values) -> {
-          if (name.equalsIgnoreCase("connection")) {
-            for (String value : values) {
-              for (String option : value.split(",")) {
-                String trimmed = option.trim();
-                if (!trimmed.isEmpty()) {
-                  out.add(trimmed.toLowerCase(Locale.ROOT));
-                }
-              }
-            }
-          }
-        });
+    for (String value : connection) {
+      for (String option : value.split(",")) {
+        String trimmed = option.strip();
+        if (!trimmed.isEmpty()) {
+          out.add(trimmed.toLowerCase(Locale.ROOT));
+        }
+      }
+    }
     return out;
   }
 }
