@@ -110,6 +110,7 @@ final class CacheCall<T> {
       if (mine == null) {
         waiting = cache.leader(HttpCache.key(request.uri()));
         if (waiting != null) {
+          waiting.waiters.incrementAndGet();
           return null; // the caller waits for it, then looks again
         }
       } else {

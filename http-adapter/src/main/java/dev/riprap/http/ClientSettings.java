@@ -200,7 +200,10 @@ abstract class ClientSettings {
 
   /**
    * Turns on the stale-if-error cache. Default: off, since serving old data is a change of meaning
-   * the caller must choose.
+   * the caller must choose. Its copies live in the client's one response store: alone, they are
+   * served only when the upstream fails; with {@link #cache(CacheSettings)} the cache's bounds
+   * apply and {@link StaleIfError#maxAge()} lets any copy that may be served stale be served on a
+   * failure.
    *
    * @param settings the cache bounds, for example {@link StaleIfError#defaults()}
    * @return this builder

@@ -45,6 +45,9 @@ final class Dispatch {
     if (served == null && leader != null) {
       try {
         leader.done.get(c.waitNanos(), TimeUnit.NANOSECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt(); // the caller hears of it and keeps the flag
+        throw e;
       } catch (TimeoutException e) {
         throw c.waitedTooLong();
       } catch (ExecutionException e) {

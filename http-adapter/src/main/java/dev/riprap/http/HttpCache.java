@@ -91,6 +91,9 @@ final class HttpCache {
   final class Lead {
     final URI uri;
     final CompletableFuture<Void> done = new CompletableFuture<>();
+    /** How many requests chose to wait for this one. */
+    final java.util.concurrent.atomic.AtomicInteger waiters =
+        new java.util.concurrent.atomic.AtomicInteger();
 
     Lead(URI uri) {
       this.uri = uri;
@@ -157,9 +160,10 @@ final class HttpCache {
     return leads.get(uri);
   }
 
-  /** How many URIs have a request upstream that others may wait for (tests). */
-  int leads() {
-    return leads.size();
+  /** How many requests wait for the request upstream for {@code uri} (tests). */
+  int waiters(URI uri) {
+    Lead l = leads.get(key(uri));
+    return l == null ? 0 : l.waiters.get();
   }
 
   // ---------------------------------------------------------------- the store

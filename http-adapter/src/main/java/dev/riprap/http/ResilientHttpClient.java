@@ -32,7 +32,8 @@ import javax.net.ssl.SSLParameters;
 /**
  * A drop-in {@link HttpClient} that runs every request through a resilience pipeline: HTTP-aware
  * retries, per-host circuit breakers and rate limits, a client-wide concurrency limit, attempt and
- * total timeouts, a stale-if-error cache and fallbacks. It wraps a delegate {@code HttpClient} and
+ * total timeouts, an RFC 9111 cache ({@link Builder#cache(CacheSettings)}), a stale-if-error store
+ * and fallbacks. It wraps a delegate {@code HttpClient} and
  * reports the delegate's settings; {@link #send} and {@link #sendAsync} make the same decisions.
  *
  * <pre>{@code

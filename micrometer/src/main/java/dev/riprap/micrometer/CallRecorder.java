@@ -1,6 +1,7 @@
 package dev.riprap.micrometer;
 
 import static dev.riprap.micrometer.RiprapMetrics.CALLS;
+import static dev.riprap.micrometer.RiprapMetrics.HTTP_CACHE;
 import static dev.riprap.micrometer.RiprapMetrics.LIMITER_MODE;
 import static dev.riprap.micrometer.RiprapMetrics.LIMITER_MODE_CHANGES;
 import static dev.riprap.micrometer.RiprapMetrics.NONE;
@@ -9,6 +10,7 @@ import static dev.riprap.micrometer.RiprapMetrics.RETRIES_ABANDONED;
 import static dev.riprap.micrometer.RiprapMetrics.lower;
 
 import dev.riprap.RejectionReason;
+import dev.riprap.event.CacheEvent;
 import dev.riprap.event.CallCompleted;
 import dev.riprap.event.LimiterModeChanged;
 import dev.riprap.event.PolicyEvent;
@@ -61,6 +63,9 @@ final class CallRecorder {
     } else if (event instanceof RetryAbandoned a) {
       count(RETRIES_ABANDONED, "Retryable outcomes that were not retried, by reason",
           "reason", lower(a.reason()));
+    } else if (event instanceof CacheEvent c) {
+      count(HTTP_CACHE, "What the HTTP client's cache did, by outcome", "outcome",
+          lower(c.outcome()));
     } else if (event instanceof LimiterModeChanged m) {
       count(LIMITER_MODE_CHANGES, "Changes of who decides an external limiter's permits",
           "mode", lower(m.mode()));

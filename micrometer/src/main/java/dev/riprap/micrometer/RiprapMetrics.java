@@ -90,6 +90,11 @@ public final class RiprapMetrics implements PolicyObserver {
   public static final String LIMITER_MODE = "riprap.limiter.mode";
   /** Changes of an external limiter's mode, by policy, host and the mode entered. */
   public static final String LIMITER_MODE_CHANGES = "riprap.limiter.mode.changes";
+  /**
+   * What the HTTP client's cache did, by policy, host and outcome (one of the seven {@link
+   * dev.riprap.event.CacheEvent.Outcome}s, lower-case).
+   */
+  public static final String HTTP_CACHE = "riprap.http.cache";
   /** Supervised worker restarts, by supervisor and worker. */
   public static final String SUPERVISOR_RESTARTS = "riprap.supervisor.restarts";
   /** Supervised worker crashes (restarted or not), by supervisor and worker. */

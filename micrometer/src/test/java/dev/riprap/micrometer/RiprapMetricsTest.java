@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.riprap.Fallback;
 import dev.riprap.Policy;
 import dev.riprap.RejectedException;
+import dev.riprap.event.CacheEvent;
 import dev.riprap.lifecycle.Supervisor;
 import dev.riprap.testing.FakeTimeSource;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
@@ -14,6 +15,7 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -91,6 +93,24 @@ class RiprapMetricsTest {
     assertThat(registry.get(RiprapMetrics.CALLS).tags("outcome", "failure").timer()
         .totalTime(TimeUnit.MILLISECONDS)).isEqualTo(40);
     assertThat(time.pendingTasks()).isZero();
+  }
+
+  @Test
+  void cacheEventsAreCountedByOutcome() {
+    Policy policy = Policy.builder("pages@example.com:443").tag("policy", "pages")
+        .tag("host", "example.com:443").timeSource(time).build();
+    metrics.bind(policy);
+    for (CacheEvent.Outcome o : List.of(CacheEvent.Outcome.HIT, CacheEvent.Outcome.HIT,
+        CacheEvent.Outcome.COALESCED)) {
+      policy.events().publish(new CacheEvent(policy.name(), policy.tags(), time.instant(), o));
+    }
+    assertThat(registry.get(RiprapMetrics.HTTP_CACHE)
+        .tags("policy", "pages", "host", "example.com:443", "outcome", "hit")
+        .counter().count()).isEqualTo(2);
+    assertThat(registry.get(RiprapMetrics.HTTP_CACHE).tags("outcome", "coalesced")
+        .counter().count()).isEqualTo(1);
+    assertThat(registry.find(RiprapMetrics.HTTP_CACHE).tags("outcome", "miss").counter())
+        .isNull();
   }
 
   @Test
