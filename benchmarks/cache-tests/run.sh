@@ -7,6 +7,7 @@
 #   benchmarks/cache-tests/run.sh --no-cache       # the same proxy without a cache: the baseline
 #   benchmarks/cache-tests/run.sh --direct         # the suite's client straight at its origin
 #   benchmarks/cache-tests/run.sh --id freshness-max-age   # one test, requests and responses shown
+#   benchmarks/cache-tests/run.sh --docs           # the cache, then the section of docs/benchmarks.md
 #   options: --cache-bytes N (64 MiB), --no-build (reuse benchmarks/target/benchmarks.jar)
 #
 # Needs: node 20 or later with npm (the suite's client uses fetch and undici; tested on node 20.20),
@@ -23,7 +24,9 @@
 #
 # Output in benchmarks/target/cache-tests/<mode>/: results.json (the suite's CLI output, the format
 # of its results/ files), summary.md (counts beside the published reverse proxies' and what did not
-# pass, by section), origin.log, proxy.log.
+# pass, by section), origin.log, proxy.log. With --docs: docs/benchmarks/cache-tests.json (the
+# results) and docs/benchmarks/cache-tests.md (the section), and docs/benchmarks.md written again
+# by the report (dev.riprap.benchmarks.report.Report, from the raw results kept in docs/benchmarks/).
 set -euo pipefail
 
 SUITE_COMMIT=${CACHE_TESTS_COMMIT:-b55b8bda3dbb8c927c04e85bd8d496a8caa3e4ba}
@@ -31,6 +34,7 @@ mode=cache
 cache_bytes=$((64 * 1024 * 1024))
 build=yes
 test_id=
+docs=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-cache) mode=no-cache ;;
@@ -38,16 +42,21 @@ while [ $# -gt 0 ]; do
     --cache-bytes) cache_bytes=$2; shift ;;
     --no-build) build=no ;;
     --id) test_id=$2; shift ;;
-    *) echo "usage: $0 [--no-cache|--direct] [--cache-bytes N] [--no-build] [--id TEST_ID]" >&2; exit 2 ;;
+    --docs) docs=yes ;;
+    *) echo "usage: $0 [--no-cache|--direct] [--cache-bytes N] [--no-build] [--id TEST_ID] [--docs]" >&2; exit 2 ;;
   esac
   shift
 done
+if [ "$docs" = yes ] && { [ "$mode" != cache ] || [ -n "$test_id" ]; }; then
+  echo "--docs writes the cache's results of the whole suite: not with --no-cache, --direct or --id" >&2
+  exit 2
+fi
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 work=$root/benchmarks/target/cache-tests
 suite=$work/suite
-out=$work/$mode
+out=
 jar=$root/benchmarks/target/benchmarks.jar
 step() { echo "[$(date -u +%H:%M:%S)] $*" >&2; }
 
@@ -86,14 +95,14 @@ if [ "$mode" != direct ]; then
   fi
 fi
 
-rm -rf "$out"
-mkdir -p "$out"
 origin_pid=
 proxy_pid=
 stop() {
   [ -n "$proxy_pid" ] && kill "$proxy_pid" 2>/dev/null || true
   [ -n "$origin_pid" ] && kill "$origin_pid" 2>/dev/null || true
-  [ -f "$out/origin.pid" ] && kill "$(cat "$out/origin.pid")" 2>/dev/null || true
+  [ -n "$origin_pid" ] && [ -f "$out/origin.pid" ] && kill "$(cat "$out/origin.pid")" 2>/dev/null || true
+  proxy_pid=
+  origin_pid=
 }
 trap stop EXIT
 
@@ -111,40 +120,99 @@ await_port() {
   return 1
 }
 
-step "origin: the suite's server on a free port"
-(cd "$suite" && exec npm run --silent server --port=0 --pidfile="$out/origin.pid") > "$out/origin.log" 2>&1 &
-origin_pid=$!
-origin_port=$(await_port "$out/origin.log" 'Listening on')
-base=http://127.0.0.1:$origin_port
+# Runs the suite (or test $test_id) in mode $1 (cache, no-cache, direct) into $work/$1/.
+run_suite() {
+  local run_mode=$1
+  out=$work/$run_mode
+  rm -rf "$out"
+  mkdir -p "$out"
+  step "origin: the suite's server on a free port"
+  (cd "$suite" && exec npm run --silent server --port=0 --pidfile="$out/origin.pid") > "$out/origin.log" 2>&1 &
+  origin_pid=$!
+  local base
+  base=http://127.0.0.1:$(await_port "$out/origin.log" 'Listening on')
 
-if [ "$mode" != direct ]; then
-  cache_arg=off
-  [ "$mode" = cache ] && cache_arg=$cache_bytes
-  step "proxy: ResilientHttpClient, cache $cache_arg, in front of $base"
-  java -cp "$jar" dev.riprap.benchmarks.cachetests.CacheTestProxy \
-    --origin "$base" --cache "$cache_arg" --max-seconds 1800 > "$out/proxy.log" 2>&1 &
-  proxy_pid=$!
-  base=http://127.0.0.1:$(await_port "$out/proxy.log" 'listening on')
-fi
+  if [ "$run_mode" != direct ]; then
+    local cache_arg=off
+    [ "$run_mode" = cache ] && cache_arg=$cache_bytes
+    step "proxy: ResilientHttpClient, cache $cache_arg, in front of $base"
+    java -cp "$jar" dev.riprap.benchmarks.cachetests.CacheTestProxy \
+      --origin "$base" --cache "$cache_arg" --max-seconds 1800 > "$out/proxy.log" 2>&1 &
+    proxy_pid=$!
+    base=http://127.0.0.1:$(await_port "$out/proxy.log" 'listening on')
+  fi
 
-if [ -n "$test_id" ]; then
-  step "client: test $test_id against $base"
-  (cd "$suite" && timeout 120 npm run --silent cli --base="$base" --id="$test_id")
-  exit 0
-fi
+  if [ -n "$test_id" ]; then
+    step "client: test $test_id against $base"
+    (cd "$suite" && timeout 120 npm run --silent cli --base="$base" --id="$test_id")
+    stop
+    return 0
+  fi
 
-step "client: the whole suite against $base (about a minute)"
-(cd "$suite" && timeout 1200 npm run --silent cli --base="$base") > "$out/results.json" 2> "$out/client.log"
-stop
-trap - EXIT
+  step "client: the whole suite against $base (about a minute)"
+  (cd "$suite" && timeout 1200 npm run --silent cli --base="$base") > "$out/results.json" 2> "$out/client.log"
+  stop
 
-name=$([ "$mode" = cache ] && echo "Riprap (cache $cache_bytes bytes)" || echo "Riprap ($mode)")
+  local name
+  name=$([ "$run_mode" = cache ] && echo "Riprap (cache $cache_bytes bytes)" || echo "Riprap ($run_mode)")
+  {
+    echo "# cache-tests: $name"
+    echo
+    echo "Run $(date -u +%Y-%m-%dT%H:%MZ), suite http-tests/cache-tests $(cat "$suite/.commit"), riprap $(git rev-parse --short HEAD)."
+    echo
+    node "$root/benchmarks/cache-tests/summary.mjs" "$suite" "$out/results.json" --name "$name" --compare
+  } > "$out/summary.md"
+  step "wrote $out/summary.md and results.json"
+  sed -n '1,8p' "$out/summary.md" >&2
+}
+
+# Prints "P passed, C conformance failures" for the results in $1.
+counts() {
+  node "$root/benchmarks/cache-tests/summary.mjs" "$suite" "$1" --name x \
+    | sed -n 's/^## x: \([0-9]*\) passed of [0-9]*, \([0-9]*\) conformance failures$/\1 passed with \2 conformance failures/p'
+}
+
+run_suite "$mode"
+[ "$docs" = yes ] || exit 0
+
+step "the baselines for docs: the proxy without the cache, and the client straight at the origin"
+run_suite no-cache
+run_suite direct
+
 {
-  echo "# cache-tests: $name"
-  echo
-  echo "Run $(date -u +%Y-%m-%dT%H:%MZ), suite http-tests/cache-tests $(cat "$suite/.commit"), riprap $(git rev-parse --short HEAD)."
-  echo
-  node "$root/benchmarks/cache-tests/summary.mjs" "$suite" "$out/results.json" --name "$name" --compare
-} > "$out/summary.md"
-step "wrote $out/summary.md and results.json"
-sed -n '1,20p' "$out/summary.md"
+  suite_commit=$(cat "$suite/.commit")
+  cp "$work/cache/results.json" docs/benchmarks/cache-tests.json
+  {
+    echo "## HTTP cache conformance (cache-tests)"
+    echo
+    echo "The public HTTP cache test suite, [http-tests/cache-tests](https://github.com/http-tests/cache-tests)"
+    echo "(the one behind [cache-tests.fyi](https://cache-tests.fyi)), commit \`${suite_commit:0:12}\`, run on"
+    echo "$(date -u +%Y-%m-%d) against \`ResilientHttpClient\`'s cache (\`cache($cache_bytes)\`: shared-cache semantics and"
+    echo "the other defaults of \`CacheSettings\`) at Riprap commit \`$(git rev-parse --short HEAD)\`. The client sits"
+    echo "in a reverse proxy (\`dev.riprap.benchmarks.cachetests.CacheTestProxy\`: the request forwarded"
+    echo "without its hop-by-hop fields, the answer relayed as it came; a policy with no retries and no"
+    echo "breaker) in front of the suite's origin on 127.0.0.1, the way the site tests nginx, Squid or"
+    echo "Varnish. The published reverse proxies' results are the suite's own \`results/\` files at that"
+    echo "commit, counted by the same script."
+    echo
+    echo "Counted as the site counts (its \`determineTestResult\`, dependencies honoured): *passed* ✅ is a"
+    echo "required or optimal test passed; a *conformance failure* ⛔️ is a required test failed; an"
+    echo "*optional failure* ⚠️ an optimal one; *checks* (Y/N) only report behaviour; a test whose"
+    echo "dependency failed ⚪️ is not judged. Browser-only tests are not run against a proxy (365 of 370)."
+    echo "The baselines, same run: the proxy without the cache: $(counts "$work/no-cache/results.json");"
+    echo "the suite's client straight at its origin (no cache at all): $(counts "$work/direct/results.json")."
+    echo
+    node "$root/benchmarks/cache-tests/summary.mjs" "$suite" "$work/cache/results.json" --name "Riprap" --compare --docs
+    echo "Harness limits, the same for any cache behind this proxy: interim (1xx) responses are not"
+    echo "relayed (the JDK \`HttpClient\` does not hand them over), so \`interim-not-cached\` fails as it does"
+    echo "for ATS and Caddy; the \`stale-close\` tests' origin drops the connection, which the proxy"
+    echo "answers with a 502."
+    echo
+    echo "Rerun: \`benchmarks/cache-tests/run.sh --docs\` (node 20+ and npm, a JDK 17+; about two minutes"
+    echo "after the build; not part of \`./mvnw verify\`). \`--no-cache\` runs the baseline,"
+    echo "\`--id TEST_ID\` one test with its requests and responses shown."
+    echo
+  } > docs/benchmarks/cache-tests.md
+  java -cp "$jar" dev.riprap.benchmarks.report.Report --dir docs/benchmarks --out docs/benchmarks.md
+  step "wrote docs/benchmarks/cache-tests.md and .json, and docs/benchmarks.md"
+}

@@ -1,11 +1,12 @@
 // Counts a cache-tests results file the way cache-tests.fyi shows it, with the suite's own
 // determineTestResult (dependencies honoured), and lists what did not pass.
 //
-//   node summary.mjs SUITE_DIR RESULTS.json [--name NAME] [--compare]
+//   node summary.mjs SUITE_DIR RESULTS.json [--name NAME] [--compare] [--docs]
 //
 // SUITE_DIR is an installed http-tests/cache-tests checkout; RESULTS.json is what its CLI printed.
 // --compare adds a table of the suite's published reverse-proxy results (results/index.mjs,
-// type rev-proxy), counted the same way. Output: Markdown on standard output.
+// type rev-proxy), counted the same way. --docs: no title line and no list of the tests whose
+// dependencies failed (for docs/benchmarks.md). Output: Markdown on standard output.
 //
 // The counts, one per symbol on the site:
 //   passed        ✅  a required or optimal test that passed
@@ -29,6 +30,7 @@ const [suiteDir, resultsFile] = args
 const nameAt = args.indexOf('--name')
 const name = nameAt > 0 ? args[nameAt + 1] : path.basename(resultsFile, '.json')
 const compare = args.includes('--compare')
+const docs = args.includes('--docs')
 
 const load = rel => import(pathToFileURL(path.resolve(suiteDir, rel)).href)
 const suites = (await load('tests/index.mjs')).default
@@ -57,7 +59,7 @@ const header = [
 const results = JSON.parse(fs.readFileSync(resultsFile, 'utf8'))
 const mine = count(results)
 const out = []
-out.push(`## ${name}: ${mine.pass} passed of ${mine.tested}, ${mine.fail} conformance failures`, '')
+if (!docs) out.push(`## ${name}: ${mine.pass} passed of ${mine.tested}, ${mine.fail} conformance failures`, '')
 out.push(...header, row(name, mine))
 if (compare) {
   const index = (await load('results/index.mjs')).default
@@ -88,9 +90,9 @@ for (const suite of suites) {
       blocked.push(`\`${test.id}\` (needs ${failed.join(', ')})`)
     }
   }
-  if (lines.length || blocked.length) {
+  if (lines.length || (blocked.length && !docs)) {
     out.push(`#### ${suite.name} (\`${suite.id}\`)`, '', ...lines)
-    if (blocked.length) out.push(`- ⚪️ dependency failed: ${blocked.join('; ')}`)
+    if (blocked.length && !docs) out.push(`- ⚪️ dependency failed: ${blocked.join('; ')}`)
     out.push('')
   }
 }
