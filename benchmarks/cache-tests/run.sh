@@ -203,6 +203,8 @@ run_suite direct
     echo "the suite's client straight at its origin (no cache at all): $(counts "$work/direct/results.json")."
     echo
     node "$root/benchmarks/cache-tests/summary.mjs" "$suite" "$work/cache/results.json" --name "Riprap" --compare --docs
+    echo "The proxy's side facing the suite is a small HTTP/1.1 server of its own (\`Http1Front\`): the"
+    echo "JDK \`HttpServer\` writes its own \`Date\` over the stored one, which fails \`other-date-update\`."
     echo "Harness limits, the same for any cache behind this proxy: interim (1xx) responses are not"
     echo "relayed (the JDK \`HttpClient\` does not hand them over), so \`interim-not-cached\` fails as it does"
     echo "for ATS and Caddy; the \`stale-close\` tests' origin drops the connection, which the proxy"

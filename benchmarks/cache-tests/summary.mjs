@@ -61,14 +61,28 @@ const mine = count(results)
 const out = []
 if (!docs) out.push(`## ${name}: ${mine.pass} passed of ${mine.tested}, ${mine.fail} conformance failures`, '')
 out.push(...header, row(name, mine))
+const published = []
 if (compare) {
   const index = (await load('results/index.mjs')).default
   for (const impl of index.filter(i => i.type === 'rev-proxy')) {
     const theirs = JSON.parse(fs.readFileSync(path.resolve(suiteDir, 'results', impl.file), 'utf8'))
-    out.push(row(`${impl.name} ${impl.version}`, count(theirs)))
+    const c = count(theirs)
+    published.push({ name: impl.name, c })
+    out.push(row(`${impl.name} ${impl.version}`, c))
   }
 }
 out.push('')
+if (published.length) {
+  // Issue 15's yardstick: more passed than any published reverse proxy, and no more conformance
+  // failures than the best of them.
+  const most = published.reduce((a, b) => (b.c.pass > a.c.pass ? b : a))
+  const fewest = published.reduce((a, b) => (b.c.fail < a.c.fail ? b : a))
+  const met = mine.pass > most.c.pass && mine.fail <= fewest.c.fail
+  out.push(`Against the published reverse proxies: ${mine.pass} passed (most of them: ${most.name}, ` +
+    `${most.c.pass}), ${mine.fail} conformance failures (fewest of them: ${fewest.name}, ` +
+    `${fewest.c.fail}). Target (more passed than any, no more conformance failures than the ` +
+    `best): **${met ? 'met' : 'missed'}**.`, '')
+}
 
 // What did not pass, by the suite's own sections, with the suite's message.
 const shown = ['fail', 'optional_fail', 'setup_fail', 'harness_fail', 'retry']
