@@ -22,16 +22,22 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The HTTP adapter in about three seconds: a flaky upstream on 127.0.0.1 (a JDK {@code HttpServer})
- * called through a {@link ResilientHttpClient}, with a timeline of what the client did — retries
+ * The HTTP adapter in about four seconds: a flaky upstream on 127.0.0.1 (a JDK {@code HttpServer})
+ * called through a {@link ResilientHttpClient}, with a timeline of what the client did — a cache
+ * hit and a herd of concurrent requests coalesced into one upstream request, retries
  * after 503s, a wait set by {@code Retry-After}, the breaker opening in an outage, stale copies
  * served meanwhile, and the breaker closing once the upstream heals — then a summary.
  */
@@ -70,6 +76,7 @@ public final class HttpDemo {
           .delegate(HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
               .executor(clientThreads).build())
           .policy(policy)
+          .cache(1 << 20)                            // 1 MiB, RFC 9111 shared cache
           .staleIfError(StaleIfError.defaults())
           .build();
       Timeline t = new Timeline(out, start);
@@ -81,21 +88,27 @@ public final class HttpDemo {
         t.phase("1. a good answer is kept for stale-if-error");
         call(client, upstream, "/catalog", t, stats);
 
-        t.phase("2. two transient 503s, absorbed by retries with backoff");
+        t.phase("2. the cache: a fresh copy costs no request; a herd on an expired one costs one");
+        call(client, upstream, "/prices", t, stats);
+        call(client, upstream, "/prices", t, stats);
+        Thread.sleep(1100); // /prices is fresh for 1 s (max-age=1)
+        herd(client, upstream, "/prices", 20, t, stats);
+
+        t.phase("3. two transient 503s, absorbed by retries with backoff");
         upstream.plan("/quotes", 503, 503, 200);
         call(client, upstream, "/quotes", t, stats);
 
-        t.phase("3. a 429 whose Retry-After sets the wait");
+        t.phase("4. a 429 whose Retry-After sets the wait");
         upstream.plan("/orders", 429, 200);
         call(client, upstream, "/orders", t, stats);
 
-        t.phase("4. outage: every request fails; the breaker opens, stale copies are served");
+        t.phase("5. outage: every request fails; the breaker opens, stale copies are served");
         upstream.down = true;
         for (int i = 0; i < 4; i++) {
           call(client, upstream, "/catalog", t, stats);
         }
 
-        t.phase("5. the upstream heals; after the 500 ms break, probes close the breaker");
+        t.phase("6. the upstream heals; after the 500 ms break, probes close the breaker");
         upstream.down = false;
         Thread.sleep(600);
         for (int i = 0; i < 3; i++) {
@@ -134,15 +147,40 @@ public final class HttpDemo {
     try {
       HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
       boolean stale = r.headers().firstValue("Riprap-Stale").isPresent();
+      boolean cached = !stale && r.headers().firstValue("Age").isPresent();
       (stale ? stats.stale : stats.fresh).incrementAndGet();
       t.say(String.format("GET %-8s -> %d %s%s", path, r.statusCode(), r.body(),
-          stale ? "  (stale copy, Age " + r.headers().firstValue("Age").orElse("?") + " s)" : ""));
+          stale ? "  (stale copy, Age " + r.headers().firstValue("Age").orElse("?") + " s)"
+              : cached ? "  (from the cache, no request sent)" : ""));
     } catch (HttpRejectedException e) {
       stats.rejected.incrementAndGet();
       t.say("GET " + path + " -> rejected: " + e.reason().text());
     } catch (IOException e) {
       t.say("GET " + path + " -> failed: " + e);
     }
+  }
+
+  /** {@code callers} concurrent GETs of {@code path}; prints how many reached the upstream. */
+  private static void herd(ResilientHttpClient client, Upstream upstream, String path,
+      int callers, Timeline t, Stats stats) throws InterruptedException {
+    int before = upstream.requests.get();
+    HttpRequest request = HttpRequest.newBuilder(upstream.base.resolve(path)).build();
+    List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+    for (int i = 0; i < callers; i++) {
+      stats.calls.incrementAndGet();
+      all.add(client.sendAsync(request, HttpResponse.BodyHandlers.ofString()));
+    }
+    int ok = 0;
+    for (CompletableFuture<HttpResponse<String>> f : all) {
+      try {
+        ok += f.get(5, TimeUnit.SECONDS).statusCode() == 200 ? 1 : 0;
+      } catch (ExecutionException | TimeoutException e) {
+        t.say("GET " + path + " -> failed: " + e);
+      }
+    }
+    stats.fresh.addAndGet(ok);
+    t.say(String.format("%d concurrent GET %s -> %d answered 200, %d upstream request(s)",
+        callers, path, ok, upstream.requests.get() - before));
   }
 
   private static final class Stats {
@@ -247,6 +285,14 @@ public final class HttpDemo {
       }
       if (status == 429) {
         ex.getResponseHeaders().add("Retry-After", "1");
+      }
+      if (path.equals("/prices") && status == 200) {
+        ex.getResponseHeaders().add("Cache-Control", "max-age=1");
+        try {
+          Thread.sleep(100); // a slow page: the herd arrives while it is on its way
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
       }
       byte[] body = (status == 200 ? path.substring(1) + " ok" : "unavailable")
           .getBytes(StandardCharsets.UTF_8);

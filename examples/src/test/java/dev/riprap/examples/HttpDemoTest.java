@@ -25,6 +25,8 @@ class HttpDemoTest {
 
     String out = bytes.toString(StandardCharsets.UTF_8);
     assertThat(out)
+        .contains("(from the cache, no request sent)")
+        .contains("20 concurrent GET /prices -> 20 answered 200, 1 upstream request(s)")
         .contains("(status 503): wait")
         .contains("from Retry-After: 1")
         .contains("CLOSED -> OPEN")

@@ -2,14 +2,11 @@ package dev.riprap.http;
 
 import dev.riprap.TimeSource;
 import dev.riprap.event.CacheEvent;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpHeaders;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.ByteBuffer;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -18,13 +15,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Flow;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -85,7 +79,13 @@ final class HttpCache {
    */
   record Entry(int status, HttpHeaders headers, HttpClient.Version version, byte[] body,
       Map<String, String> varying, long receivedNanos, long initialAgeSeconds,
-      long lifetimeSeconds, CacheControl cc, long size) {}
+      long lifetimeSeconds, CacheControl cc, long size) {
+    /** This entry, its headers so far, with {@code body}. */
+    Entry withBody(byte[] body) {
+      return new Entry(status, headers, version, body, varying, receivedNanos, initialAgeSeconds,
+          lifetimeSeconds, cc, size + body.length);
+    }
+  }
 
   /** A request upstream for a URI that others wait for; {@link #done} completes when it ends. */
   final class Lead {
@@ -175,7 +175,7 @@ final class HttpCache {
       return null;
     }
     for (Entry e : variants) {
-      if (e.varying.equals(varyingValues(request, e.varying.keySet()))) {
+      if (e.varying.equals(Variants.values(request, e.varying.keySet()))) {
         return e;
       }
     }
@@ -295,10 +295,10 @@ final class HttpCache {
     long received = time.nanoTime();
     Instant receivedAt = time.instant();
     Entry template = new Entry(info.statusCode(), kept, info.version(), null,
-        varying(request, info.headers()), received,
-        initialAge(info.headers(), receivedAt, received - requestNanos),
+        Variants.selecting(request, info.headers(), keyHeaders), received,
+        Freshness.initialAge(info.headers(), receivedAt, received - requestNanos),
         lifetime(info.statusCode(), info.headers(), cc, receivedAt), cc, headerBytes);
-    return new Tee<>(this, request.uri(), template, downstream, lead);
+    return new CacheTee<>(this, request.uri(), template, downstream, lead);
   }
 
   /** The stored copy {@code e} with the header fields of a 304 that validated it (9111 §4.3.4). */
@@ -319,7 +319,7 @@ final class HttpCache {
     Instant receivedAt = time.instant();
     long size = size(headers) + e.body.length;
     return new Entry(e.status, headers, e.version, e.body, e.varying, received,
-        initialAge(notModified, receivedAt, received - requestNanos),
+        Freshness.initialAge(notModified, receivedAt, received - requestNanos),
         lifetime(e.status, headers, cc, receivedAt), cc, size);
   }
 
@@ -350,7 +350,7 @@ final class HttpCache {
       return false;
     }
     // Vary: * matches no later request (9111 §4.1): a copy could never be served.
-    if (varyNames(info.headers()).contains("*")) {
+    if (Variants.names(info.headers()).contains("*")) {
       return false;
     }
     // A cookie being set is one caller's: handing it to another would share a session.
@@ -404,49 +404,9 @@ final class HttpCache {
     }
   }
 
-  /**
-   * The corrected initial age (RFC 9111 section 4.2.3): the larger of the apparent age (receipt
-   * minus {@code Date}) and {@code Age} plus the response delay. An {@code Age} or {@code Date}
-   * that does not parse is ignored.
-   */
-  private static long initialAge(HttpHeaders headers, Instant receivedAt, long delayNanos) {
-    long age = CacheControl.deltaSeconds(headers.firstValue("Age").orElse("").trim()).orElse(0);
-    long corrected = saturatedAdd(age, Math.max(0, delayNanos) / 1_000_000_000L);
-    long apparent = headers.firstValue("Date")
-        .flatMap(d -> HttpDate.parse(d.trim(), receivedAt))
-        .map(d -> Math.max(0, Duration.between(d, receivedAt).getSeconds())).orElse(0L);
-    return Math.max(apparent, corrected);
-  }
-
-  /**
-   * The freshness lifetime in seconds (RFC 9111 section 4.2.1): s-maxage (shared), else max-age,
-   * else Expires minus Date (the time received when Date is absent), else the heuristic when on:
-   * 10% of Date minus Last-Modified; 0 when none says.
-   */
   private long lifetime(int status, HttpHeaders headers, CacheControl cc, Instant receivedAt) {
-    if (shared && cc.seconds("s-maxage").isPresent()) {
-      return cc.seconds("s-maxage").getAsLong();
-    }
-    if (cc.seconds("max-age").isPresent()) {
-      return cc.seconds("max-age").getAsLong();
-    }
-    if (cc.has("max-age")) {
-      return 0; // a max-age that is no count of seconds: stale at once (9111 §4.2.1)
-    }
-    Instant date = headers.firstValue("Date")
-        .flatMap(d -> HttpDate.parse(d.trim(), receivedAt)).orElse(receivedAt);
-    Optional<String> expires = headers.firstValue("Expires");
-    if (expires.isPresent()) {
-      // An Expires that is no date ("0" included) means already expired (9111 §5.3).
-      Optional<Instant> at = HttpDate.parse(expires.get().trim(), receivedAt);
-      return at.map(a -> Math.max(0, Duration.between(date, a).getSeconds())).orElse(0L);
-    }
-    if (!heuristic || !(HEURISTIC.contains(status) || cc.has("public"))) {
-      return 0;
-    }
-    return headers.firstValue("Last-Modified")
-        .flatMap(lm -> HttpDate.parse(lm.trim(), receivedAt))
-        .map(lm -> Math.max(0, Duration.between(lm, date).getSeconds()) / 10).orElse(0L);
+    return Freshness.lifetime(headers, cc, receivedAt, shared,
+        heuristic && (HEURISTIC.contains(status) || cc.has("public")));
   }
 
   /** The headers a copy keeps: all but those a qualified private or no-cache names. */
@@ -457,49 +417,6 @@ final class HttpCache {
       return headers;
     }
     return HttpHeaders.of(headers.map(), (k, v) -> !dropped.contains(k.toLowerCase(Locale.ROOT)));
-  }
-
-  private static Set<String> varyNames(HttpHeaders response) {
-    Set<String> names = new java.util.TreeSet<>();
-    for (String line : response.allValues("Vary")) {
-      for (String part : line.split(",")) {
-        String n = part.trim();
-        if (!n.isEmpty()) {
-          names.add(n.toLowerCase(Locale.ROOT));
-        }
-      }
-    }
-    return names;
-  }
-
-  private Map<String, String> varying(HttpRequest request, HttpHeaders response) {
-    Set<String> names = varyNames(response);
-    names.addAll(keyHeaders);
-    return varyingValues(request, names);
-  }
-
-  /**
-   * The request's value of each of {@code names}, normalized as RFC 9111 §4.1 allows: all its
-   * field lines joined by commas, whitespace around each element removed. {@code null} for a
-   * header the request does not send, so "absent" matches only "absent".
-   */
-  private static Map<String, String> varyingValues(HttpRequest request, Set<String> names) {
-    Map<String, String> values = new TreeMap<>();
-    for (String name : names) {
-      List<String> lines = request.headers().allValues(name);
-      if (lines.isEmpty()) {
-        values.put(name, null);
-        continue;
-      }
-      StringBuilder v = new StringBuilder();
-      for (String line : lines) {
-        for (String element : line.split(",")) {
-          v.append(v.length() == 0 ? "" : ",").append(element.trim());
-        }
-      }
-      values.put(name, v.toString());
-    }
-    return values;
   }
 
   private static long size(HttpHeaders headers) {
@@ -515,93 +432,5 @@ final class HttpCache {
   static long saturatedAdd(long a, long b) {
     long sum = a + b;
     return sum < 0 ? Long.MAX_VALUE : sum;
-  }
-
-  /**
-   * Copies the body into the store as it streams to the caller's subscriber: up to the entry
-   * bound, then it gives up storing and only passes the bytes on. A caller's subscriber that
-   * throws stops the copy (the client then cancels the body and fails the response with it).
-   */
-  private static final class Tee<T> implements HttpResponse.BodySubscriber<T> {
-    private final HttpCache cache;
-    private final URI uri;
-    private final Entry template;
-    private final HttpResponse.BodySubscriber<T> downstream;
-    private final Lead lead;
-    private ByteArrayOutputStream copy = new ByteArrayOutputStream();
-
-    Tee(HttpCache cache, URI uri, Entry template, HttpResponse.BodySubscriber<T> downstream,
-        Lead lead) {
-      this.cache = cache;
-      this.uri = uri;
-      this.template = template;
-      this.downstream = downstream;
-      this.lead = lead;
-    }
-
-    @Override
-    public CompletionStage<T> getBody() {
-      return downstream.getBody();
-    }
-
-    @Override
-    public void onSubscribe(Flow.Subscription subscription) {
-      downstream.onSubscribe(subscription);
-    }
-
-    @Override
-    public void onNext(List<ByteBuffer> item) {
-      if (copy != null) {
-        long room = cache.maxEntryBytes - template.size;
-        for (ByteBuffer b : item) {
-          if (copy.size() + (long) b.remaining() > room) {
-            copy = null; // too big to keep; stream on without copying
-            break;
-          }
-          ByteBuffer d = b.duplicate();
-          byte[] bytes = new byte[d.remaining()];
-          d.get(bytes);
-          copy.write(bytes, 0, bytes.length);
-        }
-      }
-      try {
-        downstream.onNext(item);
-      } catch (RuntimeException | Error e) {
-        copy = null;
-        throw e;
-      }
-    }
-
-    @Override
-    public void onError(Throwable throwable) {
-      copy = null;
-      try {
-        downstream.onError(throwable);
-      } finally {
-        release();
-      }
-    }
-
-    @Override
-    public void onComplete() {
-      try {
-        if (copy != null) {
-          Entry t = template;
-          byte[] body = copy.toByteArray();
-          copy = null;
-          cache.put(uri, new Entry(t.status, t.headers, t.version, body, t.varying,
-              t.receivedNanos, t.initialAgeSeconds, t.lifetimeSeconds, t.cc, t.size + body.length));
-        }
-      } finally {
-        release();
-      }
-      downstream.onComplete();
-    }
-
-    private void release() {
-      if (lead != null) {
-        lead.release();
-      }
-    }
   }
 }
