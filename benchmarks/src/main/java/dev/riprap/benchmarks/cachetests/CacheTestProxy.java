@@ -26,12 +26,11 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A reverse proxy in front of the HTTP cache test suite's origin (http-tests/cache-tests), for
- * {@code benchmarks/cache-tests/run.sh}: a small HTTP/1.1 server on 127.0.0.1 ({@link Http1Front})
- * that sends every
- * request (method, path and query, fields except the hop-by-hop ones, body) to the origin through
- * one {@link ResilientHttpClient} and relays its answer (status, fields except the hop-by-hop
- * ones, body). The client's policy has no retries and no breaker, so the suite sees the cache and
- * nothing else of the pipeline.
+ * {@code benchmarks/cache-tests/run.sh}: a small HTTP/1.1 server on 127.0.0.1 ({@link
+ * Http1Front}) that sends every request (method, path and query, fields except the hop-by-hop
+ * ones and {@code Host}, body) to the origin through one {@link ResilientHttpClient} and relays
+ * its answer (status, fields except the hop-by-hop ones, body). The client's policy has no
+ * retries and no breaker, so the suite sees the cache and nothing else of the pipeline.
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.riprap.benchmarks.cachetests.CacheTestProxy \
