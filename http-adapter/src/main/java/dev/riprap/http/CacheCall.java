@@ -266,6 +266,9 @@ final class CacheCall<T> {
         response.headers().firstValue(field).ifPresent(v -> invalidateRelative(v));
       }
     }
+    if (request.method().equals("HEAD") && status == 200 && cache.serves && !bypass) {
+      freshenFromHead(response.headers());
+    }
     HttpCache.Entry e = validating;
     if (e == null) {
       return null;
@@ -280,6 +283,25 @@ final class CacheCall<T> {
     end();
     event(CacheEvent.Outcome.REVALIDATED);
     return serve(fresh, false);
+  }
+
+  /**
+   * A HEAD's 200 freshens the stored GET it describes (RFC 9111 section 4.3.5): when the
+   * validators and length both carry agree, its header fields replace the stored ones.
+   */
+  private void freshenFromHead(HttpHeaders head) {
+    HttpCache.Entry stored = cache.find(request);
+    if (stored == null) {
+      return;
+    }
+    for (String field : List.of("ETag", "Last-Modified", "Content-Length")) {
+      Optional<String> now = head.firstValue(field);
+      Optional<String> then = stored.headers().firstValue(field);
+      if (now.isPresent() && then.isPresent() && !now.get().trim().equals(then.get().trim())) {
+        return; // it describes another representation
+      }
+    }
+    cache.replace(request.uri(), stored, cache.refreshed(stored, head, requestNanos));
   }
 
   private void invalidate(URI uri) {

@@ -1,7 +1,9 @@
 package dev.riprap.http;
 
 import dev.riprap.internal.Check;
+import java.util.ArrayList;
 import java.util.Collections;
+import java.util.List;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.Set;
@@ -41,15 +43,18 @@ public final class CacheSettings {
   private final Set<String> keyHeaders;
   private final Set<String> credentialHeaders;
   private final boolean shared;
+  private final List<String> targetedFields;
 
   private CacheSettings(long maxBytes, long maxEntryBytes, boolean heuristicFreshness,
-      Set<String> keyHeaders, Set<String> credentialHeaders, boolean shared) {
+      Set<String> keyHeaders, Set<String> credentialHeaders, boolean shared,
+      List<String> targetedFields) {
     this.maxBytes = maxBytes;
     this.maxEntryBytes = maxEntryBytes;
     this.heuristicFreshness = heuristicFreshness;
     this.keyHeaders = keyHeaders;
     this.credentialHeaders = credentialHeaders;
     this.shared = shared;
+    this.targetedFields = targetedFields;
   }
 
   /**
@@ -63,7 +68,7 @@ public final class CacheSettings {
   public static CacheSettings of(long maxBytes) {
     Check.requireArgument(maxBytes >= 1, "cache maxBytes", ">= 1", maxBytes);
     return new CacheSettings(maxBytes, Math.min(maxBytes, DEFAULT_MAX_ENTRY), true,
-        Collections.emptySet(), ALWAYS, true);
+        Collections.emptySet(), ALWAYS, true, List.of());
   }
 
   /**
@@ -78,7 +83,7 @@ public final class CacheSettings {
     Check.requireArgument(bytes >= 1 && bytes <= maxBytes, "cache maxEntryBytes",
         "1 to maxBytes (" + maxBytes + ")", bytes);
     return new CacheSettings(maxBytes, bytes, heuristicFreshness, keyHeaders, credentialHeaders,
-        shared);
+        shared, targetedFields);
   }
 
   /**
@@ -91,7 +96,8 @@ public final class CacheSettings {
    * @return new settings
    */
   public CacheSettings withHeuristicFreshness(boolean on) {
-    return new CacheSettings(maxBytes, maxEntryBytes, on, keyHeaders, credentialHeaders, shared);
+    return new CacheSettings(maxBytes, maxEntryBytes, on, keyHeaders, credentialHeaders, shared,
+        targetedFields);
   }
 
   /**
@@ -106,7 +112,8 @@ public final class CacheSettings {
    */
   public CacheSettings withKeyHeaders(String... names) {
     return new CacheSettings(maxBytes, maxEntryBytes, heuristicFreshness,
-        headerNames("cache keyHeaders", keyHeaders, names), credentialHeaders, shared);
+        headerNames("cache keyHeaders", keyHeaders, names), credentialHeaders, shared,
+        targetedFields);
   }
 
   /**
@@ -122,7 +129,8 @@ public final class CacheSettings {
    */
   public CacheSettings withCredentialHeaders(String... names) {
     return new CacheSettings(maxBytes, maxEntryBytes, heuristicFreshness, keyHeaders,
-        headerNames("cache credentialHeaders", credentialHeaders, names), shared);
+        headerNames("cache credentialHeaders", credentialHeaders, names), shared,
+        targetedFields);
   }
 
   /**
@@ -134,7 +142,42 @@ public final class CacheSettings {
    */
   public CacheSettings asPrivate() {
     return new CacheSettings(maxBytes, maxEntryBytes, heuristicFreshness, keyHeaders,
-        credentialHeaders, false);
+        credentialHeaders, false, targetedFields);
+  }
+
+  /**
+   * These settings with targeted cache-control fields (RFC 9213), for a client that acts as a CDN
+   * or reverse proxy: {@code withTargetedFields("CDN-Cache-Control")}. When a response carries
+   * one of them with a valid value, the first in this order decides how it is cached, in place of
+   * its {@code Cache-Control} and {@code Expires}. Default none: a client is no CDN, and its
+   * origin's {@code Cache-Control} is addressed to it.
+   *
+   * @param names header field names, in the order they are tried, replacing any set before
+   * @return new settings
+   * @throws IllegalArgumentException if a name is not a valid header field name
+   * @throws NullPointerException if {@code names} or one of them is null
+   */
+  public CacheSettings withTargetedFields(String... names) {
+    headerNames("cache targetedFields", Set.of(), names); // checks each name
+    List<String> fields = new ArrayList<>();
+    for (String n : names) { // in the order given: the order of precedence
+      String lower = n.toLowerCase(Locale.ROOT);
+      if (!fields.contains(lower)) {
+        fields.add(lower);
+      }
+    }
+    return new CacheSettings(maxBytes, maxEntryBytes, heuristicFreshness, keyHeaders,
+        credentialHeaders, shared, Collections.unmodifiableList(fields));
+  }
+
+  /**
+   * The targeted cache-control fields obeyed before {@code Cache-Control} (RFC 9213), lower-case,
+   * in order. Default none.
+   *
+   * @return an unmodifiable list
+   */
+  public List<String> targetedFields() {
+    return targetedFields;
   }
 
   /**
@@ -197,8 +240,8 @@ public final class CacheSettings {
   public String toString() {
     return "CacheSettings{maxBytes=" + maxBytes + ", maxEntryBytes=" + maxEntryBytes
         + ", heuristicFreshness=" + heuristicFreshness + ", keyHeaders=" + keyHeaders
-        + ", credentialHeaders=" + credentialHeaders + ", " + (shared ? "shared" : "private")
-        + '}';
+        + ", credentialHeaders=" + credentialHeaders + ", targetedFields=" + targetedFields + ", "
+        + (shared ? "shared" : "private") + '}';
   }
 
   /** {@code current} plus {@code names}, lower-case, each checked as a field name. */

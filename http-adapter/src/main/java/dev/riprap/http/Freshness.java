@@ -15,7 +15,9 @@ final class Freshness {
    * that does not parse is ignored.
    */
   static long initialAge(HttpHeaders headers, Instant receivedAt, long delayNanos) {
-    long age = CacheControl.deltaSeconds(headers.firstValue("Age").orElse("").trim()).orElse(0);
+    // Age is a single value; of a list ("7200, 0") the first member counts, as of several lines.
+    String first = headers.firstValue("Age").orElse("").split(",", -1)[0].trim();
+    long age = CacheControl.deltaSeconds(first).orElse(0);
     long corrected = HttpCache.saturatedAdd(age, Math.max(0, delayNanos) / 1_000_000_000L);
     long apparent = headers.firstValue("Date")
         .flatMap(d -> HttpDate.parse(d.trim(), receivedAt))
@@ -25,11 +27,14 @@ final class Freshness {
 
   /**
    * The freshness lifetime in seconds (RFC 9111 section 4.2.1): s-maxage (shared), else max-age,
-   * else Expires minus Date (the time received when Date is absent), else the heuristic when it applies
-   * ({@code heuristic}): 10% of Date minus Last-Modified; 0 when none says.
+   * else Expires minus Date (the time received when Date is absent), else the heuristic when it
+   * applies ({@code heuristic}): 10% of Date minus Last-Modified; 0 when none says.
+   *
+   * @param expires the {@code Expires} value that counts: empty when absent or when a targeted
+   *     field (RFC 9213) decides instead
    */
-  static long lifetime(HttpHeaders headers, CacheControl cc, Instant receivedAt,
-      boolean shared, boolean heuristic) {
+  static long lifetime(HttpHeaders headers, CacheControl cc, Optional<String> expires,
+      Instant receivedAt, boolean shared, boolean heuristic) {
     if (shared && cc.seconds("s-maxage").isPresent()) {
       return cc.seconds("s-maxage").getAsLong();
     }
@@ -41,7 +46,6 @@ final class Freshness {
     }
     Instant date = headers.firstValue("Date")
         .flatMap(d -> HttpDate.parse(d.trim(), receivedAt)).orElse(receivedAt);
-    Optional<String> expires = headers.firstValue("Expires");
     if (expires.isPresent()) {
       // An Expires that is no date ("0" included) means already expired (9111 §5.3).
       Optional<Instant> at = HttpDate.parse(expires.get().trim(), receivedAt);

@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -51,6 +52,8 @@ final class HttpCache {
   final boolean heuristic;
   final boolean shared;
   final Set<String> keyHeaders;
+  /** The targeted cache-control fields obeyed before Cache-Control (RFC 9213), in order. */
+  private final List<String> targetedFields;
   private final Set<String> credentialHeaders;
   /** How long a copy may have been kept to be served on error without a directive; -1 none. */
   final long staleOnErrorNanos;
@@ -115,6 +118,7 @@ final class HttpCache {
       this.heuristic = cache.heuristicFreshness();
       this.shared = cache.shared();
       this.keyHeaders = cache.keyHeaders();
+      this.targetedFields = cache.targetedFields();
       Set<String> credentials = new java.util.TreeSet<>(cache.credentialHeaders());
       if (stale != null) {
         credentials.addAll(stale.credentialHeaders());
@@ -127,6 +131,7 @@ final class HttpCache {
       this.heuristic = false;
       this.shared = true;
       this.keyHeaders = Set.of();
+      this.targetedFields = List.of();
       this.credentialHeaders = stale.credentialHeaders();
     }
     this.staleOnErrorNanos = stale == null ? -1 : stale.maxAge().toNanos();
@@ -282,7 +287,7 @@ final class HttpCache {
    */
   <T> HttpResponse.BodySubscriber<T> tee(HttpRequest request, HttpResponse.ResponseInfo info,
       HttpResponse.BodySubscriber<T> downstream, long requestNanos, Lead lead) {
-    CacheControl cc = CacheControl.of(info.headers());
+    CacheControl cc = directives(info.headers());
     if (!mayStore(request, info, cc)) {
       return downstream;
     }
@@ -314,7 +319,7 @@ final class HttpCache {
       }
     });
     HttpHeaders headers = HttpHeaders.of(merged, (k, v) -> true);
-    CacheControl cc = CacheControl.of(headers);
+    CacheControl cc = directives(headers);
     long received = time.nanoTime();
     Instant receivedAt = time.instant();
     long size = size(headers) + e.body.length;
@@ -332,13 +337,19 @@ final class HttpCache {
     if (!request.method().equals("GET")) {
       return false;
     }
-    // A status the cache does not understand, a part of a response (206) or a 304 is not kept;
-    // the store of the stale-if-error settings alone keeps good answers only.
-    if (!UNDERSTOOD.contains(status) || (!serves && (status < 200 || status > 299))) {
+    // A final status; not a part of a response (206, Riprap does not do ranges) or a 304; the
+    // store of the stale-if-error settings alone keeps good answers only.
+    if (status < 200 || status == 206 || status == 304
+        || (!serves && (status < 200 || status > 299))) {
       return false;
     }
-    // no-store in the request or the response: nothing of the exchange may be kept (9111 §3).
-    if (CacheControl.of(request.headers()).has("no-store") || cc.has("no-store")) {
+    // no-store in the request: nothing of the exchange may be kept (9111 §5.2.1.5).
+    if (CacheControl.of(request.headers()).has("no-store")) {
+      return false;
+    }
+    // must-understand: kept only for a status the cache understands, and then no-store yields
+    // to it (9111 §5.2.2.3); else no-store in the response forbids keeping it (§5.2.2.5).
+    if (cc.has("must-understand") ? !UNDERSTOOD.contains(status) : cc.has("no-store")) {
       return false;
     }
     // private: meant for the one caller; a shared cache keeps it only when it names fields.
@@ -366,7 +377,7 @@ final class HttpCache {
     // Something must make it reusable: an explicit lifetime, public, a status with a heuristic
     // lifetime, or (private cache) private (9111 §3). A 200 with an ETag alone is kept, stale at
     // once, for validation.
-    boolean explicit = info.headers().firstValue("Expires").isPresent()
+    boolean explicit = expires(info.headers()).isPresent()
         || cc.has("max-age") || (shared && cc.has("s-maxage"));
     return explicit || cc.has("public") || HEURISTIC.contains(status)
         || (!shared && cc.has("private"));
@@ -405,8 +416,33 @@ final class HttpCache {
   }
 
   private long lifetime(int status, HttpHeaders headers, CacheControl cc, Instant receivedAt) {
-    return Freshness.lifetime(headers, cc, receivedAt, shared,
+    return Freshness.lifetime(headers, cc, expires(headers), receivedAt, shared,
         heuristic && (HEURISTIC.contains(status) || cc.has("public")));
+  }
+
+  /**
+   * The response's caching directives (RFC 9213 section 2.1): the first of the targeted fields
+   * ({@link CacheSettings#targetedFields()}) present with a valid value, else {@code
+   * Cache-Control}.
+   */
+  CacheControl directives(HttpHeaders response) {
+    CacheControl targeted = targeted(response);
+    return targeted != null ? targeted : CacheControl.of(response);
+  }
+
+  private CacheControl targeted(HttpHeaders response) {
+    for (String field : targetedFields) {
+      List<String> lines = response.allValues(field);
+      if (!lines.isEmpty() && TargetedField.valid(lines)) {
+        return CacheControl.parse(lines); // an invalid one is ignored as a whole (RFC 9213 §2.1)
+      }
+    }
+    return null;
+  }
+
+  /** The {@code Expires} that counts: none when a targeted field decides (RFC 9213 §2.1). */
+  private Optional<String> expires(HttpHeaders response) {
+    return targeted(response) != null ? Optional.empty() : response.firstValue("Expires");
   }
 
   /** The headers a copy keeps: all but those a qualified private or no-cache names. */

@@ -392,7 +392,9 @@ public final class ResilientHttpClient extends HttpClient implements AutoCloseab
   /**
    * Sends the request through the pipeline and returns the final response: the first answer, the
    * last retryable response after the last attempt (its body whole, through {@code handler}), a
-   * stale copy or a fallback response.
+   * stale copy or a fallback response. With the cache on ({@link Builder#cache(CacheSettings)}),
+   * a stored response may answer first, without the pipeline, and a request may wait (within its
+   * own timeout) for the same URI's request already upstream.
    *
    * @param request the request
    * @param handler the caller's body handler; only the final response's body goes through it

@@ -13,6 +13,10 @@ import java.util.TreeMap;
  * the fields the stored response's {@code Vary} names, compared after normalizing.
  */
 final class Variants {
+  /** Request fields whose values compare case-blind (RFC 9110 sections 12.5.1 to 12.5.4). */
+  private static final Set<String> CASE_BLIND =
+      Set.of("accept", "accept-charset", "accept-encoding", "accept-language");
+
   private Variants() {}
 
   /** The field names the response's {@code Vary} lists, lower-case ({@code *} included). */
@@ -42,7 +46,8 @@ final class Variants {
 
   /**
    * The request's value of each of {@code names}, normalized as RFC 9111 §4.1 allows: all its
-   * field lines joined by commas, whitespace around each element removed. {@code null} for a
+   * field lines joined by commas, whitespace around each element removed, the Accept fields'
+   * values in lower case (their syntax is case-blind). {@code null} for a
    * header the request does not send, so "absent" matches only "absent".
    */
   static Map<String, String> values(HttpRequest request, Set<String> names) {
@@ -59,7 +64,9 @@ final class Variants {
           v.append(v.length() == 0 ? "" : ",").append(element.trim());
         }
       }
-      values.put(name, v.toString());
+      // The Accept fields' values (media types, codings, language tags) are case-blind.
+      values.put(name, CASE_BLIND.contains(name) ? v.toString().toLowerCase(Locale.ROOT)
+          : v.toString());
     }
     return values;
   }

@@ -144,6 +144,56 @@ class HttpCacheTest {
   }
 
   @Test
+  void ofAnAgeListTheFirstMemberCounts() throws Exception {
+    Harness h = harness();
+    answer(200, "Cache-Control", "max-age=3600", "Age", "7200, 0");
+    body(Mode.SYNC, h, get("/agelist"));
+    assertThat(body(Mode.SYNC, h, get("/agelist"))).isEqualTo("v2");
+    answer(200, "Cache-Control", "max-age=3600", "Age", "0, 7200");
+    body(Mode.SYNC, h, get("/agelist2"));
+    assertThat(body(Mode.SYNC, h, get("/agelist2"))).isEqualTo("v3");
+  }
+
+  @Test
+  void aTargetedFieldDecidesInPlaceOfCacheControlWhenTheSettingsNameIt() throws Exception {
+    Harness cdn = harness(CacheSettings.of(1 << 20).withTargetedFields("CDN-Cache-Control"));
+    answer(200, "CDN-Cache-Control", "max-age=600", "Cache-Control", "no-store");
+    body(Mode.SYNC, cdn, get("/cdn1"));
+    assertThat(body(Mode.SYNC, cdn, get("/cdn1"))).isEqualTo("v1");
+    answer(200, "CDN-Cache-Control", "no-store", "Cache-Control", "max-age=600");
+    body(Mode.SYNC, cdn, get("/cdn2"));
+    assertThat(body(Mode.SYNC, cdn, get("/cdn2"))).isEqualTo("v3");
+    answer(200, "CDN-Cache-Control", "max-age=\"600\"", "Cache-Control", "no-store");
+    body(Mode.SYNC, cdn, get("/cdn3")); // a string where an Integer belongs: the field is invalid
+    body(Mode.SYNC, cdn, get("/cdn3"));
+    answer(200, "CDN-Cache-Control", "max-age =600", "Cache-Control", "no-store");
+    body(Mode.SYNC, cdn, get("/cdn4")); // no space may precede '=' in a dictionary
+    body(Mode.SYNC, cdn, get("/cdn4"));
+    answer(200, "CDN-Cache-Control", "no-store", "Cache-Control", "max-age=600");
+    Harness client = harness();
+    body(Mode.SYNC, client, get("/cdn2"));
+    assertThat(body(Mode.SYNC, client, get("/cdn2"))).isEqualTo("v8");
+    assertThat(upstream.requests.get()).isEqualTo(8);
+  }
+
+  @Test
+  void aStatusTheCacheDoesNotKnowIsKeptWithAnExplicitLifetime() throws Exception {
+    Harness h = harness();
+    answer(599, "Cache-Control", "max-age=600");
+    assertThat(h.client.send(get("/599"), BodyHandlers.ofString()).statusCode()).isEqualTo(599);
+    HttpResponse<String> again = h.client.send(get("/599"), BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(599);
+    assertThat(again.body()).isEqualTo("v1");
+    answer(299, "Cache-Control", "no-store, must-understand, max-age=600");
+    h.client.send(get("/299"), BodyHandlers.ofString());
+    h.client.send(get("/299"), BodyHandlers.ofString());
+    answer(200, "Cache-Control", "no-store, must-understand, max-age=600");
+    h.client.send(get("/mu"), BodyHandlers.ofString());
+    assertThat(body(Mode.SYNC, h, get("/mu"))).isEqualTo("v4");
+    assertThat(upstream.requests.get()).isEqualTo(4);
+  }
+
+  @Test
   void anExpiresThatIsNoDateMeansAlreadyExpired() throws Exception {
     Harness h = harness();
     answer(200, "Expires", "0");
@@ -278,6 +328,7 @@ class HttpCacheTest {
     assertThat(body(mode, h, get("/vary", "Accept-Language", "en"))).isEqualTo("v1");
     assertThat(body(mode, h, get("/vary", "Accept-Language", "fr"))).isEqualTo("v2");
     assertThat(body(mode, h, get("/vary", "Accept-Language", "en"))).isEqualTo("v1");
+    assertThat(body(mode, h, get("/vary", "Accept-Language", "EN"))).isEqualTo("v1");
     assertThat(body(mode, h, get("/vary"))).isEqualTo("v3");
     assertThat(upstream.requests.get()).isEqualTo(3);
   }
@@ -303,6 +354,22 @@ class HttpCacheTest {
     assertThat(head.body()).isEmpty();
     assertThat(head.headers().firstValue("X-Kind")).contains("stored");
     assertThat(upstream.requests.get()).isEqualTo(1);
+  }
+
+  @Test
+  void aHeadResponseFreshensTheStoredGetItDescribes() throws Exception {
+    Harness h = harness();
+    answer(200, "Cache-Control", "max-age=10", "ETag", "\"e\"", "X-Kind", "old");
+    body(Mode.SYNC, h, get("/fh"));
+    h.fake.advance(Duration.ofSeconds(20));
+    answer(200, "Cache-Control", "max-age=600", "ETag", "\"e\"", "X-Kind", "new");
+    HttpRequest head = HttpRequest.newBuilder(upstream.uri("/fh"))
+        .method("HEAD", HttpRequest.BodyPublishers.noBody()).build();
+    h.client.send(head, BodyHandlers.ofString());
+    HttpResponse<String> hit = h.client.send(get("/fh"), BodyHandlers.ofString());
+    assertThat(hit.body()).isEqualTo("v1");
+    assertThat(hit.headers().firstValue("X-Kind")).contains("new");
+    assertThat(upstream.requests.get()).isEqualTo(2);
   }
 
   @ParameterizedTest
@@ -439,6 +506,29 @@ class HttpCacheTest {
     assertThat(body(Mode.SYNC, h, get("/throw"))).isEqualTo("v1");
   }
 
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void aHitIsFedThroughEveryKindOfBodyHandlerEachGettingItsOwnCopy(Mode mode) throws Exception {
+    Harness h = harness();
+    answer(200, "Cache-Control", "max-age=60");
+    body(mode, h, get("/kinds"));
+    byte[] first = mode.send(h, get("/kinds"), BodyHandlers.ofByteArray()).body();
+    first[0] = 'X';
+    assertThat(new String(mode.send(h, get("/kinds"), BodyHandlers.ofByteArray()).body(),
+        java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("v1");
+    try (java.io.InputStream in = mode.send(h, get("/kinds"), BodyHandlers.ofInputStream())
+        .body()) {
+      assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8))
+          .isEqualTo("v1");
+    }
+    assertThat(mode.send(h, get("/kinds"), BodyHandlers.ofLines()).body()
+        .collect(Collectors.toList())).containsExactly("v1");
+    HttpResponse.BodyHandler<Integer> length = info -> HttpResponse.BodySubscribers.mapping(
+        HttpResponse.BodySubscribers.ofByteArray(), b -> b.length);
+    assertThat(mode.send(h, get("/kinds"), length).body()).isEqualTo(2);
+    assertThat(upstream.requests.get()).isEqualTo(1);
+  }
+
   @Test
   void aResponseLargerThanAnEntryStreamsToTheCallerWholeAndIsNotKept() throws Exception {
     Harness h = harness(CacheSettings.of(1 << 20).withMaxEntryBytes(1024));
@@ -473,6 +563,11 @@ class HttpCacheTest {
     assertThatThrownBy(() -> CacheSettings.of(100).withMaxEntryBytes(101))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cache maxEntryBytes").hasMessageContaining("101");
+    assertThatThrownBy(() -> CacheSettings.of(100).withTargetedFields("CDN Cache"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("cache targetedFields").hasMessageContaining("'CDN Cache'");
+    assertThat(CacheSettings.of(100).withTargetedFields("X-B", "x-a", "X-B").targetedFields())
+        .containsExactly("x-b", "x-a");
     assertThatThrownBy(() -> CacheSettings.of(100).withKeyHeaders("bad header"))
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("cache keyHeaders").hasMessageContaining("'bad header'");
