@@ -3,12 +3,18 @@
 # against ResilientHttpClient's cache, run as a reverse proxy in front of the suite's origin, and
 # counts the results as the site does. A yardstick, not part of ./mvnw verify (CI has no node).
 #
-#   benchmarks/cache-tests/run.sh                  # the cache (64 MiB), the whole suite
+#   benchmarks/cache-tests/run.sh                  # the cache (64 MiB) set up as a reverse proxy's
+#                                                  # (CDN-Cache-Control read), the whole suite
+#   benchmarks/cache-tests/run.sh --defaults       # the cache with the client's defaults
 #   benchmarks/cache-tests/run.sh --no-cache       # the same proxy without a cache: the baseline
 #   benchmarks/cache-tests/run.sh --direct         # the suite's client straight at its origin
 #   benchmarks/cache-tests/run.sh --id freshness-max-age   # one test, requests and responses shown
-#   benchmarks/cache-tests/run.sh --docs           # the cache, then the section of docs/benchmarks.md
+#   benchmarks/cache-tests/run.sh --docs           # all four runs, then the section of docs/benchmarks.md
 #   options: --cache-bytes N (64 MiB), --no-build (reuse benchmarks/target/benchmarks.jar)
+#
+# The modes: cache = CacheSettings.of(N).withTargetedFields("CDN-Cache-Control"), what CacheSettings
+# recommends for a client used as a reverse proxy or CDN (the suite's CDN tests run against every
+# reverse proxy); defaults = CacheSettings.of(N) (shared semantics, no targeted field).
 #
 # Needs: node 20 or later with npm (the suite's client uses fetch and undici; tested on node 20.20),
 # a JDK 17+, and the network for npm (and for the suite's source unless a copy is given, below).
@@ -38,17 +44,18 @@ docs=no
 while [ $# -gt 0 ]; do
   case "$1" in
     --no-cache) mode=no-cache ;;
+    --defaults) mode=defaults ;;
     --direct) mode=direct ;;
     --cache-bytes) cache_bytes=$2; shift ;;
     --no-build) build=no ;;
     --id) test_id=$2; shift ;;
     --docs) docs=yes ;;
-    *) echo "usage: $0 [--no-cache|--direct] [--cache-bytes N] [--no-build] [--id TEST_ID] [--docs]" >&2; exit 2 ;;
+    *) echo "usage: $0 [--defaults|--no-cache|--direct] [--cache-bytes N] [--no-build] [--id TEST_ID] [--docs]" >&2; exit 2 ;;
   esac
   shift
 done
 if [ "$docs" = yes ] && { [ "$mode" != cache ] || [ -n "$test_id" ]; }; then
-  echo "--docs writes the cache's results of the whole suite: not with --no-cache, --direct or --id" >&2
+  echo "--docs runs every mode on the whole suite: not with --defaults, --no-cache, --direct or --id" >&2
   exit 2
 fi
 
@@ -120,7 +127,7 @@ await_port() {
   return 1
 }
 
-# Runs the suite (or test $test_id) in mode $1 (cache, no-cache, direct) into $work/$1/.
+# Runs the suite (or test $test_id) in mode $1 (cache, defaults, no-cache, direct) into $work/$1/.
 run_suite() {
   local run_mode=$1
   out=$work/$run_mode
@@ -133,11 +140,12 @@ run_suite() {
   base=http://127.0.0.1:$(await_port "$out/origin.log" 'Listening on')
 
   if [ "$run_mode" != direct ]; then
-    local cache_arg=off
-    [ "$run_mode" = cache ] && cache_arg=$cache_bytes
-    step "proxy: ResilientHttpClient, cache $cache_arg, in front of $base"
+    local cache_arg=off targeted=none
+    [ "$run_mode" = cache ] || [ "$run_mode" = defaults ] && cache_arg=$cache_bytes
+    [ "$run_mode" = cache ] && targeted=CDN-Cache-Control
+    step "proxy: ResilientHttpClient, cache $cache_arg, targeted fields $targeted, in front of $base"
     java -cp "$jar" dev.riprap.benchmarks.cachetests.CacheTestProxy \
-      --origin "$base" --cache "$cache_arg" --max-seconds 1800 > "$out/proxy.log" 2>&1 &
+      --origin "$base" --cache "$cache_arg" --targeted "$targeted" --max-seconds 1800 > "$out/proxy.log" 2>&1 &
     proxy_pid=$!
     base=http://127.0.0.1:$(await_port "$out/proxy.log" 'listening on')
   fi
@@ -154,7 +162,11 @@ run_suite() {
   stop
 
   local name
-  name=$([ "$run_mode" = cache ] && echo "Riprap (cache $cache_bytes bytes)" || echo "Riprap ($run_mode)")
+  case "$run_mode" in
+    cache) name="Riprap (cache $cache_bytes bytes, CDN-Cache-Control read)" ;;
+    defaults) name="Riprap (cache $cache_bytes bytes, client defaults)" ;;
+    *) name="Riprap ($run_mode)" ;;
+  esac
   {
     echo "# cache-tests: $name"
     echo
@@ -175,7 +187,8 @@ counts() {
 run_suite "$mode"
 [ "$docs" = yes ] || exit 0
 
-step "the baselines for docs: the proxy without the cache, and the client straight at the origin"
+step "for docs: the client's defaults, the proxy without the cache, the client straight at the origin"
+run_suite defaults
 run_suite no-cache
 run_suite direct
 
@@ -187,8 +200,12 @@ run_suite direct
     echo
     echo "The public HTTP cache test suite, [http-tests/cache-tests](https://github.com/http-tests/cache-tests)"
     echo "(the one behind [cache-tests.fyi](https://cache-tests.fyi)), commit \`${suite_commit:0:12}\`, run on"
-    echo "$(date -u +%Y-%m-%d) against \`ResilientHttpClient\`'s cache (\`cache($cache_bytes)\`: shared-cache semantics and"
-    echo "the other defaults of \`CacheSettings\`) at Riprap commit \`$(git rev-parse --short HEAD)\`. The client sits"
+    echo "$(date -u +%Y-%m-%d) against \`ResilientHttpClient\`'s cache at Riprap commit \`$(git rev-parse --short HEAD)\`, set up"
+    echo "as \`CacheSettings\` recommends for a client used as a reverse proxy or CDN:"
+    echo "\`CacheSettings.of($cache_bytes).withTargetedFields(\"CDN-Cache-Control\")\` (shared-cache semantics, the"
+    echo "other settings their defaults; the suite runs its CDN-Cache-Control tests against every reverse"
+    echo "proxy). With the client's defaults alone (\`CacheSettings.of($cache_bytes)\`, no targeted field):"
+    echo "$(counts "$work/defaults/results.json"). The client sits"
     echo "in a reverse proxy (\`dev.riprap.benchmarks.cachetests.CacheTestProxy\`: the request forwarded"
     echo "without its hop-by-hop fields, the answer relayed as it came; a policy with no retries and no"
     echo "breaker) in front of the suite's origin on 127.0.0.1, the way the site tests nginx, Squid or"
@@ -211,8 +228,9 @@ run_suite direct
     echo "answers with a 502."
     echo
     echo "Rerun: \`benchmarks/cache-tests/run.sh --docs\` (node 20+ and npm, a JDK 17+; about two minutes"
-    echo "after the build; not part of \`./mvnw verify\`). \`--no-cache\` runs the baseline,"
-    echo "\`--id TEST_ID\` one test with its requests and responses shown."
+    echo "a run, four runs with \`--docs\`; not part of \`./mvnw verify\`). Without \`--docs\` it runs the"
+    echo "cache alone; \`--defaults\` the client's defaults, \`--no-cache\` the baseline, \`--id TEST_ID\` one"
+    echo "test with its requests and responses shown."
     echo
   } > docs/benchmarks/cache-tests.md
   java -cp "$jar" dev.riprap.benchmarks.report.Report --dir docs/benchmarks --out docs/benchmarks.md

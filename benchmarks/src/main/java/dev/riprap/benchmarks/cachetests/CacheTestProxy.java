@@ -34,7 +34,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <pre>
  * java -cp benchmarks/target/benchmarks.jar dev.riprap.benchmarks.cachetests.CacheTestProxy \
- *     --origin http://127.0.0.1:8000 [--port 0] [--cache off] [--max-seconds 1800]
+ *     --origin http://127.0.0.1:8000 [--port 0] [--cache off] [--targeted none]
+ *     [--max-seconds 1800]
  * </pre>
  *
  * <p>{@code --port 0} (the default) takes a free port. Once listening it prints {@code listening
@@ -42,6 +43,8 @@ import java.util.concurrent.TimeUnit;
  * (default 1800), or when the JVM is asked to end (SIGTERM). {@code --cache BYTES} turns on the
  * client's cache with {@link CacheSettings#of(long)} (its defaults: shared semantics, heuristic
  * freshness); {@code --cache off} (the default) relays without caching: the "no cache" baseline.
+ * {@code --targeted CDN-Cache-Control} (comma-separated names, default {@code none}) adds {@link
+ * CacheSettings#withTargetedFields}, the setting for a client used as a reverse proxy or CDN.
  * The cache writes {@code Age} on what it serves from storage (RFC 9111 section 5.1), so the proxy
  * relays it like any other field.
  *
@@ -99,10 +102,12 @@ public final class CacheTestProxy implements AutoCloseable {
    * redirects: what the suite measures is the client's cache.
    *
    * @param cacheBytes the cache's size in bytes, or a negative number for no cache
+   * @param targeted the targeted cache-control fields the cache reads (RFC 9213, e.g. {@code
+   *     CDN-Cache-Control}), in order; empty for none
    * @return the client
-   * @throws IllegalArgumentException if {@code cacheBytes} is 0
+   * @throws IllegalArgumentException if {@code cacheBytes} is 0 or a field name is not valid
    */
-  static ResilientHttpClient client(long cacheBytes) {
+  static ResilientHttpClient client(long cacheBytes, List<String> targeted) {
     HttpPolicy relay =
         HttpPolicy.builder("cache-tests")
             .maxRetries(0)
@@ -119,7 +124,8 @@ public final class CacheTestProxy implements AutoCloseable {
     ResilientHttpClient.Builder builder =
         ResilientHttpClient.builder().delegate(delegate).policy(relay);
     if (cacheBytes >= 0) {
-      builder.cache(CacheSettings.of(cacheBytes));
+      builder.cache(
+          CacheSettings.of(cacheBytes).withTargetedFields(targeted.toArray(String[]::new)));
     }
     return builder.build();
   }
@@ -213,7 +219,8 @@ public final class CacheTestProxy implements AutoCloseable {
    * Runs the proxy until {@code --max-seconds} pass or the JVM is asked to end.
    *
    * @param args {@code --origin URI} (required), {@code --port} (0), {@code --cache} ({@code off}
-   *     or a size in bytes), {@code --max-seconds} (1800)
+   *     or a size in bytes), {@code --targeted} ({@code none} or field names, comma-separated),
+   *     {@code --max-seconds} (1800)
    * @throws Exception if the proxy cannot start
    */
   public static void main(String[] args) throws Exception {
@@ -225,20 +232,27 @@ public final class CacheTestProxy implements AutoCloseable {
     }
     Map<String, String> opts =
         Args.parse(
-            args, Map.of("origin", "", "port", "0", "cache", "off", "max-seconds", "1800"));
+            args,
+            Map.of(
+                "origin", "", "port", "0", "cache", "off", "targeted", "none",
+                "max-seconds", "1800"));
     if (opts.get("origin").isEmpty()) {
       throw new IllegalArgumentException("--origin is required, e.g. --origin http://127.0.0.1:8000");
     }
     long cacheBytes = "off".equals(opts.get("cache")) ? -1 : Long.parseLong(opts.get("cache"));
+    List<String> targeted =
+        "none".equals(opts.get("targeted")) ? List.of() : List.of(opts.get("targeted").split(","));
     long maxSeconds = Long.parseLong(opts.get("max-seconds"));
     CountDownLatch stop = new CountDownLatch(1);
     CacheTestProxy proxy =
         new CacheTestProxy(
             Integer.parseInt(opts.get("port")),
             URI.create(opts.get("origin")),
-            client(cacheBytes));
+            client(cacheBytes, targeted));
     Runtime.getRuntime().addShutdownHook(new Thread(stop::countDown, "cache-test-proxy-stop"));
-    System.out.println("listening on " + proxy.uri() + " (cache " + opts.get("cache") + ")");
+    System.out.println(
+        "listening on " + proxy.uri() + " (cache " + opts.get("cache") + ", targeted fields "
+            + opts.get("targeted") + ")");
     System.out.flush();
     boolean asked = stop.await(maxSeconds, TimeUnit.SECONDS);
     proxy.close();

@@ -173,6 +173,28 @@ class CacheTestProxyTest {
   }
 
   @Test
+  void withATargetedFieldTheCacheFollowsItOverCacheControl() throws Exception {
+    CacheTestProxy proxy =
+        proxy(
+            1 << 20,
+            List.of("CDN-Cache-Control"),
+            r ->
+                new Response(
+                    200,
+                    List.of(
+                        new Field("Cache-Control", "no-store"),
+                        new Field("CDN-Cache-Control", "max-age=3600")),
+                    "for the CDN".getBytes(StandardCharsets.UTF_8)));
+    String get = "GET /targeted HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+
+    send(proxy, get);
+    Raw second = Raw.parse(send(proxy, get));
+
+    assertThat(forwarded).hasSize(1);
+    assertThat(second.body).isEqualTo("for the CDN");
+  }
+
+  @Test
   void answers502NamingTheFailureWhenTheOriginRefusesTheConnection() throws Exception {
     int closedPort;
     try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
@@ -180,7 +202,7 @@ class CacheTestProxyTest {
     }
     CacheTestProxy proxy =
         new CacheTestProxy(
-            0, URI.create("http://127.0.0.1:" + closedPort), CacheTestProxy.client(-1));
+            0, URI.create("http://127.0.0.1:" + closedPort), CacheTestProxy.client(-1, List.of()));
     closing.add(proxy);
 
     Raw raw = Raw.parse(send(proxy, "GET /x HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
@@ -214,6 +236,12 @@ class CacheTestProxyTest {
 
   private CacheTestProxy proxy(long cacheBytes, Function<Request, Response> origin)
       throws IOException {
+    return proxy(cacheBytes, List.of(), origin);
+  }
+
+  private CacheTestProxy proxy(
+      long cacheBytes, List<String> targeted, Function<Request, Response> origin)
+      throws IOException {
     Http1Front server =
         new Http1Front(
             0,
@@ -224,7 +252,7 @@ class CacheTestProxyTest {
     closing.add(server);
     CacheTestProxy proxy =
         new CacheTestProxy(
-            0, URI.create("http://127.0.0.1:" + server.port()), CacheTestProxy.client(cacheBytes));
+            0, URI.create("http://127.0.0.1:" + server.port()), CacheTestProxy.client(cacheBytes, targeted));
     closing.add(0, proxy);
     return proxy;
   }
