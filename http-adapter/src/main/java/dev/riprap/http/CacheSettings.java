@@ -75,7 +75,7 @@ public final class CacheSettings {
    * These settings with another bound on one entry: a response whose body and header fields
    * exceed it is not kept (it streams to the caller untouched, copied only up to this bound).
    *
-   * @param bytes 1 to {@link #maxBytes()}
+   * @param bytes 1 to {@link #maxBytes()}; above 2 GiB (the largest array) read as 2 GiB
    * @return new settings
    * @throws IllegalArgumentException if out of range
    */

@@ -45,6 +45,9 @@ final class HttpCache {
   private static final Set<Integer> HEURISTIC = Set.of(200, 203, 204, 300, 301, 308, 404, 405,
       410, 414, 501);
 
+  /** The largest body one byte array holds: a larger entry bound is read as this. */
+  static final long LARGEST_BODY = Integer.MAX_VALUE - 8;
+
   final boolean serves;
   final long maxBytes;
   final long maxEntryBytes;
@@ -113,7 +116,7 @@ final class HttpCache {
     this.serves = cache != null;
     if (cache != null) {
       this.maxBytes = cache.maxBytes();
-      this.maxEntryBytes = cache.maxEntryBytes();
+      this.maxEntryBytes = Math.min(cache.maxEntryBytes(), LARGEST_BODY);
       this.maxEntries = Integer.MAX_VALUE;
       this.heuristic = cache.heuristicFreshness();
       this.shared = cache.shared();
@@ -126,7 +129,7 @@ final class HttpCache {
       this.credentialHeaders = credentials;
     } else {
       this.maxBytes = stale.maxTotalBytes();
-      this.maxEntryBytes = stale.maxEntryBytes();
+      this.maxEntryBytes = Math.min(stale.maxEntryBytes(), LARGEST_BODY);
       this.maxEntries = stale.maxEntries();
       this.heuristic = false;
       this.shared = true;
@@ -370,7 +373,7 @@ final class HttpCache {
     }
     // An answer to a caller's credentials is theirs unless the response says it may be shared
     // (9111 §3.5: public, s-maxage or must-revalidate).
-    if (shared && carriesCredentials(request)
+    if (shared && Credentials.carried(request, credentialHeaders, delegate)
         && !(cc.has("public") || cc.has("s-maxage") || cc.has("must-revalidate"))) {
       return false;
     }
@@ -383,66 +386,21 @@ final class HttpCache {
         || (!shared && cc.has("private"));
   }
 
-  /**
-   * Whether the request goes out with a caller's credentials: a header named in the settings, or
-   * one the delegate adds on its own. Its {@code Authenticator} answers a 401 with {@code
-   * Authorization} on a request this client never sees, so with one every request counts; its
-   * {@code CookieHandler} adds {@code Cookie} when it holds cookies for the URI (and counts as
-   * adding them if it fails to say).
-   */
-  private boolean carriesCredentials(HttpRequest request) {
-    for (String name : credentialHeaders) {
-      if (request.headers().firstValue(name).isPresent()) {
-        return true;
-      }
-    }
-    if (delegate.authenticator().isPresent()) {
-      return true;
-    }
-    java.net.CookieHandler cookies = delegate.cookieHandler().orElse(null);
-    if (cookies == null) {
-      return false;
-    }
-    try {
-      for (List<String> values : cookies.get(request.uri(), request.headers().map()).values()) {
-        if (!values.isEmpty()) {
-          return true;
-        }
-      }
-      return false;
-    } catch (java.io.IOException | RuntimeException e) {
-      return true;
-    }
-  }
-
   private long lifetime(int status, HttpHeaders headers, CacheControl cc, Instant receivedAt) {
     return Freshness.lifetime(headers, cc, expires(headers), receivedAt, shared,
         heuristic && (HEURISTIC.contains(status) || cc.has("public")));
   }
 
-  /**
-   * The response's caching directives (RFC 9213 section 2.1): the first of the targeted fields
-   * ({@link CacheSettings#targetedFields()}) present with a valid value, else {@code
-   * Cache-Control}.
-   */
+  /** The response's caching directives: a targeted field's (RFC 9213), else Cache-Control's. */
   CacheControl directives(HttpHeaders response) {
-    CacheControl targeted = targeted(response);
+    CacheControl targeted = TargetedField.directives(response, targetedFields);
     return targeted != null ? targeted : CacheControl.of(response);
-  }
-
-  private CacheControl targeted(HttpHeaders response) {
-    for (String field : targetedFields) {
-      List<String> lines = response.allValues(field);
-      if (!lines.isEmpty() && TargetedField.valid(lines)) {
-        return CacheControl.parse(lines); // an invalid one is ignored as a whole (RFC 9213 §2.1)
-      }
-    }
-    return null;
   }
 
   /** The {@code Expires} that counts: none when a targeted field decides (RFC 9213 §2.1). */
   private Optional<String> expires(HttpHeaders response) {
-    return targeted(response) != null ? Optional.empty() : response.firstValue("Expires");
+    return TargetedField.directives(response, targetedFields) != null
+        ? Optional.empty() : response.firstValue("Expires");
   }
 
   /** The headers a copy keeps: all but those a qualified private or no-cache names. */

@@ -1,5 +1,6 @@
 package dev.riprap.http;
 
+import java.net.http.HttpHeaders;
 import java.util.List;
 import java.util.Set;
 
@@ -20,6 +21,21 @@ final class TargetedField {
 
   private TargetedField(String s) {
     this.s = s;
+  }
+
+  /**
+   * The directives of the first of {@code fields} the response carries with a valid value
+   * (RFC 9213 section 2.1: an invalid one is ignored as a whole), or null when none does and
+   * {@code Cache-Control} decides.
+   */
+  static CacheControl directives(HttpHeaders response, List<String> fields) {
+    for (String field : fields) {
+      List<String> lines = response.allValues(field);
+      if (!lines.isEmpty() && valid(lines)) {
+        return CacheControl.parse(lines);
+      }
+    }
+    return null;
   }
 
   /** Whether the field lines, joined as one list, form a valid dictionary. */

@@ -573,5 +573,7 @@ class HttpCacheTest {
         .hasMessageContaining("cache keyHeaders").hasMessageContaining("'bad header'");
     assertThat(CacheSettings.of(Long.MAX_VALUE).maxEntryBytes())
         .isEqualTo(CacheSettings.DEFAULT_MAX_ENTRY);
+    assertThat(harness(CacheSettings.of(Long.MAX_VALUE).withMaxEntryBytes(Long.MAX_VALUE))
+        .client.engine.cache.maxEntryBytes).isEqualTo(Integer.MAX_VALUE - 8);
   }
 }
