@@ -79,7 +79,8 @@ if (published.length) {
   const fewest = published.reduce((a, b) => (b.c.fail < a.c.fail ? b : a))
   const met = mine.pass > most.c.pass && mine.fail <= fewest.c.fail
   out.push(`Against the published reverse proxies: ${mine.pass} passed (most of them: ${most.name}, ` +
-    `${most.c.pass}), ${mine.fail} conformance failures (fewest of them: ${fewest.name}, ` +
+    `${most.c.pass}), ${mine.fail} conformance failure${mine.fail === 1 ? '' : 's'} ` +
+    `(fewest of them: ${fewest.name}, ` +
     `${fewest.c.fail}). Target (more passed than any, no more conformance failures than the ` +
     `best): **${met ? 'met' : 'missed'}**.`, '')
 }
