@@ -21,8 +21,9 @@ import java.util.Properties;
  * benchmarks (1 and 2 threads), the loopback HTTP JSON, the fault-scenario JSON and the run's
  * {@code run-info.properties} (date, mode, JMH options, load average before and after). Every
  * ratio is computed from numbers of the same run; every target is checked against them and
- * reported as met or missed. A hand-written {@code analysis.md} beside the JSON, if present, is
- * appended as it is.
+ * reported as met or missed. The HTTP cache conformance section ({@code cache-tests.md}, written
+ * by {@code benchmarks/cache-tests/run.sh --docs}) and a hand-written {@code analysis.md} beside
+ * the JSON, if present, are appended as they are, in that order.
  *
  * <p>Usage: {@code Report --dir docs/benchmarks --out docs/benchmarks.md}.
  */
@@ -149,6 +150,12 @@ public final class Report {
     }
     out.append('\n');
     out.append(md);
+    // The HTTP cache conformance section, written by benchmarks/cache-tests/run.sh --docs (the
+    // suite needs node, so it is not part of this run).
+    Path cacheTests = dir.resolve("cache-tests.md");
+    if (Files.exists(cacheTests)) {
+      out.append(Files.readString(cacheTests, StandardCharsets.UTF_8));
+    }
     Path analysis = dir.resolve("analysis.md");
     if (Files.exists(analysis)) {
       out.append(Files.readString(analysis, StandardCharsets.UTF_8));
