@@ -551,7 +551,10 @@ final class Race<E, T> {
       }
     }
     if (r == null) {
-      GroupCall.release(m); // decided meanwhile
+      GroupCall.release(m); // decided meanwhile: no hedge, so its token goes back
+      if (call.budget != null) {
+        call.budget.refundRetry();
+      }
       return;
     }
     if (inFlightNames != null) {
@@ -566,10 +569,14 @@ final class Race<E, T> {
       launcher.launch(r);
     } catch (Throwable refused) {
       // The executor refused the hedge: the launcher gave its count back, and the budget gets its
-      // token back (nothing was sent); the next may be taken.
+      // token back (nothing was sent); the next may be taken. The call goes on with the attempts
+      // in flight, so the refusal is only logged: an executor's Error is seen, not swallowed.
       if (call.budget != null) {
         call.budget.refundRetry();
       }
+      System.getLogger(Race.class.getName()).log(System.Logger.Level.WARNING,
+          "EndpointGroup '" + group.name + "': the executor refused a hedge to '" + m.name
+              + "'; the call goes on without it", refused);
     }
   }
 

@@ -146,6 +146,9 @@ final class Dispatch {
       wait.orTimeout(nanos, TimeUnit.NANOSECONDS);
     }
     wait.whenCompleteAsync((v, t) -> {
+      if (result.isDone()) {
+        return; // the caller cancelled while it waited: nothing is sent for it
+      }
       CompletableFuture<HttpResponse<T>> next;
       if (t != null) {
         next = CompletableFuture.failedFuture(c.waitedTooLong());
