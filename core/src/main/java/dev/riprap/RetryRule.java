@@ -116,7 +116,9 @@ final class RetryRule {
       return -1;
     }
     // The budget keeps retries from multiplying the load on a failing downstream.
-    if (p.budget != null && !p.budget.tryAcquireRetry()) {
+    // (A failure that never reached the downstream, as the hooks say, retries for free.)
+    if (p.budget != null && !(failure != null && p.hooks != null && freeRetry(p, work, failure))
+        && !p.budget.tryAcquireRetry()) {
       abandoned(p, call, attempt, RetryAbandoned.Reason.BUDGET_EXHAUSTED, result, failure);
       return -1;
     }
@@ -132,6 +134,15 @@ final class RetryRule {
               failure == null ? result : null));
     }
     return delay;
+  }
+
+  /** Whether the hooks let this failure's retry go without a budget token; they must not throw. */
+  private static boolean freeRetry(Pipeline p, Object work, Throwable failure) {
+    try {
+      return p.hooks.retryIsFree(work, failure);
+    } catch (RuntimeException e) {
+      return false; // a hook that broke its contract: the retry pays, as by default
+    }
   }
 
   /**

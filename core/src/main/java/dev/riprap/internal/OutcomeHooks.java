@@ -53,6 +53,21 @@ public interface OutcomeHooks<W, R> {
   long retryDelayNanos(W work, int attempt, R result, Throwable failure);
 
   /**
+   * Whether the retry of a failure {@link #retryDelayNanos} allowed takes no token of the retry
+   * budget: the attempt never reached the downstream (a service endpoint's own breaker or rate
+   * limiter refused it), so another attempt elsewhere adds no load the budget guards against.
+   * The other limits (attempts, drain, total timeout) still apply. Must not throw. Default: every
+   * retry pays.
+   *
+   * @param work the call's work, as given to the policy
+   * @param failure the attempt's exception, not null
+   * @return {@code true} when the retry is free
+   */
+  default boolean retryIsFree(W work, Throwable failure) {
+    return false;
+  }
+
+  /**
    * Releases a value the call will not return: a retried one, or one that arrived after its call
    * ended. Must not throw.
    *

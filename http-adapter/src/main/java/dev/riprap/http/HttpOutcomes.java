@@ -46,6 +46,16 @@ final class HttpOutcomes implements OutcomeHooks<Object, AttemptResponse> {
   }
 
   /**
+   * A service endpoint's own breaker or rate limiter refused the attempt: nothing was sent, so
+   * trying another endpoint costs the retry budget nothing (a refusal paid from it would let one
+   * endpoint with an open breaker use up the budget the other endpoints' real failures need).
+   */
+  @Override
+  public boolean retryIsFree(Object work, Throwable failure) {
+    return failure instanceof RejectedException && ((Work) work).exchange().service != null;
+  }
+
+  /**
    * The HTTP retry decision, each "no" one line with its reason; the engine's limits follow it
    * ({@link dev.riprap.internal.OutcomeHooks#retryDelayNanos}).
    */
