@@ -53,10 +53,11 @@ final class BreakerStep extends Step implements BreakerTransitions.Target {
   /**
    * Whether this step receives its breaker's transitions from {@link BreakerTransitions}: set at
    * the first call that begins with a listener, never cleared (resilience4j cannot take a consumer
-   * back). Plain: a thread that reads a stale {@code false} asks the relay again, which is
-   * idempotent.
+   * back). Set once the relay is registered, and volatile, so that a call that skips the relay
+   * because another one asked first cannot move the breaker before the relay hears it; a thread
+   * that reads {@code false} meanwhile asks the relay again, which is idempotent.
    */
-  private boolean relayed;
+  private volatile boolean relayed;
 
   BreakerStep(CircuitBreaker breaker, TimeSource time, long probeWaitNanos) {
     this.breaker = breaker;
@@ -85,13 +86,12 @@ final class BreakerStep extends Step implements BreakerTransitions.Target {
   /**
    * A call begins with someone listening ({@link Pipeline#listening}): from now on this policy
    * reports its breaker's transitions. Before the call's first permission, which may move the
-   * breaker (open to half-open). One plain read once relayed.
+   * breaker (open to half-open). One volatile read once relayed.
    */
   void listening() {
     if (relayed) {
       return;
     }
-    relayed = true;
     try {
       BreakerTransitions.relayTo(this);
     } catch (RuntimeException e) {
@@ -100,6 +100,7 @@ final class BreakerStep extends Step implements BreakerTransitions.Target {
           "circuit breaker '" + breaker.getName() + "' refused a transition consumer; policy '"
               + pipeline.name + "' cannot report its transitions", e);
     }
+    relayed = true;
   }
 
   /**
@@ -228,8 +229,9 @@ final class BreakerStep extends Step implements BreakerTransitions.Target {
   }
 
   /**
-   * The breaker moved from {@code from} to {@code to} (one real transition, in the breaker's
-   * order, from {@link BreakerTransitions}): publishes it to this policy's listeners.
+   * The breaker moved from {@code from} to {@code to} (one real transition, in the order
+   * resilience4j published it, from {@link BreakerTransitions}): publishes it to this policy's
+   * listeners.
    */
   @Override
   public void transitioned(CircuitBreaker.State from, CircuitBreaker.State to) {

@@ -6,14 +6,14 @@ import io.github.resilience4j.core.EventConsumer;
 import java.lang.ref.WeakReference;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.WeakHashMap;
 
 /**
  * The transitions of one resilience4j breaker, relayed to the policies that run on it and have
- * listeners: each transition resilience4j makes is reported once, in the breaker's order.
+ * listeners: each transition resilience4j publishes is reported once, none invented, none held
+ * back, in the order resilience4j publishes them.
  *
  * <p>Why a consumer of resilience4j's transition events, registered only once someone listens:
  * the breaker's state can be sampled for free, but a state that lasts an instant between two
@@ -22,59 +22,47 @@ import java.util.WeakHashMap;
  * Duration}, resilience4j #1391) and cannot be undone, so a policy asks for this relay when a
  * call begins with a listener on its stream ({@link Pipeline#listening}); a policy nobody listens
  * to never registers one. One relay per breaker, however many policies share it, so that
- * every policy reports the same order and the breaker holds one consumer.
+ * every policy reports the same sequence and the breaker holds one consumer.
  *
- * <p>Order: resilience4j publishes a transition after making it, on the thread that made it and
- * outside any lock, so a transition made right after another can reach the consumer first. The
- * relay puts them back in order by their states: a transition is reported when it starts from the
- * state the last report ended in; one that arrives early waits here for the one before it, which
- * its own thread is about to publish. When several waiting transitions start from the current
- * state, the one that arrived first goes first (if the true next one is itself still on its way,
- * two moves out of the same state, half-open to open and half-open to closed, can then swap places;
- * each is still reported once, and the chain of states stays unbroken). A transition published
- * before the relay was
- * registered is not reported (nobody listened); one that arrives with more than {@link
- * #MAX_WAITING} transitions waiting (a thread descheduled between resilience4j's transition and its
- * publication while many more were made) is reported as it is, so that nothing is held forever.
+ * <p>Order: resilience4j publishes a transition after making it (after its compare-and-set), on
+ * the thread that made it and outside any lock, so two transitions made at nearly the same instant
+ * can reach the consumer in the other order, as they reach resilience4j's own consumers. The true
+ * order cannot be rebuilt from the states (the same move can be made many times, and a publication
+ * can be late by any amount), so the relay does not try: it reports in arrival order, and a
+ * report's {@code from} is not always the previous report's {@code to}. A transition published
+ * before the relay was registered is not reported (nobody listened).
  *
- * <p>Thread-safe; reports under this relay's monitor, so listeners see one transition at a time.
+ * <p>Thread-safe; reports under this relay's monitor, so listeners see one transition at a time. A
+ * transition that a listener causes while a report is delivered (its own call moved the breaker)
+ * is queued and reported after the current report, by the call that is delivering it.
  */
 final class BreakerTransitions implements EventConsumer<CircuitBreakerOnStateTransitionEvent> {
-  /** How many early transitions wait for their predecessor before the oldest is reported anyway. */
-  static final int MAX_WAITING = 64;
-
   /** Keys held weakly: a breaker nobody uses any more takes its relay with it. */
   private static final Map<CircuitBreaker, BreakerTransitions> RELAYS = new WeakHashMap<>();
 
   /** Who receives the reports: a policy's {@link BreakerStep}. */
   interface Target {
-    /** The breaker moved from {@code from} to {@code to}: one real transition, in order. */
+    /** The breaker moved from {@code from} to {@code to}: one real transition, as published. */
     void transitioned(CircuitBreaker.State from, CircuitBreaker.State to);
   }
 
   /** The policies' steps on this breaker that asked for reports (weakly: policies come and go). */
   private final List<WeakReference<Target>> steps = new ArrayList<>();
-  /** Transitions that arrived before the one they follow, in arrival order. */
-  private final ArrayDeque<CircuitBreaker.State[]> waiting = new ArrayDeque<>();
-  /** The state the last report ended in (at first, the breaker's state when the relay began). */
-  private CircuitBreaker.State current;
   /**
-   * No transition reported yet: one that arrives alone and ends in {@link #current} was made
-   * before the relay read it.
+   * Transitions not reported yet, in arrival order: empty except while a report is delivered, when
+   * it holds the ones that report's listeners caused.
    */
-  private boolean fresh = true;
+  private final ArrayDeque<CircuitBreaker.State[]> pending = new ArrayDeque<>();
   /** A report is being delivered on this thread: a transition its listener causes waits its turn. */
   private boolean reporting;
 
-  /** A relay whose reports start from {@code start}; registered by {@link #relayTo}. */
-  BreakerTransitions(CircuitBreaker.State start) {
-    this.current = start;
-  }
-
   /**
-   * Makes sure {@code step} receives every transition of its breaker from now on. Idempotent.
+   * Makes sure {@code step} receives every transition of its breaker published from now on.
+   * Idempotent.
    *
    * @param step the step of a policy that has listeners
+   * @throws RuntimeException whatever the breaker's event publisher throws when the relay
+   *     registers (a breaker of the user's own making)
    */
   static void relayTo(BreakerStep step) {
     CircuitBreaker breaker = step.breaker;
@@ -84,13 +72,8 @@ final class BreakerTransitions implements EventConsumer<CircuitBreakerOnStateTra
     synchronized (RELAYS) {
       relay = RELAYS.get(breaker);
       if (relay == null) {
-        relay = new BreakerTransitions(null);
-        synchronized (relay) {
-          // Under the relay's monitor: a transition published from now on waits until the
-          // starting state is read, and then chains from it.
-          breaker.getEventPublisher().onStateTransition(relay);
-          relay.current = breaker.getState();
-        }
+        relay = new BreakerTransitions();
+        breaker.getEventPublisher().onStateTransition(relay);
         RELAYS.put(breaker, relay);
       }
     }
@@ -113,26 +96,21 @@ final class BreakerTransitions implements EventConsumer<CircuitBreakerOnStateTra
     arrived(t.getFromState(), t.getToState());
   }
 
-  /** One transition, as resilience4j published it. */
+  /**
+   * One transition, as resilience4j published it: reported now, or, when it was caused by a
+   * listener during a report, right after that report.
+   */
   synchronized void arrived(CircuitBreaker.State from, CircuitBreaker.State to) {
-    if (fresh && waiting.isEmpty() && from != current && to == current) {
-      // Made before the relay read the breaker's state, published after it registered: the
-      // relay starts after it. (A real move back into the starting state before the first report
-      // arrives would need the transitions before it to be late as well: with one of them
-      // already waiting, this is not taken for an old one.)
-      return;
-    }
-    waiting.addLast(new CircuitBreaker.State[] {from, to});
+    pending.addLast(new CircuitBreaker.State[] {from, to});
     if (reporting) {
-      // A listener's own call moved the breaker: the report in progress finishes first.
+      // A listener's own call moved the breaker: the report in progress finishes first, and the
+      // loop below, on this same thread, delivers this one next.
       return;
     }
     reporting = true;
     try {
       CircuitBreaker.State[] next;
-      while ((next = next()) != null) {
-        fresh = false;
-        current = next[1];
+      while ((next = pending.pollFirst()) != null) {
         report(next[0], next[1]);
       }
     } finally {
@@ -140,26 +118,14 @@ final class BreakerTransitions implements EventConsumer<CircuitBreakerOnStateTra
     }
   }
 
-  /** The waiting transition to report now, removed from the queue, or null if none can go. */
-  private CircuitBreaker.State[] next() {
-    for (Iterator<CircuitBreaker.State[]> it = waiting.iterator(); it.hasNext(); ) {
-      CircuitBreaker.State[] t = it.next();
-      if (t[0] == current) {
-        it.remove();
-        return t;
-      }
-    }
-    // None follows the last report. Its predecessor is on its way, unless too many wait: then
-    // the oldest goes as it is rather than never.
-    return waiting.size() > MAX_WAITING ? waiting.pollFirst() : null;
-  }
-
   private void report(CircuitBreaker.State from, CircuitBreaker.State to) {
-    for (Iterator<WeakReference<Target>> it = steps.iterator(); it.hasNext(); ) {
-      Target step = it.next().get();
-      if (step == null) {
-        it.remove();
-      } else {
+    steps.removeIf(known -> known.refersTo(null));
+    // A copy: a listener whose call makes another policy on this breaker listen adds a step (on
+    // this thread, under this monitor) while the report is delivered; that step gets the next one.
+    for (Object known : steps.toArray()) {
+      @SuppressWarnings("unchecked")
+      Target step = ((WeakReference<Target>) known).get();
+      if (step != null) {
         try {
           step.transitioned(from, to);
         } catch (Throwable userCode) {

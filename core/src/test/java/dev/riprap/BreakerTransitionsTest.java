@@ -16,101 +16,94 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * How {@link BreakerTransitions} puts resilience4j's transition events back in the breaker's order
- * (resilience4j publishes each after making it, outside any lock, so a later one can arrive
- * first), and when a policy registers it. The race itself is {@code BreakerEventsTest}.
+ * How {@link BreakerTransitions} relays resilience4j's transition events: in the order they
+ * arrive (resilience4j publishes each after making it, outside any lock, so a later one can arrive
+ * first, and the relay does not reorder), each once, one at a time, and when a policy registers
+ * it. The race itself is {@code BreakerEventsTest}.
  */
 class BreakerTransitionsTest {
   private final List<String> reports = new ArrayList<>();
   private final BreakerTransitions.Target recorder = (from, to) -> reports.add(from + "->" + to);
 
-  private BreakerTransitions relayFrom(CircuitBreaker.State start) {
-    BreakerTransitions relay = new BreakerTransitions(start);
+  private BreakerTransitions relay() {
+    BreakerTransitions relay = new BreakerTransitions();
     relay.add(recorder);
     return relay;
   }
 
   @Test
-  void aTransitionThatArrivesBeforeTheOneItFollowsWaitsForIt() {
-    BreakerTransitions relay = relayFrom(CLOSED);
+  void transitionsAreReportedInTheOrderTheyArriveEachAsSoonAsItArrives() {
+    BreakerTransitions relay = relay();
 
+    // resilience4j published the later transition first: it is not held back for the other.
     relay.arrived(OPEN, HALF_OPEN);
-    assertThat(reports).isEmpty();
+    assertThat(reports).containsExactly("OPEN->HALF_OPEN");
     relay.arrived(CLOSED, OPEN);
 
-    assertThat(reports).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN");
+    assertThat(reports).containsExactly("OPEN->HALF_OPEN", "CLOSED->OPEN");
   }
 
   @Test
-  void ofTwoWaitingTransitionsFromTheSameStateTheFirstToArriveGoesFirst() {
-    BreakerTransitions relay = relayFrom(CLOSED);
+  void transitionsThatDoNotFollowOneAnotherAreEachReportedOnceAndNoneIsInvented() {
+    BreakerTransitions relay = relay();
+    List<String> arrived = new ArrayList<>();
 
-    relay.arrived(OPEN, HALF_OPEN);
-    relay.arrived(HALF_OPEN, OPEN);
-    relay.arrived(OPEN, HALF_OPEN);
-    relay.arrived(HALF_OPEN, CLOSED);
-    relay.arrived(CLOSED, OPEN);
-
-    assertThat(reports).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->OPEN",
-        "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
-  }
-
-  @Test
-  void aTransitionIntoTheStartingStateMadeBeforeTheRelayBeganIsNotReported() {
-    BreakerTransitions relay = relayFrom(OPEN);
-
-    relay.arrived(CLOSED, OPEN);
-    relay.arrived(OPEN, HALF_OPEN);
-    relay.arrived(HALF_OPEN, CLOSED);
-    // Once the relay has reported, a move into CLOSED from elsewhere is a real one that waits.
-    relay.arrived(FORCED_OPEN, CLOSED);
-    relay.arrived(CLOSED, FORCED_OPEN);
-
-    assertThat(reports).containsExactly(
-        "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED", "CLOSED->FORCED_OPEN", "FORCED_OPEN->CLOSED");
-  }
-
-  @Test
-  void transitionsWhosePredecessorNeverArrivesAreReportedOnceTooManyWait() {
-    BreakerTransitions relay = relayFrom(CLOSED);
-
-    for (int i = 0; i < BreakerTransitions.MAX_WAITING / 2; i++) {
-      relay.arrived(OPEN, HALF_OPEN);
-      relay.arrived(HALF_OPEN, OPEN);
+    for (int i = 0; i < 100; i++) {
+      CircuitBreaker.State from = i % 3 == 0 ? HALF_OPEN : OPEN;
+      CircuitBreaker.State to = i % 2 == 0 ? CLOSED : FORCED_OPEN;
+      arrived.add(from + "->" + to);
+      relay.arrived(from, to);
     }
-    assertThat(reports).isEmpty();
-    relay.arrived(OPEN, HALF_OPEN);
 
-    // The oldest goes as it is; the rest then chain from it.
-    assertThat(reports).hasSize(BreakerTransitions.MAX_WAITING + 1);
-    assertThat(reports.get(0)).isEqualTo("OPEN->HALF_OPEN");
-    assertThat(reports.get(1)).isEqualTo("HALF_OPEN->OPEN");
-    assertThat(reports.get(reports.size() - 1)).isEqualTo("OPEN->HALF_OPEN");
+    assertThat(reports).isEqualTo(arrived);
   }
 
   @Test
-  void aTransitionThatAListenerCausesIsReportedAfterTheOneBeingReported() {
-    BreakerTransitions relay = new BreakerTransitions(CLOSED);
+  void transitionsThatAListenerCausesAreReportedAfterTheCurrentOneInTheOrderTheyArrived() {
+    BreakerTransitions relay = new BreakerTransitions();
     List<String> first = new ArrayList<>();
-    List<String> second = new ArrayList<>();
     relay.add((from, to) -> {
       first.add(from + "->" + to);
       if (to == OPEN) {
-        // A listener whose own call moves the breaker while the report is delivered.
+        // Two transitions caused while CLOSED->OPEN is delivered; the second of them causes one.
         relay.arrived(OPEN, HALF_OPEN);
+        relay.arrived(HALF_OPEN, CLOSED);
+      } else if (to == CLOSED) {
+        relay.arrived(CLOSED, FORCED_OPEN);
       }
     });
-    relay.add((from, to) -> second.add(from + "->" + to));
+    relay.add(recorder);
 
     relay.arrived(CLOSED, OPEN);
 
-    assertThat(first).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN");
-    assertThat(second).containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN");
+    List<String> expected =
+        List.of("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED", "CLOSED->FORCED_OPEN");
+    assertThat(first).isEqualTo(expected);
+    assertThat(reports).isEqualTo(expected);
+    // Nothing is left queued: the next transition is reported at once, once.
+    relay.arrived(FORCED_OPEN, HALF_OPEN);
+    assertThat(reports).hasSize(5).endsWith("FORCED_OPEN->HALF_OPEN");
+  }
+
+  @Test
+  void aTargetAddedDuringAReportReceivesTheReportsAfterIt() {
+    BreakerTransitions relay = new BreakerTransitions();
+    relay.add((from, to) -> {
+      if (to == OPEN) {
+        // A listener whose call makes another policy on this breaker listen, and moves it.
+        relay.add(recorder);
+        relay.arrived(OPEN, HALF_OPEN);
+      }
+    });
+
+    relay.arrived(CLOSED, OPEN);
+
+    assertThat(reports).containsExactly("OPEN->HALF_OPEN");
   }
 
   @Test
   void aTargetThatThrowsLeavesTheOthersTheirReports() {
-    BreakerTransitions relay = new BreakerTransitions(CLOSED);
+    BreakerTransitions relay = new BreakerTransitions();
     relay.add((from, to) -> {
       throw new OutOfMemoryError("listener");
     });
@@ -124,7 +117,7 @@ class BreakerTransitionsTest {
 
   @Test
   void aTargetAddedTwiceIsReportedToOnce() {
-    BreakerTransitions relay = relayFrom(CLOSED);
+    BreakerTransitions relay = relay();
     relay.add(recorder);
 
     relay.arrived(CLOSED, OPEN);
@@ -172,6 +165,22 @@ class BreakerTransitionsTest {
           .containsExactly("CLOSED->OPEN", "OPEN->HALF_OPEN", "HALF_OPEN->CLOSED");
     }
     assertThat(heardByOne.of(CircuitStateChanged.class)).allMatch(e -> e.policy().equals("one"));
+  }
+
+  @Test
+  void transitionsMadeBeforeTheFirstListenedCallAreNotReported() throws Exception {
+    CircuitBreaker breaker = flapping("late");
+    Policy policy = Policy.builder("late").circuitBreaker(breaker).build();
+    Recorder heard = Recorder.on(policy.events());
+    breaker.transitionToOpenState();
+    breaker.transitionToHalfOpenState();
+
+    assertThat(policy.call(() -> "probe")).isEqualTo("probe");
+    breaker.transitionToForcedOpenState();
+
+    assertThat(heard.of(CircuitStateChanged.class))
+        .extracting(e -> e.from() + "->" + e.to())
+        .containsExactly("HALF_OPEN->FORCED_OPEN");
   }
 
   private static CircuitBreaker flapping(String name) {
