@@ -13,7 +13,10 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -256,6 +259,126 @@ class HttpCacheTest {
     assertThat(second.body()).isEqualTo("v2");
     assertThat(conditions).containsExactly("null|null", "null|" + lm);
     assertThat(outcomes(h)).containsExactly(CacheEvent.Outcome.MISS, CacheEvent.Outcome.CHANGED);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void a304NamingAnotherStrongETagUpdatesNothingAndTheRequestIsSentAgainUnconditionally(
+      Mode mode) throws Exception {
+    Harness h = harness();
+    upstream.script((n, e) -> {
+      conditions.add(String.valueOf(e.getRequestHeaders().getFirst("If-None-Match")));
+      return switch (n) {
+        case 1 -> new Upstream.Answer(200, "old", "ETag", "\"a\"", "Cache-Control", "max-age=0");
+        case 2 -> new Upstream.Answer(304, "", "ETag", "\"b\"", "Cache-Control", "max-age=60");
+        default -> new Upstream.Answer(200, "new", "ETag", "\"c\"", "Cache-Control",
+            "max-age=60");
+      };
+    });
+    body(mode, h, get("/etag"));
+    HttpResponse<String> again = mode.send(h, get("/etag"), BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.body()).isEqualTo("new");
+    assertThat(again.headers().firstValue("ETag")).contains("\"c\"");
+    assertThat(conditions).containsExactly("null", "\"a\"", "null");
+    HttpResponse<String> hit = mode.send(h, get("/etag"), BodyHandlers.ofString());
+    assertThat(hit.body()).isEqualTo("new");
+    assertThat(hit.headers().firstValue("ETag")).contains("\"c\"");
+    assertThat(upstream.requests.get()).isEqualTo(3);
+    assertThat(outcomes(h)).containsExactly(CacheEvent.Outcome.MISS, CacheEvent.Outcome.CHANGED,
+        CacheEvent.Outcome.HIT);
+  }
+
+  @Test
+  void anInterruptWhileTheRequestIsSentAgainEndsTheSyncCallWithTheFlagKept() throws Exception {
+    Harness h = harness();
+    CountDownLatch resent = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    upstream.script((n, e) -> {
+      if (n == 1) {
+        return new Upstream.Answer(200, "old", "ETag", "\"a\"", "Cache-Control", "max-age=0");
+      }
+      if (n == 2) {
+        return new Upstream.Answer(304, "", "ETag", "\"b\"");
+      }
+      resent.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException stopped) {
+        Thread.currentThread().interrupt();
+      }
+      return new Upstream.Answer(200, "new");
+    });
+    body(Mode.SYNC, h, get("/int"));
+    CompletableFuture<String> outcome = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        h.client.send(get("/int"), BodyHandlers.ofString());
+        outcome.complete("answered");
+      } catch (InterruptedException e) {
+        outcome.complete("interrupted, flag " + Thread.currentThread().isInterrupted());
+      } catch (Exception e) {
+        outcome.complete(e.toString());
+      }
+    });
+    caller.start();
+    try {
+      assertThat(resent.await(10, TimeUnit.SECONDS)).isTrue();
+      caller.interrupt();
+      assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo("interrupted, flag true");
+    } finally {
+      release.countDown();
+      caller.join(10_000);
+    }
+  }
+
+  @Test
+  void a304WithAWeakETagSelectsTheStoredResponseByWeakComparison() throws Exception {
+    Harness h = harness();
+    upstream.script((n, e) -> {
+      conditions.add(String.valueOf(e.getRequestHeaders().getFirst("If-None-Match")));
+      return switch (n) {
+        case 1 -> new Upstream.Answer(200, "old", "ETag", "\"a\"", "Cache-Control", "max-age=0");
+        case 2 -> new Upstream.Answer(304, "", "ETag", "W/\"a\"", "Cache-Control", "max-age=0");
+        case 3 -> new Upstream.Answer(304, "", "ETag", "W/\"b\"", "Cache-Control", "max-age=0");
+        default -> new Upstream.Answer(200, "new", "ETag", "W/\"b\"", "Cache-Control",
+            "max-age=0");
+      };
+    });
+    body(Mode.SYNC, h, get("/weak"));
+    assertThat(body(Mode.SYNC, h, get("/weak"))).isEqualTo("old");
+    assertThat(body(Mode.SYNC, h, get("/weak"))).isEqualTo("new");
+    assertThat(conditions).containsExactly("null", "\"a\"", "W/\"a\"", "null");
+    assertThat(outcomes(h)).containsExactly(CacheEvent.Outcome.MISS,
+        CacheEvent.Outcome.REVALIDATED, CacheEvent.Outcome.CHANGED);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void a304WithAnotherLastModifiedUpdatesNothingAndTheSameOneRefreshes(Mode mode)
+      throws Exception {
+    Harness h = harness();
+    String lm = httpDate(Instant.now().minusSeconds(50));
+    String later = httpDate(Instant.now().minusSeconds(5));
+    upstream.script((n, e) -> {
+      conditions.add(String.valueOf(e.getRequestHeaders().getFirst("If-Modified-Since")));
+      return switch (n) {
+        case 1 -> new Upstream.Answer(200, "old", "Last-Modified", lm, "Cache-Control",
+            "max-age=0");
+        case 2 -> new Upstream.Answer(304, "", "Last-Modified", lm, "Cache-Control", "max-age=0");
+        case 3 -> new Upstream.Answer(304, "", "Last-Modified", later, "Cache-Control",
+            "max-age=0");
+        default -> new Upstream.Answer(200, "new", "Last-Modified", later, "Cache-Control",
+            "max-age=0");
+      };
+    });
+    body(mode, h, get("/lm2"));
+    assertThat(body(mode, h, get("/lm2"))).isEqualTo("old");
+    HttpResponse<String> changed = mode.send(h, get("/lm2"), BodyHandlers.ofString());
+    assertThat(changed.body()).isEqualTo("new");
+    assertThat(changed.headers().firstValue("Last-Modified")).contains(later);
+    assertThat(conditions).containsExactly("null", lm, lm, "null");
+    assertThat(upstream.requests.get()).isEqualTo(4);
   }
 
   @Test
