@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.event.CacheEvent;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
@@ -13,15 +18,19 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -663,6 +672,95 @@ class HttpCacheTest {
   }
 
   @Test
+  void aBodyOverTheLargestArrayStreamsByUncopiedWhenTheEntryBoundIsHuge(@TempDir Path dir)
+      throws Exception {
+    Harness h = harness(CacheSettings.of(Long.MAX_VALUE).withMaxEntryBytes(Long.MAX_VALUE));
+    HttpCache cache = h.client.engine.cache;
+    HttpRequest request = get("/huge");
+    CountingSubscriber declaredHuge = new CountingSubscriber();
+    assertThat(cache.tee(request, info("Content-Length", Long.toString(HttpCache.LARGEST_BODY)),
+        declaredHuge, cache.time.nanoTime(), null)).isSameAs(declaredHuge);
+    CountingSubscriber counting = new CountingSubscriber();
+    HttpResponse.BodySubscriber<Long> tee =
+        cache.tee(request, info(), counting, cache.time.nanoTime(), null);
+    assertThat(tee).isNotSameAs(counting);
+    tee.onSubscribe(new Flow.Subscription() {
+      @Override
+      public void request(long n) {}
+
+      @Override
+      public void cancel() {}
+    });
+    tee.onNext(List.of(ByteBuffer.wrap(new byte[] {1, 2, 3})));
+    try (FileChannel sparse = FileChannel.open(dir.resolve("sparse"), StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.SPARSE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      sparse.write(ByteBuffer.wrap(new byte[] {0}), HttpCache.LARGEST_BODY - 1);
+      tee.onNext(List.of(sparse.map(FileChannel.MapMode.READ_ONLY, 0, HttpCache.LARGEST_BODY)));
+    }
+    tee.onComplete();
+    assertThat(tee.getBody().toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .isEqualTo(3 + HttpCache.LARGEST_BODY);
+    assertThat(cache.size()).isZero();
+  }
+
+  /** A 200 that may be kept for a minute, with these header fields too. */
+  private static HttpResponse.ResponseInfo info(String... headers) {
+    Map<String, List<String>> map = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    map.put("Cache-Control", List.of("max-age=60"));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      map.put(headers[i], List.of(headers[i + 1]));
+    }
+    HttpHeaders h = HttpHeaders.of(map, (k, v) -> true);
+    return new HttpResponse.ResponseInfo() {
+      @Override
+      public int statusCode() {
+        return 200;
+      }
+
+      @Override
+      public HttpHeaders headers() {
+        return h;
+      }
+
+      @Override
+      public HttpClient.Version version() {
+        return HttpClient.Version.HTTP_1_1;
+      }
+    };
+  }
+
+  /** Counts the bytes it is given without reading them. */
+  private static final class CountingSubscriber implements HttpResponse.BodySubscriber<Long> {
+    private final CompletableFuture<Long> body = new CompletableFuture<>();
+    private long bytes;
+
+    @Override
+    public CompletionStage<Long> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {}
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      for (ByteBuffer b : item) {
+        bytes += b.remaining();
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      body.completeExceptionally(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(bytes);
+    }
+  }
+
+  @Test
   void theStoreStaysWithinItsBytesDroppingTheLeastRecentlyUsed() throws Exception {
     Harness h = harness(CacheSettings.of(3000).withMaxEntryBytes(1500));
     upstream.script((n, e) -> new Upstream.Answer(200, "y".repeat(1000), "Cache-Control",
@@ -696,6 +794,8 @@ class HttpCacheTest {
         .hasMessageContaining("cache keyHeaders").hasMessageContaining("'bad header'");
     assertThat(CacheSettings.of(Long.MAX_VALUE).maxEntryBytes())
         .isEqualTo(CacheSettings.DEFAULT_MAX_ENTRY);
+    assertThat(CacheSettings.of(Long.MAX_VALUE).withMaxEntryBytes(Long.MAX_VALUE).maxEntryBytes())
+        .isEqualTo(Integer.MAX_VALUE - 8);
     assertThat(harness(CacheSettings.of(Long.MAX_VALUE).withMaxEntryBytes(Long.MAX_VALUE))
         .client.engine.cache.maxEntryBytes).isEqualTo(Integer.MAX_VALUE - 8);
   }
