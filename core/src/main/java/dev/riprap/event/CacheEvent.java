@@ -24,7 +24,10 @@ public record CacheEvent(String policy, Map<String, String> tags, Instant time, 
     MISS,
     /** A stored response was validated upstream and the origin answered 304: it was served. */
     REVALIDATED,
-    /** A stored response was validated upstream and the origin sent a new response instead. */
+    /**
+     * A stored response was validated upstream and the origin sent a new response instead, or a
+     * 304 naming another validator (then the request was sent again unconditionally).
+     */
     CHANGED,
     /**
      * The request waited for another request to the same URI already upstream, and was served

@@ -49,8 +49,13 @@ final class CacheCall<T> {
   private volatile HttpHeaders notModified;
   /** The request as sent upstream: the caller's, with validators when validating. */
   private volatile HttpRequest outgoing;
-  /** A background refresh (stale-while-revalidate): it looks nothing up. */
+  /**
+   * Whether this call looks nothing up: a background refresh (stale-while-revalidate), or the
+   * unconditional request sent again after a 304 that selected no stored response.
+   */
   private boolean refresh;
+  /** Whether the 304 to this cache's validation named another validator: nothing is updated. */
+  private volatile boolean mismatched;
   /** The request upstream this one waits for, else null. */
   private volatile HttpCache.Lead waiting;
 
@@ -242,7 +247,11 @@ final class CacheCall<T> {
   @SuppressWarnings("unchecked")
   HttpResponse.BodySubscriber<T> subscriber(HttpResponse.ResponseInfo info) {
     if (validating != null && info.statusCode() == 304) {
-      notModified = info.headers();
+      if (selects(info.headers(), validating.headers())) {
+        notModified = info.headers();
+      } else {
+        mismatched = true;
+      }
       return (HttpResponse.BodySubscriber<T>) HttpResponse.BodySubscribers.replacing(null);
     }
     HttpResponse.BodySubscriber<T> s = x.handler.apply(info);
@@ -274,6 +283,10 @@ final class CacheCall<T> {
       return null;
     }
     HttpHeaders h = notModified;
+    if (mismatched) {
+      event(CacheEvent.Outcome.CHANGED);
+      return sendUnconditionally();
+    }
     if (h == null) {
       event(CacheEvent.Outcome.CHANGED);
       return null;
@@ -283,6 +296,55 @@ final class CacheCall<T> {
     end();
     event(CacheEvent.Outcome.REVALIDATED);
     return serve(fresh, false);
+  }
+
+  /**
+   * Whether a 304 selects the stored response it answers (RFC 9111 section 4.3.4): a strong
+   * {@code ETag} when the stored one is the same strong tag; a weak one when the stored tag is
+   * the same by weak comparison; else a {@code Last-Modified} when the stored one is the same
+   * date. A 304 with no validator at all is taken as the answer to the validators sent (the
+   * only stored response they came from).
+   */
+  private boolean selects(HttpHeaders notModified, HttpHeaders stored) {
+    Optional<String> tag = notModified.firstValue("ETag").map(String::trim);
+    if (tag.isPresent()) {
+      Optional<String> mine = stored.firstValue("ETag").map(String::trim);
+      if (mine.isEmpty()) {
+        return false;
+      }
+      if (!tag.get().startsWith("W/")) {
+        return !mine.get().startsWith("W/") && mine.get().equals(tag.get());
+      }
+      return opaque(mine.get()).equals(opaque(tag.get()));
+    }
+    Optional<String> modified = notModified.firstValue("Last-Modified").map(String::trim);
+    if (modified.isPresent()) {
+      Optional<String> mine = stored.firstValue("Last-Modified").map(String::trim);
+      if (mine.isEmpty()) {
+        return false;
+      }
+      Instant now = cache.time.instant();
+      Optional<Instant> a = HttpDate.parse(modified.get(), now);
+      Optional<Instant> b = HttpDate.parse(mine.get(), now);
+      return a.isPresent() && b.isPresent() ? a.get().equals(b.get())
+          : modified.get().equals(mine.get());
+    }
+    return true;
+  }
+
+  /**
+   * The caller's request sent again without the cache's validators, as one more run of the
+   * pipeline, after a 304 that selected no stored response (RFC 9111 section 4.3.4): its answer
+   * is delivered, and stored if it may be; it looks nothing up and validates nothing.
+   */
+  private CompletableFuture<HttpResponse<T>> sendUnconditionally() {
+    try {
+      Exchange<T> again = Dispatch.exchange(x.engine, request, x.handler, p -> x.settings);
+      again.cacheCall.refresh = true;
+      return Dispatch.sendAsync(again);
+    } catch (RuntimeException | Error e) {
+      return CompletableFuture.failedFuture(e);
+    }
   }
 
   /**

@@ -74,16 +74,19 @@ public final class CacheSettings {
   /**
    * These settings with another bound on one entry: a response whose body and header fields
    * exceed it is not kept (it streams to the caller untouched, copied only up to this bound).
+   * A stored body is one byte array, so the bound is capped at {@code Integer.MAX_VALUE - 8}
+   * bytes (just under 2 GiB, the largest array a JVM reliably allocates): a larger value is read
+   * as that, and a body over it streams to the caller untouched and is not kept.
    *
-   * @param bytes 1 to {@link #maxBytes()}; above 2 GiB (the largest array) read as 2 GiB
+   * @param bytes 1 to {@link #maxBytes()}; above {@code Integer.MAX_VALUE - 8} read as that
    * @return new settings
    * @throws IllegalArgumentException if out of range
    */
   public CacheSettings withMaxEntryBytes(long bytes) {
     Check.requireArgument(bytes >= 1 && bytes <= maxBytes, "cache maxEntryBytes",
         "1 to maxBytes (" + maxBytes + ")", bytes);
-    return new CacheSettings(maxBytes, bytes, heuristicFreshness, keyHeaders, credentialHeaders,
-        shared, targetedFields);
+    return new CacheSettings(maxBytes, Math.min(bytes, HttpCache.LARGEST_BODY),
+        heuristicFreshness, keyHeaders, credentialHeaders, shared, targetedFields);
   }
 
   /**
@@ -190,7 +193,8 @@ public final class CacheSettings {
   }
 
   /**
-   * The largest entry kept (body and header fields). Default {@code min(maxBytes, 1 MiB)}.
+   * The largest entry kept (body and header fields). Default {@code min(maxBytes, 1 MiB)}; never
+   * above {@code Integer.MAX_VALUE - 8} (see {@link #withMaxEntryBytes(long)}).
    *
    * @return the bound
    */

@@ -96,11 +96,19 @@ final class Dispatch {
     return join(x.finish(response, failure));
   }
 
-  /** The response {@code f} completes with, or what it failed with, as {@code send} throws it. */
+  /**
+   * The response {@code f} completes with, or what it failed with, as {@code send} throws it. An
+   * interrupt while waiting cancels {@code f} (a request the cache sends again stops) and keeps
+   * the flag.
+   */
   private static <T> HttpResponse<T> join(CompletableFuture<HttpResponse<T>> f)
       throws IOException, InterruptedException {
     try {
       return f.get();
+    } catch (InterruptedException e) {
+      f.cancel(true);
+      Thread.currentThread().interrupt();
+      throw e;
     } catch (ExecutionException e) {
       Throwable cause = e.getCause();
       if (cause instanceof IOException) {

@@ -45,7 +45,11 @@ final class HttpCache {
   private static final Set<Integer> HEURISTIC = Set.of(200, 203, 204, 300, 301, 308, 404, 405,
       410, 414, 501);
 
-  /** The largest body one byte array holds: a larger entry bound is read as this. */
+  /**
+   * The largest entry one byte array holds ({@code Integer.MAX_VALUE - 8}, the largest array a
+   * JVM reliably allocates, which CacheTee's copy can grow to): a larger entry bound is read as
+   * this, so a body over it streams by uncopied instead of failing the call.
+   */
   static final long LARGEST_BODY = Integer.MAX_VALUE - 8;
 
   final boolean serves;

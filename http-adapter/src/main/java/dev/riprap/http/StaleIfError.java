@@ -27,8 +27,9 @@ import java.util.TreeSet;
  * proxy-revalidate}, {@code s-maxage}).
  *
  * <p>An entry's size is its body plus its stored header fields (names and values). The cache holds
- * entries up to {@link #maxEntryBytes()} each (a larger one is never stored, and is streamed to
- * the caller untouched), at most {@link #maxEntries()} of them and {@link #maxTotalBytes()} in all,
+ * entries up to {@link #maxEntryBytes()} each, read as at most {@code Integer.MAX_VALUE - 8}
+ * bytes, the largest array (a larger one is never stored, and is streamed to the caller
+ * untouched), at most {@link #maxEntries()} of them and {@link #maxTotalBytes()} in all,
  * dropping the least recently used; a copy kept longer than {@link #maxAge()} is never served.
  *
  * @param maxEntries the most responses kept, at least 1

@@ -5,6 +5,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.riprap.event.CacheEvent;
 import java.net.http.HttpClient;
+import java.net.http.HttpHeaders;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpResponse.BodyHandlers;
@@ -13,12 +18,19 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
@@ -256,6 +268,126 @@ class HttpCacheTest {
     assertThat(second.body()).isEqualTo("v2");
     assertThat(conditions).containsExactly("null|null", "null|" + lm);
     assertThat(outcomes(h)).containsExactly(CacheEvent.Outcome.MISS, CacheEvent.Outcome.CHANGED);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void a304NamingAnotherStrongETagUpdatesNothingAndTheRequestIsSentAgainUnconditionally(
+      Mode mode) throws Exception {
+    Harness h = harness();
+    upstream.script((n, e) -> {
+      conditions.add(String.valueOf(e.getRequestHeaders().getFirst("If-None-Match")));
+      return switch (n) {
+        case 1 -> new Upstream.Answer(200, "old", "ETag", "\"a\"", "Cache-Control", "max-age=0");
+        case 2 -> new Upstream.Answer(304, "", "ETag", "\"b\"", "Cache-Control", "max-age=60");
+        default -> new Upstream.Answer(200, "new", "ETag", "\"c\"", "Cache-Control",
+            "max-age=60");
+      };
+    });
+    body(mode, h, get("/etag"));
+    HttpResponse<String> again = mode.send(h, get("/etag"), BodyHandlers.ofString());
+    assertThat(again.statusCode()).isEqualTo(200);
+    assertThat(again.body()).isEqualTo("new");
+    assertThat(again.headers().firstValue("ETag")).contains("\"c\"");
+    assertThat(conditions).containsExactly("null", "\"a\"", "null");
+    HttpResponse<String> hit = mode.send(h, get("/etag"), BodyHandlers.ofString());
+    assertThat(hit.body()).isEqualTo("new");
+    assertThat(hit.headers().firstValue("ETag")).contains("\"c\"");
+    assertThat(upstream.requests.get()).isEqualTo(3);
+    assertThat(outcomes(h)).containsExactly(CacheEvent.Outcome.MISS, CacheEvent.Outcome.CHANGED,
+        CacheEvent.Outcome.HIT);
+  }
+
+  @Test
+  void anInterruptWhileTheRequestIsSentAgainEndsTheSyncCallWithTheFlagKept() throws Exception {
+    Harness h = harness();
+    CountDownLatch resent = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    upstream.script((n, e) -> {
+      if (n == 1) {
+        return new Upstream.Answer(200, "old", "ETag", "\"a\"", "Cache-Control", "max-age=0");
+      }
+      if (n == 2) {
+        return new Upstream.Answer(304, "", "ETag", "\"b\"");
+      }
+      resent.countDown();
+      try {
+        release.await(10, TimeUnit.SECONDS);
+      } catch (InterruptedException stopped) {
+        Thread.currentThread().interrupt();
+      }
+      return new Upstream.Answer(200, "new");
+    });
+    body(Mode.SYNC, h, get("/int"));
+    CompletableFuture<String> outcome = new CompletableFuture<>();
+    Thread caller = new Thread(() -> {
+      try {
+        h.client.send(get("/int"), BodyHandlers.ofString());
+        outcome.complete("answered");
+      } catch (InterruptedException e) {
+        outcome.complete("interrupted, flag " + Thread.currentThread().isInterrupted());
+      } catch (Exception e) {
+        outcome.complete(e.toString());
+      }
+    });
+    caller.start();
+    try {
+      assertThat(resent.await(10, TimeUnit.SECONDS)).isTrue();
+      caller.interrupt();
+      assertThat(outcome.get(10, TimeUnit.SECONDS)).isEqualTo("interrupted, flag true");
+    } finally {
+      release.countDown();
+      caller.join(10_000);
+    }
+  }
+
+  @Test
+  void a304WithAWeakETagSelectsTheStoredResponseByWeakComparison() throws Exception {
+    Harness h = harness();
+    upstream.script((n, e) -> {
+      conditions.add(String.valueOf(e.getRequestHeaders().getFirst("If-None-Match")));
+      return switch (n) {
+        case 1 -> new Upstream.Answer(200, "old", "ETag", "\"a\"", "Cache-Control", "max-age=0");
+        case 2 -> new Upstream.Answer(304, "", "ETag", "W/\"a\"", "Cache-Control", "max-age=0");
+        case 3 -> new Upstream.Answer(304, "", "ETag", "W/\"b\"", "Cache-Control", "max-age=0");
+        default -> new Upstream.Answer(200, "new", "ETag", "W/\"b\"", "Cache-Control",
+            "max-age=0");
+      };
+    });
+    body(Mode.SYNC, h, get("/weak"));
+    assertThat(body(Mode.SYNC, h, get("/weak"))).isEqualTo("old");
+    assertThat(body(Mode.SYNC, h, get("/weak"))).isEqualTo("new");
+    assertThat(conditions).containsExactly("null", "\"a\"", "W/\"a\"", "null");
+    assertThat(outcomes(h)).containsExactly(CacheEvent.Outcome.MISS,
+        CacheEvent.Outcome.REVALIDATED, CacheEvent.Outcome.CHANGED);
+  }
+
+  @ParameterizedTest
+  @EnumSource(Mode.class)
+  void a304WithAnotherLastModifiedUpdatesNothingAndTheSameOneRefreshes(Mode mode)
+      throws Exception {
+    Harness h = harness();
+    String lm = httpDate(Instant.now().minusSeconds(50));
+    String later = httpDate(Instant.now().minusSeconds(5));
+    upstream.script((n, e) -> {
+      conditions.add(String.valueOf(e.getRequestHeaders().getFirst("If-Modified-Since")));
+      return switch (n) {
+        case 1 -> new Upstream.Answer(200, "old", "Last-Modified", lm, "Cache-Control",
+            "max-age=0");
+        case 2 -> new Upstream.Answer(304, "", "Last-Modified", lm, "Cache-Control", "max-age=0");
+        case 3 -> new Upstream.Answer(304, "", "Last-Modified", later, "Cache-Control",
+            "max-age=0");
+        default -> new Upstream.Answer(200, "new", "Last-Modified", later, "Cache-Control",
+            "max-age=0");
+      };
+    });
+    body(mode, h, get("/lm2"));
+    assertThat(body(mode, h, get("/lm2"))).isEqualTo("old");
+    HttpResponse<String> changed = mode.send(h, get("/lm2"), BodyHandlers.ofString());
+    assertThat(changed.body()).isEqualTo("new");
+    assertThat(changed.headers().firstValue("Last-Modified")).contains(later);
+    assertThat(conditions).containsExactly("null", lm, lm, "null");
+    assertThat(upstream.requests.get()).isEqualTo(4);
   }
 
   @Test
@@ -540,6 +672,95 @@ class HttpCacheTest {
   }
 
   @Test
+  void aBodyOverTheLargestArrayStreamsByUncopiedWhenTheEntryBoundIsHuge(@TempDir Path dir)
+      throws Exception {
+    Harness h = harness(CacheSettings.of(Long.MAX_VALUE).withMaxEntryBytes(Long.MAX_VALUE));
+    HttpCache cache = h.client.engine.cache;
+    HttpRequest request = get("/huge");
+    CountingSubscriber declaredHuge = new CountingSubscriber();
+    assertThat(cache.tee(request, info("Content-Length", Long.toString(HttpCache.LARGEST_BODY)),
+        declaredHuge, cache.time.nanoTime(), null)).isSameAs(declaredHuge);
+    CountingSubscriber counting = new CountingSubscriber();
+    HttpResponse.BodySubscriber<Long> tee =
+        cache.tee(request, info(), counting, cache.time.nanoTime(), null);
+    assertThat(tee).isNotSameAs(counting);
+    tee.onSubscribe(new Flow.Subscription() {
+      @Override
+      public void request(long n) {}
+
+      @Override
+      public void cancel() {}
+    });
+    tee.onNext(List.of(ByteBuffer.wrap(new byte[] {1, 2, 3})));
+    try (FileChannel sparse = FileChannel.open(dir.resolve("sparse"), StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.SPARSE, StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+      sparse.write(ByteBuffer.wrap(new byte[] {0}), HttpCache.LARGEST_BODY - 1);
+      tee.onNext(List.of(sparse.map(FileChannel.MapMode.READ_ONLY, 0, HttpCache.LARGEST_BODY)));
+    }
+    tee.onComplete();
+    assertThat(tee.getBody().toCompletableFuture().get(10, TimeUnit.SECONDS))
+        .isEqualTo(3 + HttpCache.LARGEST_BODY);
+    assertThat(cache.size()).isZero();
+  }
+
+  /** A 200 that may be kept for a minute, with these header fields too. */
+  private static HttpResponse.ResponseInfo info(String... headers) {
+    Map<String, List<String>> map = new java.util.TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+    map.put("Cache-Control", List.of("max-age=60"));
+    for (int i = 0; i + 1 < headers.length; i += 2) {
+      map.put(headers[i], List.of(headers[i + 1]));
+    }
+    HttpHeaders h = HttpHeaders.of(map, (k, v) -> true);
+    return new HttpResponse.ResponseInfo() {
+      @Override
+      public int statusCode() {
+        return 200;
+      }
+
+      @Override
+      public HttpHeaders headers() {
+        return h;
+      }
+
+      @Override
+      public HttpClient.Version version() {
+        return HttpClient.Version.HTTP_1_1;
+      }
+    };
+  }
+
+  /** Counts the bytes it is given without reading them. */
+  private static final class CountingSubscriber implements HttpResponse.BodySubscriber<Long> {
+    private final CompletableFuture<Long> body = new CompletableFuture<>();
+    private long bytes;
+
+    @Override
+    public CompletionStage<Long> getBody() {
+      return body;
+    }
+
+    @Override
+    public void onSubscribe(Flow.Subscription subscription) {}
+
+    @Override
+    public void onNext(List<ByteBuffer> item) {
+      for (ByteBuffer b : item) {
+        bytes += b.remaining();
+      }
+    }
+
+    @Override
+    public void onError(Throwable throwable) {
+      body.completeExceptionally(throwable);
+    }
+
+    @Override
+    public void onComplete() {
+      body.complete(bytes);
+    }
+  }
+
+  @Test
   void theStoreStaysWithinItsBytesDroppingTheLeastRecentlyUsed() throws Exception {
     Harness h = harness(CacheSettings.of(3000).withMaxEntryBytes(1500));
     upstream.script((n, e) -> new Upstream.Answer(200, "y".repeat(1000), "Cache-Control",
@@ -573,6 +794,8 @@ class HttpCacheTest {
         .hasMessageContaining("cache keyHeaders").hasMessageContaining("'bad header'");
     assertThat(CacheSettings.of(Long.MAX_VALUE).maxEntryBytes())
         .isEqualTo(CacheSettings.DEFAULT_MAX_ENTRY);
+    assertThat(CacheSettings.of(Long.MAX_VALUE).withMaxEntryBytes(Long.MAX_VALUE).maxEntryBytes())
+        .isEqualTo(Integer.MAX_VALUE - 8);
     assertThat(harness(CacheSettings.of(Long.MAX_VALUE).withMaxEntryBytes(Long.MAX_VALUE))
         .client.engine.cache.maxEntryBytes).isEqualTo(Integer.MAX_VALUE - 8);
   }
