@@ -217,23 +217,6 @@ class ServiceHedgingTest {
   @ParameterizedTest
   @EnumSource(Mode.class)
   void theLosersBodyIsClosedOrItsExchangeAborted(Mode mode) throws Exception {
-    bothAnswerAtOnceAndTheLoserIsLetGoOf(mode);
-  }
-
-  /**
-   * The race of two answers at once, many times over: the loser may be cut off, or answer and be
-   * let go of by the race, the endpoint's policy or the call, on whichever interleaving.
-   */
-  @ParameterizedTest
-  @EnumSource(Mode.class)
-  void theLosersBodyIsClosedWhicheverWayTwoAnswersAtOnceInterleave(Mode mode) throws Exception {
-    for (int i = 0; i < 100; i++) {
-      bothAnswerAtOnceAndTheLoserIsLetGoOf(mode);
-    }
-  }
-
-  /** One hedged GET whose first attempt and hedge answer at once: every body is closed after. */
-  private void bothAnswerAtOnceAndTheLoserIsLetGoOf(Mode mode) throws Exception {
     List<DiscardedResponseTest.TrackedStream> streams = new CopyOnWriteArrayList<>();
     HttpResponse.BodyHandler<InputStream> tracking = info -> BodySubscribers.mapping(
         BodySubscribers.ofInputStream(), in -> {
@@ -241,7 +224,6 @@ class ServiceHedgingTest {
           streams.add(t);
           return t;
         });
-    int before = requests();
     try (ResilientHttpClient client = client(hedged(), "a", "b")) {
       CompletableFuture<HttpResponse<InputStream>> call = send(mode, client, get(), tracking);
       String first = arrived();
@@ -256,12 +238,11 @@ class ServiceHedgingTest {
         assertThat(new String(body.readAllBytes())).isIn("from a", "from b");
       }
       countsComeBack(client);
-      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(1))
+      Awaitility.await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(5))
           .until(() -> streams.stream().allMatch(s -> s.closed));
       assertThat(streams).hasSizeBetween(1, 2);
-      assertThat(requests() - before).isEqualTo(2);
+      assertThat(requests()).isEqualTo(2);
     }
-    answers.clear(); // the next round's requests wait for answers of their own
   }
 
   @ParameterizedTest
