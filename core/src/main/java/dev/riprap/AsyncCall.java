@@ -732,8 +732,14 @@ final class AsyncCall<T> extends Call implements AttemptContext {
       });
     }
 
+    /**
+     * Completes with the call's result; a caller that gave up in the moment before (its cancel
+     * won) never sees it, so it is let go of through the discard hook, never lost.
+     */
     void deliver(T value) {
-      super.complete(value);
+      if (!super.complete(value)) {
+        call.p.discard(value);
+      }
     }
 
     void deliverFailure(Throwable failure) {

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.riprap.Policy;
 import dev.riprap.RejectedException;
+import dev.riprap.event.CallCompleted;
 import dev.riprap.testing.FakeTimeSource;
 import dev.riprap.testing.Mode;
 import io.github.resilience4j.retry.RetryConfig;
@@ -12,6 +13,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
@@ -71,5 +73,21 @@ class DiscardedResultTest {
     work.complete("late");
 
     assertThat(discarded).containsExactly("late");
+  }
+
+  @Test
+  void anAsyncResultWhoseCallerCancelsAsItIsDeliveredIsDiscarded() {
+    Policy policy = builder().build();
+    CompletableFuture<String> work = new CompletableFuture<>();
+    AtomicReference<CompletableFuture<String>> caller = new AtomicReference<>();
+    // The caller gives up in the moment between the call's end and its delivery: a listener of
+    // CallCompleted runs exactly there.
+    policy.events().subscribe(CallCompleted.class, e -> caller.get().cancel(true));
+    caller.set(policy.callAsync(() -> work));
+
+    work.complete("answer");
+
+    assertThat(caller.get()).isCancelled();
+    assertThat(discarded).containsExactly("answer");
   }
 }
