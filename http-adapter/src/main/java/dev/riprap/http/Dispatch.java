@@ -87,10 +87,7 @@ final class Dispatch {
       }
       throw e;
     }
-    if (failure == null && response != null && !response.transientFailure
-        && x.cacheCall == null) {
-      // The common end: an answer, its body read by the caller's handler during the attempt
-      // (with a cache, finish decides whether the answer is stored or served from the store).
+    if (x.endsAsAnswered(response, failure)) {
       return Exchange.answer(response);
     }
     return join(x.finish(response, failure));
@@ -208,8 +205,8 @@ final class Dispatch {
         });
     pipeline.whenComplete(
         (r, t) -> {
-          if (t == null && r != null && !r.transientFailure && x.cacheCall == null) {
-            // The common end, as in send: no stage for what is already there.
+          if (x.endsAsAnswered(r, t)) {
+            // No stage for what is already there.
             delivered(result, Exchange.answer(r));
             return;
           }

@@ -330,6 +330,15 @@ final class Exchange<T> implements AttemptFunction<AttemptResponse, Exception>, 
     return deliver(response);
   }
 
+  /**
+   * Whether the pipeline's outcome is the caller's as it is, with nothing left for {@link #finish}:
+   * an answer whose body the caller's handler read during the attempt, and no cache to store it in
+   * or serve from. The common end of {@code send} and {@code sendAsync}.
+   */
+  boolean endsAsAnswered(AttemptResponse response, Throwable failure) {
+    return failure == null && response != null && !response.transientFailure && cacheCall == null;
+  }
+
   /** An answer as the caller's handler read it: the client's response, with that body. */
   @SuppressWarnings("unchecked")
   static <T> HttpResponse<T> answer(AttemptResponse response) {

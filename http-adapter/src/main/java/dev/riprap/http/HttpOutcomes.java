@@ -52,7 +52,12 @@ final class HttpOutcomes implements OutcomeHooks<Object, AttemptResponse> {
    */
   @Override
   public boolean retryIsFree(Object work, Throwable failure) {
-    return failure instanceof RejectedException && ((Work) work).exchange().service != null;
+    return refusedByEndpoint(((Work) work).exchange(), failure);
+  }
+
+  /** A service endpoint's own breaker or rate limiter refused the attempt: nothing was sent. */
+  private static boolean refusedByEndpoint(Exchange<?> x, Throwable failure) {
+    return failure instanceof RejectedException && x.service != null;
   }
 
   /**
@@ -65,7 +70,7 @@ final class HttpOutcomes implements OutcomeHooks<Object, AttemptResponse> {
     if (failure != null) {
       // A service endpoint's breaker or rate limit refused the attempt: nothing was sent, and the
       // next attempt goes to another endpoint.
-      if (failure instanceof RejectedException && x.service != null) {
+      if (refusedByEndpoint(x, failure)) {
         return backoffNanos(x.settings, attempt);
       }
       // Not a transient failure (bad input, TLS, the caller's own body): another try fails alike.
